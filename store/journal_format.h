@@ -1,0 +1,54 @@
+// Journal constants: event kinds and run statuses as stored. The numbers are on disk: append
+// only, never renumber. docs/journal_format.md describes tables, payloads and the versioning rule.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace cairn::store {
+
+enum class EventType : int {
+  kWorkflowStarted = 1,
+  kActivityScheduled = 2,
+  kActivityCompleted = 3,
+  kActivityFailed = 4,
+  kTimerStarted = 5,
+  kTimerFired = 6,
+  kSignalReceived = 7,
+  kChildStarted = 8,
+  kChildCompleted = 9,
+  kSideEffect = 10,
+  kVersionMarker = 11,
+  kCancelRequested = 12,
+  kCompensationStarted = 13,
+  kCompensationCompleted = 14,
+  kWorkflowCompleted = 15,
+  kWorkflowFailed = 16,
+  kWorkflowCancelled = 17,
+  kWorkflowTerminated = 18,
+  kAdminAction = 19,
+};
+
+// DESIGN.md's names: kActivityCompleted -> "ActivityCompleted".
+std::string_view event_type_name(EventType t);
+std::optional<EventType> parse_event_type(std::string_view name);
+
+enum class RunStatus : int {
+  kRunning = 0,
+  kWaiting = 1,
+  kStuck = 2,
+  kCompleted = 3,
+  kFailed = 4,
+  kCancelled = 5,
+  kTerminated = 6,
+};
+
+// API.md's names: kRunning -> "running".
+std::string_view run_status_name(RunStatus s);
+std::optional<RunStatus> parse_run_status(std::string_view name);
+constexpr bool is_terminal(RunStatus s) { return static_cast<int>(s) >= static_cast<int>(RunStatus::kCompleted); }
+
+// Schema version kept in PRAGMA user_version; migrations run from the stored one up to this.
+inline constexpr int kSchemaVersion = 1;
+
+}  // namespace cairn::store

@@ -126,6 +126,8 @@ class Engine {
   void TEST_set_commit_filter(std::function<bool(const store::JournalBatch&)> filter);
   void TEST_on_activity_attempt(std::function<void(const std::string& key, const std::string& name)> fn);
   std::size_t TEST_live_runs() const;
+  // The earliest armed timer (engine clock), or -1; meaningful once TEST_wait_idle() returned.
+  Millis TEST_next_due() const;
 
  private:
   struct Impl;

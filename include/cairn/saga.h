@@ -25,6 +25,9 @@ namespace cairn {
 class Saga {
  public:
   explicit Saga(WorkflowContext& ctx) : ctx_(&ctx), uncaught_(std::uncaught_exceptions()) {}
+  // A saga holding compensations handed over earlier (the engine uses this to unwind them).
+  Saga(WorkflowContext& ctx, std::vector<detail::Compensation> steps)
+      : ctx_(&ctx), uncaught_(std::uncaught_exceptions()), steps_(std::move(steps)) {}
   Saga(const Saga&) = delete;
   Saga& operator=(const Saga&) = delete;
 

@@ -1,0 +1,330 @@
+// Control calls: start, signal, query, cancel, terminate, retry, watch, audit. Each public method
+// queues its work for the workflow thread and answers through `done` once the outcome is durable.
+#include <fmt/format.h>
+
+#include "engine/engine_impl.h"
+
+namespace cairn::engine {
+
+using store::EventType;
+
+namespace {
+
+Status unavailable() { return Status(Errc::kUnavailable, "engine is stopping or overloaded"); }
+
+bool settled_enough(const store::RunRecord& r, bool settled) {
+  return store::is_terminal(r.status) || r.status == store::RunStatus::kStuck ||
+         (settled && r.status != store::RunStatus::kRunning);
+}
+
+Json admin_action(const std::string& action, const Actor& actor) {
+  return Json{{"action", action}, {"by", actor.name}, {"role", actor.role}};
+}
+
+store::AuditEntry audit_entry(store::Millis at, const Actor& actor, const std::string& action,
+                              const std::string& target) {
+  return store::AuditEntry{0, at, actor.name, actor.role, action, target, "accepted"};
+}
+
+}  // namespace
+
+std::string Engine::Impl::generate_id() {
+  return fmt::format("r-{:010x}{:06x}", id_rng() & 0xffffffffffull, ++id_counter & 0xffffff);
+}
+
+void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id) {
+  const WorkflowDef* def = registry.find_workflow(req.type);
+  if (!def) return done(Status(Errc::kInvalidArgument, fmt::format("unknown workflow type '{}'", req.type)));
+  if (std::string why = def->validate(req.input); !why.empty())
+    return done(Status(Errc::kInvalidArgument, fmt::format("invalid input for {}: {}", req.type, why)));
+
+  // An existing run answers an equal start; anything else with its id or key is a conflict.
+  auto answer_existing = [&](const std::string& id, const std::string& type, const Json& input,
+                             store::RunStatus status) {
+    if (type != req.type || input != req.input)
+      return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", id)));
+    done(StartReply{id, type, status, false});
+  };
+  if (!req.idempotency_key.empty()) {
+    auto by_key = store.find_by_idempotency_key(req.idempotency_key);
+    if (by_key) {
+      if (!req.id.empty() && by_key->id != req.id)
+        return done(Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", by_key->id)));
+      return answer_existing(by_key->id, by_key->type, Json::parse(by_key->input, nullptr, false), by_key->status);
+    }
+    if (by_key.status().code() != Errc::kNotFound) return done(by_key.status());
+  }
+  if (req.id.empty()) req.id = generate_id();
+  if (LiveRun* lr = find_live(req.id)) {
+    const auto& ident = lr->run->identity();
+    auto reply = [=, this] {
+      LiveRun* now_live = find_live(req.id);
+      auto status = now_live ? now_live->run->status() : store::RunStatus::kRunning;
+      if (ident.type != req.type || ident.input != req.input)
+        return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", req.id)));
+      done(StartReply{req.id, req.type, status, false});
+    };
+    if (lr->inflight > 0 || open.count(req.id)) return lr->on_settled.push_back(reply);
+    return reply();
+  }
+  if (auto rec = store.get_run(req.id); rec)
+    return answer_existing(rec->id, rec->type, Json::parse(rec->input, nullptr, false), rec->status);
+  else if (rec.status().code() != Errc::kNotFound)
+    return done(rec.status());
+
+  // Create speculatively: the run's first activation shares the create's transaction.
+  const std::string id = req.id;
+  auto run = std::make_unique<Run>(RunIdentity{id, req.type, def->version, req.input, parent_id}, *def);
+  LiveRun& lr = adopt(std::move(run), nullptr);
+  OpenBatch& ob = open_batch(id);
+  ob.batch.create = store::CreateRun{id, req.type, def->version, req.input.dump(), parent_id, req.idempotency_key,
+                                     now()};
+  lr.run->record(EventType::kWorkflowStarted, 0,
+                 Json{{"input", req.input}, {"version", def->version}, {"parent_id", parent_id}}, now());
+  collect(lr);
+  ++m_starts;
+  open_batch(id).then.push_back([this, id, req, done](const store::BatchResult& r) {
+    if (!r.status.is_ok()) return done(r.status);
+    if (r.existing) {  // lost a race for the id or the key (another writer got there first)
+      const auto& e = *r.existing;
+      if (e.type != req.type || Json::parse(e.input, nullptr, false) != req.input ||
+          (!req.id.empty() && e.id != id))
+        return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", e.id)));
+      return done(StartReply{e.id, e.type, e.status, false});
+    }
+    LiveRun* live = find_live(id);
+    done(StartReply{id, req.type, live ? live->run->status() : store::RunStatus::kRunning, true});
+  });
+}
+
+void Engine::Impl::notify_watchers(const std::string& run_id) {
+  auto it = watchers.find(run_id);
+  if (it == watchers.end()) return;
+  auto rec = store.get_run(run_id);
+  if (!rec) return;
+  auto& list = it->second;
+  for (auto w = list.begin(); w != list.end();) {
+    if (!settled_enough(*rec, w->settled)) {
+      ++w;
+      continue;
+    }
+    timers.cancel(w->timer);
+    w->done(*rec);
+    w = list.erase(w);
+  }
+  if (list.empty()) watchers.erase(it);
+}
+
+// ---- Engine ------------------------------------------------------------------------------------
+
+void Engine::start_run(StartRequest request, Done<StartReply> done) {
+  auto* impl = impl_.get();
+  if (!impl->ready) return done(Status(Errc::kUnavailable, "engine is recovering"));
+  bool queued = impl->post([impl, request = std::move(request), done]() mutable {
+    impl->do_start(std::move(request), done, "");
+  });
+  if (!queued) done(impl->stopping ? unavailable() : Status(Errc::kOverloaded, "too many queued requests"));
+}
+
+void Engine::signal(const std::string& id, const std::string& name, Json payload, const std::string& key,
+                    Done<std::int64_t> done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, id, name, payload = std::move(payload), key, done]() mutable {
+    auto lr = impl->ensure_live(id);
+    if (!lr) return done(lr.status());
+    LiveRun& live = **lr;
+    if (!key.empty())
+      if (auto it = live.signal_keys.find(key); it != live.signal_keys.end()) {
+        std::int64_t seq = it->second;
+        if (live.inflight == 0 && !impl->open.count(id)) return done(seq);
+        return live.on_settled.push_back([done, seq] { done(seq); });
+      }
+    std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
+    Json data{{"name", name}, {"payload", std::move(payload)}};
+    if (!key.empty()) data["key"] = key;
+    std::int64_t seq = live.run->last_seq() + 1;
+    live.run->record(EventType::kSignalReceived, consumer, std::move(data), impl->now());
+    if (!key.empty()) {
+      live.signal_keys[key] = seq;
+      impl->open_batch(id).batch.signal_key = store::SignalKey{id, key, seq};
+    }
+    impl->collect(live);
+    impl->open_batch(id).then.push_back([done, seq](const store::BatchResult& r) {
+      if (!r.status.is_ok()) return done(r.status);
+      if (r.existing_signal_seq) return done(*r.existing_signal_seq);
+      done(seq);
+    });
+  });
+  if (!queued) done(unavailable());
+}
+
+void Engine::query(const std::string& id, const std::string& name, Done<Json> done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, id, name, done] {
+    auto lr = impl->ensure_live(id, /*allow_terminal=*/true);
+    if (!lr) return done(lr.status());
+    LiveRun* live = *lr;
+    // Answer from durable state only: wait for the run's in-flight writes first.
+    auto answer = [impl, id, name, done] {
+      LiveRun* now_live = impl->find_live(id);
+      if (!now_live) return done(Status(Errc::kUnavailable, "run was reloaded; ask again"));
+      done(now_live->run->query(name));
+      if (now_live->run->terminal() && now_live->inflight == 0 && !impl->open.count(id)) impl->drop(id);
+    };
+    if (live->inflight > 0 || impl->open.count(id)) return live->on_settled.push_back(answer);
+    answer();
+  });
+  if (!queued) done(unavailable());
+}
+
+void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, id, actor, done] {
+    auto lr = impl->ensure_live(id);
+    if (!lr) return done(lr.status());
+    LiveRun& live = **lr;
+    live.run->record(EventType::kCancelRequested, 0, Json{{"by", actor.name}, {"role", actor.role}}, impl->now());
+    // Activities waiting in a retry backoff end now; one that is executing may still finish (its
+    // effect may have happened) and is then recorded as it ends.
+    std::vector<std::int64_t> in_backoff;
+    for (const auto* call : live.run->pending_activities())
+      if (!call->compensation && call->attempts > 0 && !live.executing.count(call->cmd)) in_backoff.push_back(call->cmd);
+    for (auto cmd : in_backoff) {
+      const ActivityCall* call = live.run->activity(cmd);
+      if (!call || !live.run->cancel_requested()) continue;
+      if (auto t = live.retry_timers.find(cmd); t != live.retry_timers.end()) {
+        impl->timers.cancel(t->second);
+        live.retry_timers.erase(t);
+      }
+      live.run->record(EventType::kActivityFailed, cmd,
+                       Json{{"name", call->name}, {"attempt", call->attempts},
+                            {"error", {{"type", "cancelled"}, {"message", "cancel requested during retry backoff"}}},
+                            {"final", true}, {"cancelled", true}},
+                       impl->now());
+    }
+    impl->collect(live);
+    OpenBatch& ob = impl->open_batch(id);
+    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "cancel", id));
+    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
+  });
+  if (!queued) done(unavailable());
+}
+
+void Engine::terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, id, reason, actor, done] {
+    auto lr = impl->ensure_live(id);
+    if (!lr) return done(lr.status());
+    LiveRun& live = **lr;
+    auto timers = live.run->pending_timers();
+    Json action = admin_action("terminate", actor);
+    action["reason"] = reason;
+    live.run->record(EventType::kAdminAction, 0, std::move(action), impl->now());
+    live.run->record(EventType::kWorkflowTerminated, 0, Json{{"reason", reason}, {"by", actor.name}}, impl->now());
+    impl->collect(live);
+    OpenBatch& ob = impl->open_batch(id);
+    for (const auto& t : timers) {
+      ob.batch.disarm.push_back({id, t.cmd});
+      impl->disarm_durable(id, t.cmd);
+    }
+    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "terminate", id));
+    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
+  });
+  if (!queued) done(unavailable());
+}
+
+void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, id, actor, done] {
+    auto rec = impl->store.get_run(id);
+    if (!rec) return done(rec.status());
+    auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
+
+    if (rec->status == store::RunStatus::kStuck) {
+      auto lr = impl->ensure_live(id);
+      if (!lr) return done(lr.status());
+      LiveRun& live = **lr;
+      bool nondeterministic = !live.run->broken().is_ok();
+      live.run->record(EventType::kAdminAction, 0, admin_action("retry", actor), impl->now());
+      impl->collect(live);
+      OpenBatch& ob = impl->open_batch(id);
+      ob.batch.audit.push_back(audit_entry(impl->now(), actor, "retry", id));
+      ob.then.push_back([impl, id, done, nondeterministic](const store::BatchResult& r) {
+        done(r.status);
+        if (!r.status.is_ok() || !nondeterministic) return;
+        impl->drop(id);  // replay again: the code may have been fixed
+        (void)impl->ensure_live(id);
+      });
+      return;
+    }
+    if (rec->status != store::RunStatus::kFailed)
+      return refuse(fmt::format("is {}; only stuck or failed runs can be retried", store::run_status_name(rec->status)));
+
+    // A failed run resumes at its failed step: the journal from that failure on is superseded.
+    auto history = impl->store.load_history(id, 0, 0);
+    if (!history) return done(history.status());
+    std::int64_t failed_at = 0, from = 0;
+    for (const auto& e : *history) {
+      if (e.type == EventType::kWorkflowFailed) failed_at = e.seq;
+      auto d = Json::parse(e.data, nullptr, false);
+      if (e.type == EventType::kActivityFailed && d.is_object() && d.value("final", false)) from = e.seq;
+    }
+    if (failed_at == 0) return refuse("has no WorkflowFailed event");
+    if (from == 0 || from > failed_at) from = failed_at;
+    for (const auto& e : *history) {
+      if (e.seq <= from || e.seq >= failed_at) continue;
+      if (e.type == EventType::kActivityCompleted || e.type == EventType::kActivityFailed ||
+          e.type == EventType::kChildStarted || e.type == EventType::kCompensationStarted)
+        return refuse("ran further steps (compensations) after its failure; start a new run instead");
+    }
+    Json action = admin_action("retry", actor);
+    action["supersede_from"] = from;
+    store::JournalBatch batch;
+    store::Append append;
+    append.run_id = id;
+    append.expected_last_seq = rec->last_seq;
+    append.events.push_back({EventType::kAdminAction, 0, impl->now(), action.dump()});
+    append.update.status = store::RunStatus::kRunning;
+    append.update.error = "";
+    OpenBatch& ob = impl->open_batch(id);
+    ob.batch.appends.push_back(std::move(append));
+    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "retry", id));
+    ob.then.push_back([impl, id, done](const store::BatchResult& r) {
+      done(r.status);
+      if (r.status.is_ok()) (void)impl->ensure_live(id);
+    });
+  });
+  if (!queued) done(unavailable());
+}
+
+void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, id, deadline, settled, done] {
+    auto rec = impl->store.get_run(id);
+    if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
+    Watcher w{deadline, settled, done};
+    w.timer = impl->timers.add(deadline, [impl, id, done] {
+      auto it = impl->watchers.find(id);
+      if (it != impl->watchers.end()) {
+        std::erase_if(it->second, [&](const Watcher& x) { return x.deadline <= impl->now(); });
+        if (it->second.empty()) impl->watchers.erase(it);
+      }
+      done(impl->store.get_run(id));
+    });
+    impl->watchers[id].push_back(std::move(w));
+  });
+  if (!queued) done(unavailable());
+}
+
+void Engine::record_audit(store::AuditEntry entry, DoneStatus done) {
+  auto* impl = impl_.get();
+  bool queued = impl->post([impl, entry = std::move(entry), done]() mutable {
+    if (entry.at == 0) entry.at = impl->now();
+    OpenBatch& ob = impl->open_batch(fmt::format("#audit{}", ++impl->audit_counter));
+    ob.batch.audit.push_back(std::move(entry));
+    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
+  });
+  if (!queued) done(unavailable());
+}
+
+}  // namespace cairn::engine

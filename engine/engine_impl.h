@@ -1,0 +1,157 @@
+// Engine::Impl: the engine's private state, shared by its .cpp files (loop and commits, live-run
+// cache, activities and timers, control calls). Everything below "workflow thread only" is touched
+// by the loop thread alone; other threads reach it through post().
+//
+// The path of one step:
+//   activity result ─post─► loop: Run::record(ActivityCompleted) ─► code runs, issues next command
+//   ─► collect(): events + index update into the run's open batch, dispatch deferred ─► flush():
+//   Store::submit ─► writer commits (group commit) ─► on_committed (posted back): dispatch the next
+//   activity, answer callers, notify watchers, maybe evict.
+// Invariant (E1): nothing is dispatched, acknowledged or shown to a watcher before the batch that
+// produced it is durable. (E2) a run's batches are submitted in seq order and each names the
+// previous one's last seq, so a failed batch fails every later one of that run; the run is then
+// dropped from memory and replayed from what is durable.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/activity_executor.h"
+#include "engine/engine.h"
+#include "engine/run.h"
+#include "engine/timer_queue.h"
+
+namespace cairn::engine {
+
+struct LiveRun {
+  std::unique_ptr<Run> run;
+  std::uint64_t incarnation = 0;
+  std::int64_t batched_seq = 0;  // last seq put into a batch (submitted or open)
+  int inflight = 0;              // batches submitted, not yet acknowledged
+  std::map<std::int64_t, std::pair<int, TimerQueue::Id>> executing;  // cmd -> (attempt, timeout)
+  std::map<std::int64_t, TimerQueue::Id> retry_timers;               // cmd -> backoff timer
+  std::map<std::string, std::int64_t> signal_keys;                   // idempotency key -> seq
+  std::vector<std::function<void()>> on_settled;  // run when inflight drops to 0
+  std::list<std::string>::iterator lru;
+  bool in_lru = false;
+  bool reported_terminal = false;
+};
+
+// One run's writes of this loop iteration, and what to do once they are durable.
+struct OpenBatch {
+  store::JournalBatch batch;
+  std::vector<std::function<void(const store::BatchResult&)>> then;
+};
+
+struct Watcher {
+  store::Millis deadline = 0;
+  bool settled = false;
+  Done<store::RunRecord> done;
+  TimerQueue::Id timer = 0;
+};
+
+struct Engine::Impl {
+  Impl(store::Store& s, const Registry& r, EngineOptions o);
+
+  // ---- any thread ----
+  // Queues `fn` for the workflow thread; false (and nothing queued) when stopping or, unless
+  // `force`, when the queue is full.
+  bool post(std::function<void()> fn, bool force = false);
+  void loop();
+
+  store::Store& store;
+  const Registry& registry;
+  EngineOptions options;
+  SystemClock system_clock;
+  Clock* clock;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::condition_variable idle_cv;
+  std::deque<std::function<void()>> inbox;  // guarded by mu
+  bool stopping = false;                    // guarded by mu
+  bool loop_done = false;                   // guarded by mu
+  bool idle = false;                        // guarded by mu: set by the loop before it sleeps
+  std::atomic<bool> ready{false};
+  std::atomic<bool> halted{false};          // a TEST_ commit filter "crashed" the engine
+  std::thread thread;
+  std::unique_ptr<ActivityExecutor> executor;
+  std::string last_store_error;             // guarded by mu
+
+  std::function<bool(const store::JournalBatch&)> commit_filter;  // guarded by mu
+  std::function<void(const std::string&, const std::string&)> on_attempt;  // set before start
+
+  // metrics (written on the workflow thread, read anywhere)
+  std::atomic<std::uint64_t> m_starts{0}, m_attempts{0}, m_failures{0}, m_replays{0}, m_evictions{0};
+  std::atomic<std::uint64_t> m_completions[7] = {};
+  std::atomic<std::size_t> m_live{0}, m_executing{0}, m_timers{0}, m_inflight{0};
+
+  // ---- workflow thread only ----
+  std::unordered_map<std::string, std::unique_ptr<LiveRun>> runs;
+  std::list<std::string> lru;  // evictable runs, most recent first
+  std::map<std::string, OpenBatch> open;
+  TimerQueue timers;
+  std::map<std::pair<std::string, std::int64_t>, TimerQueue::Id> durable_timers;
+  std::unordered_map<std::string, std::vector<Watcher>> watchers;
+  std::uint64_t next_incarnation = 0;
+  std::mt19937_64 id_rng{std::random_device{}()};
+  std::uint64_t id_counter = 0;
+  std::uint64_t audit_counter = 0;
+  std::atomic<store::Millis> next_due{-1};  // published when the loop sleeps (tests)
+
+  // engine_loop.cpp: batching and commits
+  OpenBatch& open_batch(const std::string& run_id);
+  store::Append& append_of(LiveRun& lr);
+  void collect(LiveRun& lr);
+  void flush();
+  void on_committed(const std::string& run_id, std::uint64_t incarnation, const store::BatchResult& result,
+                    OpenBatch& batch);
+  void after_run_committed(const std::string& run_id);
+  void recover();
+  bool compute_idle();
+
+  // engine_runs.cpp: the live-run cache, activities, timers
+  LiveRun* find_live(const std::string& id);
+  // The live run `id`, replaying it from the store if it was evicted. kNotFound for unknown runs;
+  // kConflict for terminal ones unless `allow_terminal`.
+  Result<LiveRun*> ensure_live(const std::string& id, bool allow_terminal = false);
+  // Takes a run into memory. `stored` is its index row when it was just replayed (nullptr for a
+  // new run): pending work is then re-armed and the row refreshed only if it changed.
+  LiveRun& adopt(std::unique_ptr<Run> run, const store::RunRecord* stored);
+  LiveRun* find_live(const std::string& id, std::uint64_t incarnation);
+  void drop(const std::string& id);
+  void maybe_evict(const std::string& id);
+  void dispatch(LiveRun& lr, std::int64_t cmd);
+  void on_attempt_result(AttemptResult r);
+  void fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, const std::string& type, const std::string& message,
+                    bool terminal);
+  void arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due);
+  void disarm_durable(const std::string& run_id, std::int64_t cmd);
+  void fire_durable(const std::string& run_id, std::int64_t cmd);
+  void start_children(LiveRun& parent, std::vector<ChildStart> children);
+  // Records ChildCompleted in the parent, if it still waits for that child.
+  void complete_child(const std::string& parent_id, const std::string& child_id, store::RunStatus status,
+                      const std::string& result_json, const std::string& error);
+  RetryPolicy policy_of(const ActivityCall& call) const;
+
+  // engine_control.cpp
+  void do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id);
+  void notify_watchers(const std::string& run_id);
+  std::string generate_id();
+  store::Millis now() const { return clock->now(); }
+};
+
+store::RunUpdate index_update(const Run& run);
+
+}  // namespace cairn::engine

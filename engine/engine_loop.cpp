@@ -1,0 +1,295 @@
+// The workflow thread's loop, batching of run writes, commit acknowledgements, recovery, and the
+// thin public Engine methods that forward to it.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "engine/engine_impl.h"
+
+namespace cairn::engine {
+
+store::RunUpdate index_update(const Run& run) {
+  store::RunUpdate u;
+  u.status = run.status();
+  u.waiting_on = run.waiting_on();
+  u.stuck_reason = run.stuck_reason();
+  if (run.terminal()) {
+    if (run.status() == store::RunStatus::kCompleted) u.result = run.result_json();
+    u.error = run.error();
+  }
+  return u;
+}
+
+Engine::Impl::Impl(store::Store& s, const Registry& r, EngineOptions o)
+    : store(s), registry(r), options(o), clock(o.clock ? o.clock : &system_clock) {}
+
+bool Engine::Impl::post(std::function<void()> fn, bool force) {
+  {
+    std::lock_guard lock(mu);
+    if (!force && (stopping || halted)) return false;
+    if (!force && inbox.size() >= options.max_queued_requests) return false;
+    inbox.push_back(std::move(fn));
+  }
+  cv.notify_one();
+  return true;
+}
+
+void Engine::Impl::loop() {
+  std::unique_lock lock(mu);
+  for (;;) {
+    auto work = std::exchange(inbox, {});
+    lock.unlock();
+    for (auto& fn : work) fn();
+    for (auto& fn : timers.take_due(now())) fn();
+    flush();
+    lock.lock();
+    if (!inbox.empty()) continue;
+    if (stopping && m_inflight == 0) break;
+    store::Millis due = timers.next_due();
+    if (due >= 0 && due <= now()) continue;
+    next_due = due;
+    idle = compute_idle();
+    if (idle) idle_cv.notify_all();
+    auto wake = [&] { return !inbox.empty() || (stopping && m_inflight == 0); };
+    if (due < 0 || clock->manual())
+      cv.wait(lock, wake);
+    else
+      cv.wait_for(lock, std::chrono::milliseconds(due - now()), wake);
+    idle = false;
+  }
+  loop_done = true;
+  idle_cv.notify_all();
+}
+
+bool Engine::Impl::compute_idle() {
+  return m_inflight == 0 && m_executing == 0 && open.empty();
+}
+
+// ---- batching --------------------------------------------------------------------------------
+
+OpenBatch& Engine::Impl::open_batch(const std::string& run_id) { return open[run_id]; }
+
+store::Append& Engine::Impl::append_of(LiveRun& lr) {
+  const std::string& id = lr.run->identity().id;
+  auto& appends = open_batch(id).batch.appends;
+  for (auto& a : appends)
+    if (a.run_id == id) return a;
+  store::Append a;
+  a.run_id = id;
+  a.expected_last_seq = lr.batched_seq;
+  appends.push_back(std::move(a));
+  return appends.back();
+}
+
+void Engine::Impl::collect(LiveRun& lr) {
+  RunEffects fx = lr.run->take_effects();
+  const std::string id = lr.run->identity().id;
+  const std::uint64_t inc = lr.incarnation;
+  store::Append& append = append_of(lr);
+  for (auto& e : fx.events) append.events.push_back(std::move(e));
+  lr.batched_seq = lr.run->last_seq();
+  append.update = index_update(*lr.run);
+
+  OpenBatch& ob = open_batch(id);
+  for (auto cmd : fx.disarm) {
+    std::erase_if(ob.batch.arm, [&](const store::Timer& t) { return t.cmd == cmd && t.run_id == id; });
+    ob.batch.disarm.push_back({id, cmd});
+    disarm_durable(id, cmd);
+  }
+  for (auto& t : fx.arm) {
+    arm_durable(id, t.cmd, t.due);
+    ob.batch.arm.push_back(std::move(t));
+  }
+  // (E1) activities start only once the events that issued them are durable.
+  for (auto cmd : fx.activities)
+    ob.then.push_back([this, id, inc, cmd](const store::BatchResult& r) {
+      if (!r.status.is_ok() || !r.applied) return;
+      if (auto* live = find_live(id, inc)) dispatch(*live, cmd);
+    });
+  if (!fx.children.empty()) start_children(lr, std::move(fx.children));
+}
+
+void Engine::Impl::flush() {
+  if (open.empty()) return;
+  auto batches = std::exchange(open, {});
+  for (auto& [id, ob] : batches) {
+    ob.batch.now = now();
+    {
+      std::lock_guard lock(mu);
+      if (commit_filter && commit_filter(ob.batch)) halted = true;
+    }
+    if (halted) continue;  // a simulated crash: this batch and everything after it is lost
+    LiveRun* lr = find_live(id);
+    std::uint64_t inc = lr ? lr->incarnation : 0;
+    if (lr) ++lr->inflight;
+    ++m_inflight;
+    auto holder = std::make_shared<OpenBatch>();
+    holder->then = std::move(ob.then);
+    store.submit(std::move(ob.batch), [this, id, inc, holder](store::BatchResult r) {
+      post([this, id, inc, holder, r = std::move(r)] { on_committed(id, inc, r, *holder); }, /*force=*/true);
+    });
+  }
+}
+
+void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, const store::BatchResult& r,
+                                OpenBatch& batch) {
+  --m_inflight;
+  LiveRun* lr = inc ? find_live(run_id, inc) : nullptr;
+  if (lr) --lr->inflight;
+  for (auto& fn : batch.then) fn(r);
+  if (!r.status.is_ok()) {
+    {
+      std::lock_guard lock(mu);
+      last_store_error = r.status.to_string();
+    }
+    std::fprintf(stderr, "cairn: commit for run %s failed: %s\n", run_id.c_str(), r.status.to_string().c_str());
+  } else {
+    std::lock_guard lock(mu);
+    last_store_error.clear();
+  }
+  if (lr && (!r.status.is_ok() || !r.applied)) {
+    // (E2) memory is ahead of the store: forget this incarnation and replay what is durable.
+    bool retry_later = !r.status.is_ok();
+    drop(run_id);
+    if (retry_later)
+      timers.add(now() + 1000, [this, run_id] {
+        if (!find_live(run_id)) (void)ensure_live(run_id);
+      });
+    return;
+  }
+  after_run_committed(run_id);
+}
+
+void Engine::Impl::after_run_committed(const std::string& run_id) {
+  notify_watchers(run_id);
+  LiveRun* lr = find_live(run_id);
+  if (!lr || lr->inflight > 0) return;
+  for (auto& fn : std::exchange(lr->on_settled, {})) fn();
+  lr = find_live(run_id);  // a settled callback may have dropped it
+  if (!lr) return;
+  if (lr->run->terminal()) {
+    if (!lr->reported_terminal) {
+      lr->reported_terminal = true;
+      ++m_completions[static_cast<int>(lr->run->status())];
+      if (!lr->run->identity().parent_id.empty())
+        complete_child(lr->run->identity().parent_id, run_id, lr->run->status(), lr->run->result_json(),
+                       lr->run->error());
+    }
+    if (open.count(run_id) == 0) drop(run_id);
+    return;
+  }
+  maybe_evict(run_id);
+}
+
+// ---- recovery --------------------------------------------------------------------------------
+
+void Engine::Impl::recover() {
+  auto due = store.due_timers(std::numeric_limits<store::Millis>::max(), 0);
+  auto ids = store.unfinished_runs();
+  if (!due || !ids) {
+    std::lock_guard lock(mu);
+    last_store_error = (!due ? due.status() : ids.status()).to_string();
+    std::fprintf(stderr, "cairn: recovery failed: %s\n", last_store_error.c_str());
+    return;
+  }
+  for (const auto& t : *due) arm_durable(t.run_id, t.cmd, t.due);
+  std::size_t resumed = 0;
+  for (const auto& id : *ids) {
+    auto rec = store.get_run(id);
+    // Waiting and stuck runs stay on disk: their timers are armed, and a signal or an admin
+    // action brings them back. Running ones have work in flight: replay and re-issue it.
+    if (!rec || rec->status != store::RunStatus::kRunning) continue;
+    if (ensure_live(id)) ++resumed;
+  }
+  if (!ids->empty())
+    std::fprintf(stderr, "cairn: recovery: %zu unfinished run(s), %zu resumed, %zu timer(s) armed\n", ids->size(),
+                 resumed, due->size());
+  ready = true;
+}
+
+// ---- Engine ------------------------------------------------------------------------------------
+
+Engine::Engine(store::Store& store, const Registry& registry, EngineOptions options)
+    : impl_(std::make_unique<Impl>(store, registry, options)) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() {
+  auto* impl = impl_.get();
+  impl->executor = std::make_unique<ActivityExecutor>(impl->options.activity_threads, [impl](AttemptResult r) {
+    impl->post([impl, r = std::move(r)]() mutable { impl->on_attempt_result(std::move(r)); }, /*force=*/true);
+  });
+  impl->clock->on_advance([impl] { impl->post([] {}, /*force=*/true); });
+  impl->post([impl] { impl->recover(); }, /*force=*/true);
+  impl->thread = std::thread([impl] { impl->loop(); });
+}
+
+bool Engine::ready() const { return impl_->ready && !impl_->halted; }
+
+std::string Engine::health() const {
+  if (impl_->halted) return "halted";
+  if (!impl_->ready) {
+    std::lock_guard lock(impl_->mu);
+    return impl_->last_store_error.empty() ? "recovering" : "recovery failed: " + impl_->last_store_error;
+  }
+  std::lock_guard lock(impl_->mu);
+  return impl_->last_store_error.empty() ? "" : "store: " + impl_->last_store_error;
+}
+
+void Engine::stop() {
+  auto* impl = impl_.get();
+  {
+    std::lock_guard lock(impl->mu);
+    impl->stopping = true;
+  }
+  impl->cv.notify_all();
+  if (impl->executor) impl->executor->stop();
+  if (impl->thread.joinable()) impl->thread.join();
+  impl->clock->on_advance(nullptr);
+  impl->runs.clear();  // the loop has ended: safe to destroy the frames here
+}
+
+const Registry& Engine::registry() const { return impl_->registry; }
+Millis Engine::now() const { return impl_->now(); }
+store::StoreStats Engine::store_stats() { return impl_->store.stats(); }
+
+EngineMetrics Engine::metrics() const {
+  EngineMetrics m;
+  m.starts = impl_->m_starts;
+  for (int i = 0; i < 7; ++i) m.completions[i] = impl_->m_completions[i];
+  m.activity_attempts = impl_->m_attempts;
+  m.activity_failures = impl_->m_failures;
+  m.replays = impl_->m_replays;
+  m.evictions = impl_->m_evictions;
+  m.live_runs = impl_->m_live;
+  m.activities_in_flight = impl_->m_executing;
+  m.timers_armed = impl_->m_timers;
+  std::lock_guard lock(impl_->mu);
+  m.queued_requests = impl_->inbox.size();
+  return m;
+}
+
+Result<store::RunRecord> Engine::get(const std::string& id) { return impl_->store.get_run(id); }
+Result<std::vector<store::Event>> Engine::history(const std::string& id, std::int64_t after, std::size_t limit) {
+  return impl_->store.load_history(id, after, limit);
+}
+Result<store::RunPage> Engine::search(const store::RunFilter& filter) { return impl_->store.search(filter); }
+Result<store::AuditPage> Engine::audit(const std::string& cursor, std::size_t limit) {
+  return impl_->store.audit(cursor, limit);
+}
+
+void Engine::TEST_wait_idle() {
+  std::unique_lock lock(impl_->mu);
+  impl_->idle_cv.wait(lock, [&] { return (impl_->idle && impl_->inbox.empty()) || impl_->loop_done || impl_->halted; });
+}
+void Engine::TEST_set_commit_filter(std::function<bool(const store::JournalBatch&)> filter) {
+  std::lock_guard lock(impl_->mu);
+  impl_->commit_filter = std::move(filter);
+}
+void Engine::TEST_on_activity_attempt(std::function<void(const std::string&, const std::string&)> fn) {
+  impl_->on_attempt = std::move(fn);
+}
+std::size_t Engine::TEST_live_runs() const { return impl_->m_live; }
+Millis Engine::TEST_next_due() const { return impl_->next_due; }
+
+}  // namespace cairn::engine

@@ -1,0 +1,287 @@
+// The live-run cache (revive by replay, evict when only waiting), activity dispatch and results,
+// durable timers, and child-run plumbing. Workflow thread only.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/engine_impl.h"
+
+namespace cairn::engine {
+
+using store::EventType;
+
+LiveRun* Engine::Impl::find_live(const std::string& id) {
+  auto it = runs.find(id);
+  return it == runs.end() ? nullptr : it->second.get();
+}
+
+LiveRun* Engine::Impl::find_live(const std::string& id, std::uint64_t incarnation) {
+  LiveRun* lr = find_live(id);
+  return lr && lr->incarnation == incarnation ? lr : nullptr;
+}
+
+Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_terminal) {
+  if (LiveRun* lr = find_live(id)) {
+    if (lr->run->terminal() && !allow_terminal)
+      return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(lr->run->status())));
+    return lr;
+  }
+  auto rec = store.get_run(id);
+  if (!rec) return rec.status();
+  if (store::is_terminal(rec->status) && !allow_terminal)
+    return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(rec->status)));
+  const WorkflowDef* def = registry.find_workflow(rec->type, rec->version);
+  if (!def)
+    return Status(Errc::kUnavailable,
+                  fmt::format("run {}: workflow type {} version {} is not registered", id, rec->type, rec->version));
+  auto history = store.load_history(id, 0, 0);
+  if (!history) return history.status();
+  auto input = Json::parse(rec->input, nullptr, false);
+  auto run = std::make_unique<Run>(RunIdentity{id, rec->type, rec->version, input, rec->parent_id}, *def);
+  ++m_replays;
+  run->replay(*history);
+  LiveRun& lr = adopt(std::move(run), &*rec);
+  for (const auto& e : *history) {
+    if (e.type != EventType::kSignalReceived) continue;
+    auto d = Json::parse(e.data, nullptr, false);
+    if (d.is_object() && d.contains("key") && d["key"].is_string()) lr.signal_keys[d["key"]] = e.seq;
+  }
+  return &lr;
+}
+
+LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* stored) {
+  const std::string id = run->identity().id;
+  auto owned = std::make_unique<LiveRun>();
+  LiveRun& lr = *owned;
+  lr.run = std::move(run);
+  lr.incarnation = ++next_incarnation;
+  lr.batched_seq = lr.run->last_seq();
+  runs[id] = std::move(owned);
+  m_live = runs.size();
+  if (!stored) return lr;
+
+  // Revived by replay: re-arm what the journal says is pending.
+  for (const auto& t : lr.run->pending_timers())
+    if (!durable_timers.count({t.run_id, t.cmd})) arm_durable(t.run_id, t.cmd, t.due);
+  store::RunUpdate u = index_update(*lr.run);
+  bool changed = lr.run->has_writes() || *u.status != stored->status || *u.waiting_on != stored->waiting_on ||
+                 *u.stuck_reason != stored->stuck_reason;
+  if (changed) {
+    collect(lr);
+  } else {
+    // Nothing new to write: dispatch at once (the journal already holds what issued them).
+    for (auto cmd : lr.run->take_effects().activities) dispatch(lr, cmd);
+  }
+  for (auto& child : lr.run->pending_children()) {
+    auto rec = store.get_run(child.child_id);
+    if (!rec && rec.status().code() == Errc::kNotFound)
+      start_children(lr, {std::move(child)});  // the parent's ChildStarted is durable, the child was lost
+    else if (rec && store::is_terminal(rec->status))
+      complete_child(id, child.child_id, rec->status, rec->result, rec->error);
+  }
+  return lr;
+}
+
+void Engine::Impl::drop(const std::string& id) {
+  auto it = runs.find(id);
+  if (it == runs.end()) return;
+  LiveRun& lr = *it->second;
+  if (lr.in_lru) lru.erase(lr.lru);
+  for (auto& [cmd, ex] : lr.executing) timers.cancel(ex.second);
+  m_executing -= lr.executing.size();
+  for (auto& [cmd, t] : lr.retry_timers) timers.cancel(t);
+  runs.erase(it);
+  m_live = runs.size();
+}
+
+void Engine::Impl::maybe_evict(const std::string& id) {
+  LiveRun* lr = find_live(id);
+  if (!lr) return;
+  bool busy = lr->inflight > 0 || !lr->executing.empty() || !lr->retry_timers.empty() || open.count(id) ||
+              (lr->run->phase() == RunPhase::kRunning && !lr->run->pending_activities().empty());
+  if (lr->in_lru) {
+    lru.erase(lr->lru);
+    lr->in_lru = false;
+  }
+  if (busy) return;
+  lru.push_front(id);
+  lr->lru = lru.begin();
+  lr->in_lru = true;
+  while (lru.size() > options.cache_size) {
+    std::string victim = lru.back();
+    drop(victim);
+    ++m_evictions;
+  }
+}
+
+// ---- activities --------------------------------------------------------------------------------
+
+RetryPolicy Engine::Impl::policy_of(const ActivityCall& call) const {
+  const ActivityDef* def = registry.find_activity(call.name);
+  RetryPolicy p = call.options.retry ? *call.options.retry
+                  : def && def->options.retry ? *def->options.retry
+                                               : RetryPolicy{};
+  if (call.compensation) p.on_exhausted = RetryPolicy::OnExhausted::kPause;
+  return p;
+}
+
+void Engine::Impl::dispatch(LiveRun& lr, std::int64_t cmd) {
+  if (halted || lr.run->phase() != RunPhase::kRunning) return;
+  const ActivityCall* call = lr.run->activity(cmd);
+  if (!call || lr.executing.count(cmd)) return;
+  const std::string id = lr.run->identity().id;
+  const std::uint64_t inc = lr.incarnation;
+  if (call->retry_at > now()) {
+    if (!lr.retry_timers.count(cmd))
+      lr.retry_timers[cmd] = timers.add(call->retry_at, [this, id, inc, cmd] {
+        if (LiveRun* live = find_live(id, inc)) {
+          live->retry_timers.erase(cmd);
+          dispatch(*live, cmd);
+        }
+      });
+    return;
+  }
+  const ActivityDef* def = registry.find_activity(call->name);
+  int attempt = call->attempts + 1;
+  if (!def) {
+    fail_attempt(lr, cmd, attempt, "unknown_activity", fmt::format("activity '{}' is not registered", call->name),
+                 true);
+    return;
+  }
+  milliseconds timeout = call->options.timeout   ? *call->options.timeout
+                         : def->options.timeout ? *def->options.timeout
+                                                : milliseconds{30000};
+  store::Millis deadline = now() + timeout.count();
+  auto timeout_timer = timers.add(deadline, [this, id, inc, cmd, attempt, timeout] {
+    LiveRun* live = find_live(id, inc);
+    if (!live) return;
+    auto ex = live->executing.find(cmd);
+    if (ex == live->executing.end() || ex->second.first != attempt) return;
+    live->executing.erase(ex);
+    --m_executing;
+    fail_attempt(*live, cmd, attempt, "timeout",
+                 fmt::format("start-to-close timeout of {} ms passed", timeout.count()), false);
+  });
+  lr.executing[cmd] = {attempt, timeout_timer};
+  ++m_executing;
+  ++m_attempts;
+  if (on_attempt) on_attempt(fmt::format("{}/{}", id, cmd), call->name);
+  executor->submit(AttemptRequest{id, inc, cmd, attempt, deadline, def, call->input});
+}
+
+void Engine::Impl::on_attempt_result(AttemptResult r) {
+  LiveRun* lr = find_live(r.run_id, r.incarnation);
+  if (!lr) return;
+  auto ex = lr->executing.find(r.cmd);
+  if (ex == lr->executing.end() || ex->second.first != r.attempt) return;  // timed out meanwhile
+  timers.cancel(ex->second.second);
+  lr->executing.erase(ex);
+  --m_executing;
+  const ActivityCall* call = lr->run->activity(r.cmd);
+  if (!call) return maybe_evict(r.run_id);  // abandoned (an any() loser): the result is not needed
+  if (!r.ok) return fail_attempt(*lr, r.cmd, r.attempt, r.error_type, r.error_message, r.terminal);
+  lr->run->record(EventType::kActivityCompleted, r.cmd,
+                  Json{{"name", call->name}, {"result", std::move(r.value)}, {"attempt", r.attempt}}, now());
+  collect(*lr);
+}
+
+void Engine::Impl::fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, const std::string& type,
+                                const std::string& message, bool terminal) {
+  ++m_failures;
+  const ActivityCall* call = lr.run->activity(cmd);
+  if (!call) return;
+  RetryPolicy policy = policy_of(*call);
+  bool exhausted = policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts;
+  bool non_retryable =
+      terminal || std::find(policy.non_retryable.begin(), policy.non_retryable.end(), type) != policy.non_retryable.end();
+  bool cancelled = !call->compensation && lr.run->cancel_requested();
+  bool final = exhausted || non_retryable || cancelled;
+  Json data{{"name", call->name}, {"attempt", attempt}, {"error", {{"type", type}, {"message", message}}},
+            {"final", final}};
+  store::Millis retry_at = 0;
+  if (cancelled) data["cancelled"] = true;
+  if (final && !cancelled && policy.on_exhausted == RetryPolicy::OnExhausted::kPause) data["paused"] = true;
+  if (!final) {
+    retry_at = now() + policy.delay_before(attempt + 1).count();
+    data["retry_at"] = retry_at;
+  }
+  lr.run->record(EventType::kActivityFailed, cmd, std::move(data), now());
+  collect(lr);
+  if (final) return;
+  const std::string id = lr.run->identity().id;
+  const std::uint64_t inc = lr.incarnation;
+  open_batch(id).then.push_back([this, id, inc, cmd](const store::BatchResult& r) {
+    if (!r.status.is_ok()) return;
+    if (LiveRun* live = find_live(id, inc)) dispatch(*live, cmd);  // arms the backoff timer
+  });
+}
+
+// ---- durable timers ----------------------------------------------------------------------------
+
+void Engine::Impl::arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due) {
+  auto key = std::make_pair(run_id, cmd);
+  if (auto it = durable_timers.find(key); it != durable_timers.end()) timers.cancel(it->second);
+  durable_timers[key] = timers.add(due, [this, run_id, cmd] { fire_durable(run_id, cmd); });
+  m_timers = durable_timers.size();
+}
+
+void Engine::Impl::disarm_durable(const std::string& run_id, std::int64_t cmd) {
+  auto it = durable_timers.find({run_id, cmd});
+  if (it == durable_timers.end()) return;
+  timers.cancel(it->second);
+  durable_timers.erase(it);
+  m_timers = durable_timers.size();
+}
+
+void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd) {
+  durable_timers.erase({run_id, cmd});
+  m_timers = durable_timers.size();
+  auto lr = ensure_live(run_id);
+  if (lr && (*lr)->run->is_pending(cmd)) {
+    (*lr)->run->record(EventType::kTimerFired, cmd, Json::object(), now());
+    collect(**lr);
+    return;
+  }
+  // The timer outlived its command (resolved, abandoned, or the run ended): delete its row.
+  open_batch(run_id).batch.disarm.push_back({run_id, cmd});
+}
+
+// ---- children ----------------------------------------------------------------------------------
+
+void Engine::Impl::start_children(LiveRun& parent, std::vector<ChildStart> children) {
+  const std::string parent_id = parent.run->identity().id;
+  for (auto& c : children) {
+    StartRequest req{c.type, c.child_id, std::move(c.input), ""};
+    std::string child_id = c.child_id;
+    do_start(std::move(req), [this, parent_id, child_id](Result<StartReply> r) {
+      if (r && (r->created || !store::is_terminal(r->status))) return;
+      if (r) {  // the child already existed and had ended: report it now
+        if (auto rec = store.get_run(child_id); rec)
+          complete_child(parent_id, child_id, rec->status, rec->result, rec->error);
+        return;
+      }
+      // A child that cannot start (unknown type, bad input) fails; store trouble is retried on revive.
+      if (r.status().code() == Errc::kInvalidArgument)
+        complete_child(parent_id, child_id, store::RunStatus::kFailed, "", r.status().message());
+    }, parent_id);
+  }
+}
+
+void Engine::Impl::complete_child(const std::string& parent_id, const std::string& child_id, store::RunStatus status,
+                                  const std::string& result_json, const std::string& error) {
+  auto pos = child_id.rfind(':');
+  if (pos == std::string::npos) return;
+  std::int64_t cmd = std::stoll(child_id.substr(pos + 1));
+  auto lr = ensure_live(parent_id);
+  if (!lr || !(*lr)->run->is_pending(cmd)) return;
+  (*lr)->run->record(EventType::kChildCompleted, cmd,
+                     Json{{"child_id", child_id},
+                          {"status", store::run_status_name(status)},
+                          {"result", Json::parse(result_json.empty() ? "null" : result_json, nullptr, false)},
+                          {"error", error}},
+                     now());
+  collect(**lr);
+}
+
+}  // namespace cairn::engine

@@ -1,0 +1,146 @@
+// JSON forms, totals and start-time validation of the order types.
+#include "activities/order_types.h"
+
+#include <exception>
+
+namespace cairn::activities {
+
+// NOTE: missing fields parse as empty so that validate_order() can name what is missing; a field
+// of the wrong JSON type still throws (a 400 with nlohmann's message).
+void to_json(Json& j, const OrderItem& v) {
+  j = Json{{"sku", v.sku}, {"seller_id", v.seller_id}, {"qty", v.qty}, {"unit_price", v.unit_price}};
+}
+void from_json(const Json& j, OrderItem& v) {
+  v.sku = j.value("sku", std::string{});
+  v.seller_id = j.value("seller_id", std::string{});
+  v.qty = j.value("qty", std::int64_t{0});
+  v.unit_price = j.value("unit_price", std::int64_t{0});
+}
+
+void to_json(Json& j, const PaymentPart& v) {
+  j = Json{{"method", v.method}, {"amount", v.amount}};
+  if (v.token) j["token"] = *v.token;
+}
+void from_json(const Json& j, PaymentPart& v) {
+  v.method = j.value("method", std::string{});
+  v.amount = j.value("amount", std::int64_t{0});
+  v.token.reset();
+  if (auto it = j.find("token"); it != j.end() && !it->is_null()) v.token = it->get<std::string>();
+}
+
+void to_json(Json& j, const Order& v) {
+  j = Json{{"customer_id", v.customer_id}, {"currency", v.currency},       {"items", v.items},
+           {"shipping", v.shipping},       {"payments", v.payments},       {"shipping_address", v.shipping_address}};
+}
+void from_json(const Json& j, Order& v) {
+  v.customer_id = j.value("customer_id", std::string{});
+  v.currency = j.value("currency", std::string{});
+  v.items = j.value("items", std::vector<OrderItem>{});
+  v.shipping = j.value("shipping", std::int64_t{0});
+  v.payments = j.value("payments", std::vector<PaymentPart>{});
+  v.shipping_address = j.value("shipping_address", Json::object());
+}
+
+void to_json(Json& j, const SellerLines& v) { j = Json{{"seller_id", v.seller_id}, {"items", v.items}}; }
+void from_json(const Json& j, SellerLines& v) {
+  v.seller_id = j.value("seller_id", std::string{});
+  v.items = j.value("items", std::vector<OrderItem>{});
+}
+
+void to_json(Json& j, const ReturnLine& v) {
+  j = Json{{"sku", v.sku}, {"seller_id", v.seller_id}, {"qty", v.qty}};
+}
+void from_json(const Json& j, ReturnLine& v) {
+  v.sku = j.value("sku", std::string{});
+  v.seller_id = j.value("seller_id", std::string{});
+  v.qty = j.value("qty", std::int64_t{0});
+}
+
+void to_json(Json& j, const ReturnRequest& v) {
+  j = Json{{"order_id", v.order_id}, {"items", v.items}, {"reason", v.reason}};
+}
+void from_json(const Json& j, ReturnRequest& v) {
+  v.order_id = j.value("order_id", std::string{});
+  v.items = j.value("items", std::vector<ReturnLine>{});
+  v.reason = j.value("reason", std::string{});
+}
+
+std::int64_t items_value(const std::vector<OrderItem>& items) {
+  std::int64_t sum = 0;
+  for (const auto& i : items) sum += i.qty * i.unit_price;
+  return sum;
+}
+
+std::int64_t order_total(const Order& order) { return items_value(order.items) + order.shipping; }
+
+std::vector<SellerLines> split_by_seller(const std::vector<OrderItem>& items) {
+  std::vector<SellerLines> out;
+  for (const auto& item : items) {
+    auto it = out.begin();
+    while (it != out.end() && it->seller_id != item.seller_id) ++it;
+    if (it == out.end()) {
+      out.push_back(SellerLines{item.seller_id, {}});
+      it = out.end() - 1;
+    }
+    it->items.push_back(item);
+  }
+  return out;
+}
+
+namespace {
+
+// Bounds keep every sum and product of money far from int64 overflow.
+constexpr std::int64_t kMaxQty = 1'000'000;
+constexpr std::int64_t kMaxAmount = 1'000'000'000'000;
+
+std::string check_order(const Order& o) {
+  if (o.customer_id.empty()) return "customer_id is required";
+  if (o.items.empty()) return "items must not be empty";
+  for (const auto& i : o.items) {
+    if (i.sku.empty() || i.seller_id.empty()) return "every item needs a sku and a seller_id";
+    if (i.qty <= 0 || i.qty > kMaxQty) return "item " + i.sku + ": qty must be between 1 and 1000000";
+    if (i.unit_price < 0 || i.unit_price > kMaxAmount) return "item " + i.sku + ": unit_price must not be negative";
+  }
+  if (o.shipping < 0 || o.shipping > kMaxAmount) return "shipping must not be negative";
+  if (o.payments.empty()) return "payments must not be empty";
+  std::int64_t paid = 0;
+  for (const auto& p : o.payments) {
+    if (p.method != "card" && p.method != "points" && p.method != "deferred")
+      return "unknown payment method '" + p.method + "' (card, points, deferred)";
+    if (p.method == "card" && (!p.token || p.token->empty())) return "a card payment needs a token";
+    if (p.amount <= 0 || p.amount > kMaxAmount) return "payment amounts must be positive";
+    paid += p.amount;
+  }
+  if (paid != order_total(o))
+    return "payments sum to " + std::to_string(paid) + ", the order totals " + std::to_string(order_total(o));
+  return "";
+}
+
+}  // namespace
+
+std::string validate_order(const Json& input) {
+  if (!input.is_object()) return "the order must be a JSON object";
+  try {
+    return check_order(input.get<Order>());
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+std::string validate_return(const Json& input) {
+  if (!input.is_object()) return "the return must be a JSON object";
+  try {
+    auto r = input.get<ReturnRequest>();
+    if (r.order_id.empty()) return "order_id is required";
+    if (r.items.empty()) return "items must not be empty";
+    for (const auto& i : r.items) {
+      if (i.sku.empty() || i.seller_id.empty()) return "every item needs a sku and a seller_id";
+      if (i.qty <= 0 || i.qty > kMaxQty) return "item " + i.sku + ": qty must be between 1 and 1000000";
+    }
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace cairn::activities

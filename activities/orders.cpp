@@ -1,0 +1,57 @@
+// The simulated order desk: placed orders and their RMAs, in `tables`.
+#include "activities/orders.h"
+
+#include <cstdio>
+#include <map>
+#include <utility>
+
+#include "activities/service_tables.h"
+
+namespace cairn::activities {
+
+namespace {
+constexpr const char* kOrders = "orders";
+constexpr const char* kRmas = "order_rmas";
+}  // namespace
+
+OrderRecord SimulatedOrderDesk::record(const OrderRecordRequest& req, const std::string& key) {
+  return run_once(tables_, "orders.record", key, [&](TableTx& tx) {
+    if (auto existing = get_json(tx, kOrders, req.order_id)) return Effect::ok(*existing);
+    Json rec = OrderRecord{req.order_id, req.order, rfc3339(req.at)};
+    put_json(tx, kOrders, req.order_id, rec);
+    return Effect::ok(rec);
+  }).get<OrderRecord>();
+}
+
+std::optional<OrderRecord> SimulatedOrderDesk::find(const std::string& order_id) {
+  for (auto& [k, v] : scan_json(tables_, kOrders, order_id))
+    if (k == order_id) return v.get<OrderRecord>();
+  return std::nullopt;
+}
+
+Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) {
+  return run_once(tables_, "returns.open_rma", key, [&](TableTx& tx) {
+    auto order = get_json(tx, kOrders, req.order_id);
+    if (!order) return Effect::terminal("unknown_order", "no order " + req.order_id);
+    // Units still returnable per (seller, SKU): ordered minus what earlier RMAs took back.
+    std::map<std::pair<std::string, std::string>, std::int64_t> left;
+    for (const auto& item : order->get<OrderRecord>().order.items) left[{item.seller_id, item.sku}] += item.qty;
+    for (const auto& [k, v] : tx.scan(kRmas, req.order_id + "|"))
+      for (const auto& line : Json::parse(v)["items"].get<std::vector<ReturnLine>>())
+        left[{line.seller_id, line.sku}] -= line.qty;
+    for (const auto& line : req.items) {
+      auto& units = left[{line.seller_id, line.sku}];
+      if (line.qty <= 0 || units < line.qty)
+        return Effect::terminal("not_returnable", "order " + req.order_id + " has no " + std::to_string(line.qty) +
+                                                      " returnable units of " + line.seller_id + "/" + line.sku);
+      units -= line.qty;
+    }
+    char rma[32];
+    std::snprintf(rma, sizeof rma, "RMA-%06lld", static_cast<long long>(next_seq(tx, "rma")));
+    Json row{{"rma", rma}, {"return_id", req.return_id}, {"items", req.items}, {"reason", req.reason}};
+    put_json(tx, kRmas, req.order_id + "|" + rma, row);
+    return Effect::ok(Rma{rma, std::string("https://labels.cairn.example/") + rma + ".pdf"});
+  }).get<Rma>();
+}
+
+}  // namespace cairn::activities

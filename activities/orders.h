@@ -1,0 +1,65 @@
+// Order records and returns: what an order was (for returns, which run after the placement
+// finished) and the RMAs opened against it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cairn/json.h"
+#include "cairn/tables.h"
+#include "activities/order_types.h"
+
+namespace cairn::activities {
+
+struct OrderRecordRequest {
+  std::string order_id;
+  Order order;
+  std::int64_t at = 0;  // the order's time (ctx.now()), ms since the epoch
+};
+// An order as placed: the prices in `order.items` are the locked ones, valid as of price_version.
+struct OrderRecord {
+  std::string order_id;
+  Order order;
+  std::string price_version;
+};
+struct RmaRequest {
+  std::string order_id;
+  std::string return_id;  // the order.return run
+  std::vector<ReturnLine> items;
+  std::string reason;
+};
+struct Rma {
+  std::string rma;
+  std::string label;  // URL of the printable return label
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecordRequest, order_id, order, at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecord, order_id, order, price_version)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rma, rma, label)
+
+// Any thread; mutating calls honour the caller's idempotency key.
+class OrderDesk {
+ public:
+  virtual ~OrderDesk() = default;
+  // Locks the order's prices: stores it once (a second record of the same order returns the first).
+  virtual OrderRecord record(const OrderRecordRequest& request, const std::string& key) = 0;
+  virtual std::optional<OrderRecord> find(const std::string& order_id) = 0;
+  // Approves a return: TerminalError "unknown_order" or "not_returnable" (a line not in the order,
+  // or more units than the order had left to return).
+  virtual Rma open_rma(const RmaRequest& request, const std::string& key) = 0;
+};
+
+class SimulatedOrderDesk final : public OrderDesk {
+ public:
+  explicit SimulatedOrderDesk(Tables& tables) : tables_(tables) {}
+  OrderRecord record(const OrderRecordRequest& request, const std::string& key) override;
+  std::optional<OrderRecord> find(const std::string& order_id) override;
+  Rma open_rma(const RmaRequest& request, const std::string& key) override;
+
+ private:
+  Tables& tables_;
+};
+
+}  // namespace cairn::activities

@@ -1,0 +1,135 @@
+// The simulated payment gateway: one row per payment part, an append-only ledger per order.
+#include "activities/payments.h"
+
+#include <chrono>
+#include <thread>
+#include <utility>
+
+namespace cairn::activities {
+
+namespace {
+
+constexpr const char* kParts = "payment_parts";
+constexpr std::chrono::seconds kSlowCall{2};
+
+std::string part_key(const std::string& order_id, int index) {
+  return order_id + "|" + seq_key(index);
+}
+
+}  // namespace
+
+SimulatedPaymentGateway::SimulatedPaymentGateway(Tables& tables, NowFn now)
+    : tables_(tables), now_(std::move(now)) {}
+
+namespace {
+
+// Appends one ledger entry under the order, in the same transaction as the effect it records.
+void ledger(TableTx& tx, const std::string& order_id, const std::string& method, const char* kind,
+            std::int64_t amount, const std::string& key, std::int64_t at) {
+  auto n = next_seq(tx, std::string("ledger|") + order_id);
+  put_json(tx, SimulatedPaymentGateway::kLedgerTable, order_id + "|" + seq_key(n),
+           Json{{"order_id", order_id}, {"method", method}, {"kind", kind}, {"amount", amount},
+                {"idempotency_key", key}, {"at", at}});
+}
+
+std::optional<PaymentRecord> load_part(TableTx& tx, const std::string& order_id, int index) {
+  auto j = get_json(tx, kParts, part_key(order_id, index));
+  if (!j) return std::nullopt;
+  return j->get<PaymentRecord>();
+}
+
+void save_part(TableTx& tx, const std::string& order_id, const PaymentRecord& part) {
+  put_json(tx, kParts, part_key(order_id, part.index), Json(part));
+}
+
+}  // namespace
+
+void SimulatedPaymentGateway::pause_if_slow(const std::string& token) const {
+  if (token == "tok_slow") std::this_thread::sleep_for(kSlowCall);
+}
+
+std::string SimulatedPaymentGateway::token_of(const PaymentRef& ref) {
+  auto rows = scan_json(tables_, kParts, part_key(ref.order_id, ref.index));
+  return rows.empty() ? std::string{} : rows.front().second.value("token", std::string{});
+}
+
+Json SimulatedPaymentGateway::authorize(const AuthorizeRequest& req, const std::string& key) {
+  const std::string token = req.method == "card" ? req.token : std::string{};
+  pause_if_slow(token);
+  const auto at = now_();
+  return run_once(tables_, "payment.authorize", key, [&](TableTx& tx) {
+    if (auto existing = load_part(tx, req.order_id, req.index)) return Effect::ok(Json(*existing));
+    if (token == "tok_decline") {
+      ledger(tx, req.order_id, req.method, "decline", req.amount, key, at);
+      return Effect::terminal("declined", "card declined");
+    }
+    if (token == "tok_unavailable")
+      return Effect::retry("gateway_unavailable", "payment gateway unreachable");
+    if (token == "tok_flaky" && next_seq(tx, "flaky|" + req.order_id) <= 2)
+      return Effect::retry("gateway_unavailable", "payment gateway timed out (tok_flaky)");
+    PaymentRecord part{req.index, req.method, token, req.amount, 0, 0, "authorized"};
+    save_part(tx, req.order_id, part);
+    ledger(tx, req.order_id, req.method, "authorize", req.amount, key, at);
+    return Effect::ok(Json(part));
+  });
+}
+
+Json SimulatedPaymentGateway::capture(const PaymentRef& ref, const std::string& key) {
+  pause_if_slow(token_of(ref));
+  const auto at = now_();
+  return run_once(tables_, "payment.capture", key, [&](TableTx& tx) {
+    auto part = load_part(tx, ref.order_id, ref.index);
+    if (!part || part->state == "voided")
+      return Effect::terminal("not_authorized", "no live authorization to capture");
+    if (part->state == "authorized") {
+      part->captured = part->authorized;
+      part->state = "captured";
+      save_part(tx, ref.order_id, *part);
+      ledger(tx, ref.order_id, part->method, "capture", part->captured, key, at);
+    }
+    return Effect::ok(Json(*part));
+  });
+}
+
+Json SimulatedPaymentGateway::reverse(const PaymentRef& ref, const std::string& key) {
+  pause_if_slow(token_of(ref));
+  const auto at = now_();
+  return run_once(tables_, "payment.reverse", key, [&](TableTx& tx) {
+    auto part = load_part(tx, ref.order_id, ref.index);
+    if (!part) return Effect::ok(Json{{"index", ref.index}, {"state", "none"}});
+    if (part->state == "authorized") {
+      part->state = "voided";
+      save_part(tx, ref.order_id, *part);
+      ledger(tx, ref.order_id, part->method, "void", part->authorized, key, at);
+    } else if (part->state == "captured" && part->captured > part->refunded) {
+      ledger(tx, ref.order_id, part->method, "refund", part->captured - part->refunded, key, at);
+      part->refunded = part->captured;
+      save_part(tx, ref.order_id, *part);
+    }
+    return Effect::ok(Json(*part));
+  });
+}
+
+Json SimulatedPaymentGateway::refund(const RefundRequest& req, const std::string& key) {
+  pause_if_slow(token_of(PaymentRef{req.order_id, req.index}));
+  const auto at = now_();
+  return run_once(tables_, "payment.refund", key, [&](TableTx& tx) {
+    auto part = load_part(tx, req.order_id, req.index);
+    if (!part || part->state != "captured" || req.amount < 0 || req.amount > part->captured - part->refunded)
+      return Effect::terminal("exceeds_capture", "refund exceeds what is left of the capture");
+    if (req.amount > 0) {
+      part->refunded += req.amount;
+      save_part(tx, req.order_id, *part);
+      ledger(tx, req.order_id, part->method, "refund", req.amount, key, at);
+    }
+    return Effect::ok(Json(*part));
+  });
+}
+
+std::vector<PaymentRecord> SimulatedPaymentGateway::payments(const std::string& order_id) {
+  std::vector<PaymentRecord> out;
+  for (auto& [k, v] : scan_json(tables_, kParts, order_id + "|")) out.push_back(v.get<PaymentRecord>());
+  return out;
+}
+
+}  // namespace cairn::activities

@@ -1,0 +1,108 @@
+// Activity registration for the order domain.
+#include "activities/simulated.h"
+
+#include <chrono>
+
+#include "cairn/activity.h"
+#include "cairn/errors.h"
+
+namespace cairn::activities {
+
+using namespace std::chrono_literals;
+
+RetryPolicy payment_retry() {
+  RetryPolicy p;
+  p.initial_interval = 1s;
+  p.backoff_coefficient = 2;
+  p.maximum_interval = 16s;
+  p.maximum_attempts = 6;
+  p.non_retryable.push_back("declined");
+  return p;
+}
+
+namespace {
+
+ActivityOptions with_retry(RetryPolicy retry, milliseconds timeout) {
+  ActivityOptions o;
+  o.retry = std::move(retry);
+  o.timeout = timeout;
+  return o;
+}
+
+// Stock and notification calls are local and quick; retry them briefly, then let the saga decide.
+RetryPolicy quick_retry() {
+  RetryPolicy p;
+  p.initial_interval = 200ms;
+  p.maximum_interval = 5s;
+  p.maximum_attempts = 5;
+  p.non_retryable.push_back("stock_out");
+  return p;
+}
+
+}  // namespace
+
+void register_order_activities(Registry& reg, const OrderServices& s) {
+  // The gateway may take 2 s a call (tok_slow): a 10 s start-to-close leaves room.
+  const auto pay = with_retry(payment_retry(), 10s);
+  const auto quick = with_retry(quick_retry(), 5s);
+
+  reg.activity("payment.authorize",
+               [p = s.payments](ActivityContext& ctx, AuthorizeRequest r) { return p->authorize(r, ctx.idempotency_key()); },
+               pay);
+  reg.activity("payment.capture",
+               [p = s.payments](ActivityContext& ctx, PaymentRef r) { return p->capture(r, ctx.idempotency_key()); }, pay);
+  reg.activity("payment.reverse",
+               [p = s.payments](ActivityContext& ctx, PaymentRef r) { return p->reverse(r, ctx.idempotency_key()); }, pay);
+  reg.activity("payment.refund",
+               [p = s.payments](ActivityContext& ctx, RefundRequest r) { return p->refund(r, ctx.idempotency_key()); },
+               pay);
+
+  reg.activity("risk.score",
+               [r = s.risk](ActivityContext& ctx, RiskRequest q) { return r->score(q, ctx.idempotency_key()); }, quick);
+  reg.activity("risk.verify",
+               [r = s.risk](ActivityContext&, RiskRequest q) { return Json{{"verified", r->verify(q)}}; }, quick);
+
+  reg.activity("inventory.reserve",
+               [i = s.inventory](ActivityContext& ctx, StockRequest r) { return i->reserve(r, ctx.idempotency_key()); },
+               quick);
+  reg.activity("inventory.capture",
+               [i = s.inventory](ActivityContext& ctx, ReservationRef r) { return i->capture(r, ctx.idempotency_key()); },
+               quick);
+  reg.activity("inventory.release",
+               [i = s.inventory](ActivityContext& ctx, ReservationRef r) { return i->release(r, ctx.idempotency_key()); },
+               quick);
+  reg.activity("inventory.restock",
+               [i = s.inventory](ActivityContext& ctx, StockRequest r) { return i->restock(r, ctx.idempotency_key()); },
+               quick);
+
+  reg.activity("notify.send",
+               [n = s.notifier](ActivityContext& ctx, Notification m) { return n->send(m, ctx.idempotency_key()); },
+               quick);
+
+  reg.activity("orders.record",
+               [o = s.orders](ActivityContext& ctx, OrderRecordRequest r) { return o->record(r, ctx.idempotency_key()); },
+               quick);
+  // The order as placed plus what each of its payment parts captured: what a return needs.
+  reg.activity("orders.get",
+               [o = s.orders, p = s.payments](ActivityContext&, Json q) {
+                 const auto id = q.value("order_id", std::string{});
+                 auto rec = o->find(id);
+                 if (!rec) throw TerminalError("no order " + id, "unknown_order");
+                 Json out = *rec;
+                 out["payments"] = p->payments(id);
+                 return out;
+               },
+               quick);
+  reg.activity("returns.open_rma",
+               [o = s.orders](ActivityContext& ctx, RmaRequest r) { return o->open_rma(r, ctx.idempotency_key()); },
+               quick);
+}
+
+SimulatedServices::SimulatedServices(Tables& tables, NowFn now)
+    : payments_(tables, now), risk_(tables), inventory_(tables), notifier_(tables, now), orders_(tables) {}
+
+void SimulatedServices::register_activities(Registry& registry) {
+  register_order_activities(registry, OrderServices{&payments_, &risk_, &inventory_, &notifier_, &orders_});
+}
+
+}  // namespace cairn::activities

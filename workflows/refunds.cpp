@@ -1,0 +1,35 @@
+// Refund arithmetic of a return.
+#include "workflows/refunds.h"
+
+#include <algorithm>
+
+namespace cairn::workflows {
+
+std::int64_t refund_amount(const activities::Order& order, const std::vector<activities::ReturnLine>& lines) {
+  std::int64_t returned = 0;
+  for (const auto& line : lines)
+    for (const auto& item : order.items)
+      if (item.seller_id == line.seller_id && item.sku == line.sku) {
+        returned += line.qty * item.unit_price;
+        break;
+      }
+  const std::int64_t value = activities::items_value(order.items);
+  if (value <= 0) return returned;
+  // NOTE: 128-bit product: shipping × returned value may exceed 64 bits before the division.
+  __extension__ using Wide = __int128;
+  return returned + static_cast<std::int64_t>(Wide{order.shipping} * returned / value);
+}
+
+std::vector<RefundPart> split_refund(std::int64_t amount, const std::vector<activities::PaymentRecord>& parts) {
+  std::vector<RefundPart> out;
+  for (const auto& p : parts) {
+    if (amount <= 0) break;
+    const std::int64_t take = std::min(amount, p.captured - p.refunded);
+    if (take <= 0) continue;
+    out.push_back(RefundPart{p.index, p.method, take});
+    amount -= take;
+  }
+  return out;
+}
+
+}  // namespace cairn::workflows

@@ -1,0 +1,353 @@
+// Applies one JournalBatch (or one Tables transaction) inside the writer's group transaction.
+#include "store/batch_writer.h"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <string>
+
+#include "store/rows.h"
+
+namespace cairn::store {
+
+namespace {
+
+Status invalid(std::string message) { return Status(Errc::kInvalidArgument, std::move(message)); }
+
+// Every argument check happens before the first write, so a refused batch leaves nothing.
+Status validate(const JournalBatch& b) {
+  if (b.create) {
+    if (b.create->id.empty()) return invalid("store: create run: empty id");
+    if (b.create->type.empty()) return invalid(fmt::format("store: create run {}: empty type", b.create->id));
+  }
+  for (const Append& a : b.appends) {
+    if (a.run_id.empty()) return invalid("store: append: empty run id");
+    if (a.expected_last_seq < 0) {
+      return invalid(fmt::format("store: append run {}: negative expected seq {}", a.run_id,
+                                 a.expected_last_seq));
+    }
+    for (const NewEvent& e : a.events) {
+      if (event_type_name(e.type).empty()) {
+        return invalid(fmt::format("store: append run {}: unknown event type {}", a.run_id,
+                                   static_cast<int>(e.type)));
+      }
+    }
+    if (a.update.status && run_status_name(*a.update.status).empty()) {
+      return invalid(fmt::format("store: append run {}: unknown status {}", a.run_id,
+                                 static_cast<int>(*a.update.status)));
+    }
+  }
+  for (const TimerKey& t : b.disarm)
+    if (t.run_id.empty()) return invalid("store: disarm timer: empty run id");
+  for (const Timer& t : b.arm)
+    if (t.run_id.empty()) return invalid("store: arm timer: empty run id");
+  if (b.signal_key) {
+    const SignalKey& k = *b.signal_key;
+    if (k.run_id.empty() || k.key.empty() || k.seq < 1) {
+      return invalid(fmt::format("store: signal key \"{}\" of run \"{}\": needs a run, a key and a seq >= 1",
+                                 k.key, k.run_id));
+    }
+  }
+  return Status::ok();
+}
+
+// How many writes of the batch can fail a precondition. With at most one, it is the first write
+// (creates and appends come first, the signal key is checked before writing), so failing it
+// leaves nothing and no savepoint is needed. The first append to the run the batch creates,
+// expecting seq 0, cannot fail once the create succeeded.
+int fallible_writes(const JournalBatch& b) {
+  int n = b.create ? 1 : 0;
+  bool seen_created = false;
+  for (const Append& a : b.appends) {
+    if (b.create && !seen_created && a.run_id == b.create->id) {
+      seen_created = true;
+      if (a.expected_last_seq == 0) continue;
+    }
+    ++n;
+  }
+  return n;
+}
+
+enum UpdateBit { kStatusBit = 1, kResultBit = 2, kErrorBit = 4, kStuckBit = 8, kWaitingBit = 16 };
+
+int update_mask(const RunUpdate& u) {
+  return (u.status ? kStatusBit : 0) | (u.result ? kResultBit : 0) | (u.error ? kErrorBit : 0) |
+         (u.stuck_reason ? kStuckBit : 0) | (u.waiting_on ? kWaitingBit : 0);
+}
+
+}  // namespace
+
+// The TableTx handed to transact()'s function. The first SQLite error is kept and turns every
+// later call into a no-op; transact() then fails the whole transaction with it.
+class BatchWriter::Tx final : public TableTx {
+ public:
+  explicit Tx(BatchWriter& w) : w_(w) {}
+  const Status& error() const { return error_; }
+
+  std::optional<std::string> get(const std::string& table, const std::string& key) override {
+    if (!error_.is_ok()) return std::nullopt;
+    StmtRun q(w_.kv_get_);
+    q.bind(1, table).bind(2, key);
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) return q.text(0);
+    if (rc != SQLITE_DONE) fail(rc, "get", table, key);
+    return std::nullopt;
+  }
+  void put(const std::string& table, const std::string& key, const std::string& value) override {
+    write(w_.kv_put_, "put", table, key, value);
+  }
+  bool insert(const std::string& table, const std::string& key, const std::string& value) override {
+    return write(w_.kv_insert_, "insert", table, key, value) &&
+           sqlite3_changes(w_.db_.get()) == 1;
+  }
+  void erase(const std::string& table, const std::string& key) override {
+    if (!error_.is_ok()) return;
+    StmtRun q(w_.kv_erase_);
+    q.bind(1, table).bind(2, key);
+    if (const int rc = q.step(); rc != SQLITE_DONE) fail(rc, "erase", table, key);
+  }
+  Rows scan(const std::string& table, const std::string& prefix) override {
+    if (!error_.is_ok()) return {};
+    auto rows = scan_kv(w_.db_, table, prefix);
+    if (rows) return std::move(rows).value();
+    error_ = rows.status();
+    return {};
+  }
+
+ private:
+  bool write(sqlite3_stmt* s, const char* what, const std::string& table, const std::string& key,
+             const std::string& value) {
+    if (!error_.is_ok()) return false;
+    StmtRun q(s);
+    q.bind(1, table).bind(2, key).bind(3, value);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return true;
+    fail(rc, what, table, key);
+    return false;
+  }
+  void fail(int rc, const char* what, const std::string& table, const std::string& key) {
+    error_ = w_.db_.status(rc, fmt::format("store: table {} {} \"{}\"", table, what, key));
+  }
+
+  BatchWriter& w_;
+  Status error_;
+};
+
+Result<std::unique_ptr<BatchWriter>> BatchWriter::create(Db& db) {
+  std::unique_ptr<BatchWriter> w(new BatchWriter(db));
+  if (Status st = w->prepare(); !st) return st;
+  return w;
+}
+
+Status BatchWriter::prepare() {
+  const std::pair<sqlite3_stmt**, const char*> stmts[] = {
+      {&begin_, "BEGIN IMMEDIATE"},
+      {&commit_, "COMMIT"},
+      {&rollback_, "ROLLBACK"},
+      {&savepoint_, "SAVEPOINT item"},
+      {&release_, "RELEASE item"},
+      {&rollback_to_, "ROLLBACK TO item"},
+      {&insert_run_,
+       "INSERT OR IGNORE INTO runs(id, type, version, status, input, created_at, updated_at, "
+       "parent_id, idempotency_key, last_seq) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, 0)"},
+      {&last_seq_, "SELECT last_seq FROM runs WHERE id = ?1"},
+      {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
+      {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
+      {&signal_seq_, "SELECT seq FROM signal_keys WHERE run_id = ?1 AND key = ?2"},
+      {&insert_signal_, "INSERT INTO signal_keys(run_id, key, seq) VALUES(?1, ?2, ?3)"},
+      {&insert_audit_,
+       "INSERT INTO audit(at, actor, role, action, target, outcome) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&kv_get_, "SELECT v FROM kv WHERE tbl = ?1 AND k = ?2"},
+      {&kv_put_, "INSERT OR REPLACE INTO kv(tbl, k, v) VALUES(?1, ?2, ?3)"},
+      {&kv_insert_, "INSERT OR IGNORE INTO kv(tbl, k, v) VALUES(?1, ?2, ?3)"},
+      {&kv_erase_, "DELETE FROM kv WHERE tbl = ?1 AND k = ?2"},
+  };
+  for (const auto& [slot, sql] : stmts) {
+    auto s = db_.cached(sql);
+    if (!s) return s.status();
+    *slot = *s;
+  }
+  return Status::ok();
+}
+
+Status BatchWriter::step_done(sqlite3_stmt* s, const char* what) {
+  StmtRun q(s);
+  const int rc = q.step();
+  return rc == SQLITE_DONE ? Status::ok() : db_.status(rc, fmt::format("store: {}", what));
+}
+
+Status BatchWriter::begin() { return step_done(begin_, "begin transaction"); }
+Status BatchWriter::commit() { return step_done(commit_, "commit"); }
+
+void BatchWriter::rollback() {
+  // After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already rolled back.
+  if (!sqlite3_get_autocommit(db_.get())) (void)step_done(rollback_, "rollback");
+}
+
+Result<sqlite3_stmt*> BatchWriter::advance_stmt(const RunUpdate& u) {
+  const int mask = update_mask(u);
+  if (advance_[mask] != nullptr) return advance_[mask];
+  std::string sql = "UPDATE runs SET last_seq = ?1, updated_at = ?2";
+  if (mask & kStatusBit) sql += ", status = ?5";
+  if (mask & kResultBit) sql += ", result = ?6";
+  if (mask & kErrorBit) sql += ", error = ?7";
+  if (mask & kStuckBit) sql += ", stuck_reason = ?8";
+  if (mask & kWaitingBit) sql += ", waiting_kind = ?9, waiting_name = ?10, waiting_until = ?11";
+  sql += " WHERE id = ?3 AND last_seq = ?4 RETURNING rk";
+  auto s = db_.cached(sql);
+  if (s) advance_[mask] = *s;
+  return s;
+}
+
+Status BatchWriter::create_run(const CreateRun& c, Millis now, BatchResult& out) {
+  {
+    StmtRun q(insert_run_);
+    q.bind(1, c.id).bind(2, c.type).bind(3, c.version).bind(4, c.input).bind(5, c.created_at);
+    q.bind(6, now).bind(7, c.parent_id).bind(8, c.idempotency_key);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: create run {}", c.id));
+  }
+  if (sqlite3_changes(db_.get()) == 1) return Status::ok();
+  // Ignored: the id or the idempotency key is taken. Report the run that holds it.
+  auto existing = select_run(db_, "id", c.id);
+  if (!existing && existing.status().code() == Errc::kNotFound)
+    existing = select_run(db_, "idempotency_key", c.idempotency_key);
+  if (existing) {
+    out.existing = std::move(existing).value();
+    return Status::ok();
+  }
+  if (existing.status().code() != Errc::kNotFound) return existing.status();
+  out.status = Status(Errc::kInternal, fmt::format("store: create run {}: insert ignored, but neither "
+                                                   "its id nor its idempotency key exists", c.id));
+  return Status::ok();
+}
+
+Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
+  auto stmt = advance_stmt(a.update);
+  if (!stmt) return stmt.status();
+  std::int64_t rk = 0;
+  {
+    // Check and advance last_seq first, so a stale append fails before writing anything
+    // (invariant 2) and the index row changes with its events (invariant 3).
+    StmtRun q(*stmt);
+    const auto last = a.expected_last_seq + static_cast<std::int64_t>(a.events.size());
+    q.bind(1, last).bind(2, now).bind(3, a.run_id).bind(4, a.expected_last_seq);
+    const RunUpdate& u = a.update;
+    if (u.status) q.bind(5, static_cast<std::int64_t>(*u.status));
+    if (u.result) q.bind(6, *u.result);
+    if (u.error) q.bind(7, *u.error);
+    if (u.stuck_reason) q.bind(8, *u.stuck_reason);
+    if (u.waiting_on && *u.waiting_on) {
+      q.bind(9, (*u.waiting_on)->kind).bind(10, (*u.waiting_on)->name).bind(11, (*u.waiting_on)->until);
+    }  // else the waiting columns stay bound to NULL: cleared
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) {
+      rk = q.int64(0);
+    } else if (rc != SQLITE_DONE) {
+      return db_.status(rc, fmt::format("store: append run {}", a.run_id));
+    }
+  }
+  if (rk == 0) {  // no row matched: unknown run or stale expected seq
+    StmtRun q(last_seq_);
+    q.bind(1, a.run_id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) {
+      out.status = Status(Errc::kNotFound, fmt::format("store: append run {}: no such run", a.run_id));
+    } else if (rc == SQLITE_ROW) {
+      out.status = Status(Errc::kConflict, fmt::format("store: append run {}: expected last seq {}, found {}",
+                                                       a.run_id, a.expected_last_seq, q.int64(0)));
+    } else {
+      return db_.status(rc, fmt::format("store: append run {}", a.run_id));
+    }
+    return Status::ok();
+  }
+  std::int64_t seq = a.expected_last_seq;
+  for (const NewEvent& e : a.events) {
+    StmtRun q(insert_event_);
+    q.bind(1, rk).bind(2, ++seq).bind(3, static_cast<std::int64_t>(e.type)).bind(4, e.cmd);
+    q.bind(5, e.at).bind(6, e.data);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
+  }
+  return Status::ok();
+}
+
+Status BatchWriter::write(const JournalBatch& b, BatchResult& out) {
+  if (b.create) {
+    Status st = create_run(*b.create, b.now, out);
+    if (!st || !out.status || out.existing) return st;
+  }
+  for (const Append& a : b.appends) {
+    Status st = append(a, b.now, out);
+    if (!st || !out.status) return st;
+  }
+  for (const TimerKey& t : b.disarm) {
+    StmtRun q(disarm_);
+    q.bind(1, t.run_id).bind(2, t.cmd);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: disarm timer of run {}", t.run_id));
+  }
+  for (const Timer& t : b.arm) {
+    StmtRun q(arm_);
+    q.bind(1, t.run_id).bind(2, t.cmd).bind(3, t.due);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: arm timer of run {}", t.run_id));
+  }
+  if (b.signal_key) {
+    const SignalKey& k = *b.signal_key;
+    StmtRun q(insert_signal_);
+    q.bind(1, k.run_id).bind(2, k.key).bind(3, k.seq);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: signal key of run {}", k.run_id));
+  }
+  for (const AuditEntry& e : b.audit) {
+    StmtRun q(insert_audit_);
+    q.bind(1, e.at).bind(2, e.actor).bind(3, e.role).bind(4, e.action).bind(5, e.target).bind(6, e.outcome);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: audit {} of {}", e.action, e.target));
+  }
+  return Status::ok();
+}
+
+Status BatchWriter::apply(const JournalBatch& b, BatchResult& out) {
+  out = BatchResult{};
+  if (Status st = validate(b); !st) {
+    out.status = std::move(st);
+    return Status::ok();
+  }
+  if (b.signal_key) {  // checked before any write (see fallible_writes)
+    StmtRun q(signal_seq_);
+    q.bind(1, b.signal_key->run_id).bind(2, b.signal_key->key);
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) {
+      out.existing_signal_seq = q.int64(0);
+      return Status::ok();
+    }
+    if (rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: signal key of run {}", b.signal_key->run_id));
+  }
+  const bool guarded = fallible_writes(b) > 1;
+  if (guarded) {
+    if (Status st = step_done(savepoint_, "savepoint"); !st) return st;
+  }
+  if (Status st = write(b, out); !st) return st;
+  out.applied = out.status.is_ok() && !out.existing;
+  if (!guarded) return Status::ok();
+  if (!out.applied) {
+    if (Status st = step_done(rollback_to_, "rollback to savepoint"); !st) return st;
+  }
+  return step_done(release_, "release savepoint");
+}
+
+Status BatchWriter::transact(const std::function<Status(TableTx&)>& fn, Status& fn_status) {
+  if (Status st = step_done(savepoint_, "savepoint"); !st) return st;
+  Tx tx(*this);
+  try {
+    fn_status = fn(tx);
+  } catch (const std::exception& e) {
+    fn_status = Status(Errc::kInternal, fmt::format("store: transact: the function threw: {}", e.what()));
+  } catch (...) {
+    fn_status = Status(Errc::kInternal, "store: transact: the function threw a non-exception");
+  }
+  if (!tx.error().is_ok()) return tx.error();
+  if (!fn_status) {
+    if (Status st = step_done(rollback_to_, "rollback to savepoint"); !st) return st;
+  }
+  return step_done(release_, "release savepoint");
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,77 @@
+// BatchWriter: applies JournalBatches and Tables transactions inside the writer's open
+// transaction, each all-or-nothing (invariant 1). Used by the writer thread only.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+
+#include "cairn/status.h"
+#include "cairn/tables.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+class BatchWriter {
+ public:
+  // Prepares every statement of the write path on `db`, which must outlive the writer.
+  static Result<std::unique_ptr<BatchWriter>> create(Db& db);
+
+  Status begin();   // BEGIN IMMEDIATE
+  Status commit();  // COMMIT: durable when it returns ok (at synchronous=FULL)
+  // Ends a transaction that failed; harmless when SQLite already rolled it back itself.
+  void rollback();
+
+  // Applies one batch inside the open transaction. `out` is the batch's own outcome: applied, or
+  // not applied with the reason (conflict, existing run, claimed signal key, bad argument), in
+  // which case nothing of the batch remains. A non-ok return is an SQLite error that broke the
+  // whole transaction: the caller must roll it back and fail every batch in it (invariant 5).
+  Status apply(const JournalBatch& batch, BatchResult& out);
+
+  // Runs `fn` inside the open transaction in a savepoint; a non-ok Status (or an exception) from
+  // fn rolls back fn's writes only and is stored in `fn_status`. A non-ok return is an SQLite
+  // error, with the same meaning as for apply().
+  Status transact(const std::function<Status(TableTx&)>& fn, Status& fn_status);
+
+  Db& db() { return db_; }
+
+ private:
+  class Tx;
+
+  explicit BatchWriter(Db& db) : db_(db) {}
+  Status prepare();
+  // Writes the batch; sets out.status / out.existing on a failed precondition, which only
+  // happens before the batch wrote anything or inside a savepoint (apply decides which).
+  Status write(const JournalBatch& batch, BatchResult& out);
+  Status append(const Append& a, Millis now, BatchResult& out);
+  Status create_run(const CreateRun& c, Millis now, BatchResult& out);
+  Result<sqlite3_stmt*> advance_stmt(const RunUpdate& u);
+  Status step_done(sqlite3_stmt* s, const char* what);
+
+  Db& db_;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
+  sqlite3_stmt* savepoint_ = nullptr;
+  sqlite3_stmt* release_ = nullptr;
+  sqlite3_stmt* rollback_to_ = nullptr;
+  sqlite3_stmt* insert_run_ = nullptr;
+  sqlite3_stmt* last_seq_ = nullptr;
+  sqlite3_stmt* insert_event_ = nullptr;
+  sqlite3_stmt* disarm_ = nullptr;
+  sqlite3_stmt* arm_ = nullptr;
+  sqlite3_stmt* signal_seq_ = nullptr;
+  sqlite3_stmt* insert_signal_ = nullptr;
+  sqlite3_stmt* insert_audit_ = nullptr;
+  sqlite3_stmt* kv_get_ = nullptr;
+  sqlite3_stmt* kv_put_ = nullptr;
+  sqlite3_stmt* kv_insert_ = nullptr;
+  sqlite3_stmt* kv_erase_ = nullptr;
+  // "UPDATE runs SET last_seq, updated_at[, the fields RunUpdate sets] ... RETURNING rk", one per
+  // combination of set fields (bit i = field i), prepared on first use. Setting only the fields
+  // that change keeps the status index untouched on the common append.
+  std::array<sqlite3_stmt*, 32> advance_{};
+};
+
+}  // namespace cairn::store

@@ -1,0 +1,68 @@
+// Run-record decoding and the kv prefix scan, shared by the writer and the read connections.
+#include "store/rows.h"
+
+#include <fmt/format.h>
+
+namespace cairn::store {
+
+namespace {
+
+// The smallest string greater than every string starting with `prefix` (memcmp order, which is
+// SQLite's BINARY collation); empty when there is none (prefix is all 0xff bytes).
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+}  // namespace
+
+RunRecord read_run(const StmtRun& row) {
+  RunRecord r;
+  r.id = row.text(0);
+  r.type = row.text(1);
+  r.version = static_cast<int>(row.int64(2));
+  r.status = static_cast<RunStatus>(row.int64(3));
+  r.input = row.text(4);
+  r.result = row.text(5);
+  r.error = row.text(6);
+  r.stuck_reason = row.text(7);
+  if (!row.is_null(8)) r.waiting_on = WaitingOn{row.text(8), row.text(9), row.int64(10)};
+  r.created_at = row.int64(11);
+  r.updated_at = row.int64(12);
+  r.parent_id = row.text(13);
+  r.idempotency_key = row.text(14);
+  r.last_seq = row.int64(15);
+  return r;
+}
+
+Result<RunRecord> select_run(Db& db, const char* column, const std::string& value) {
+  // The partial index on idempotency_key is used only when the query implies its WHERE clause.
+  const std::string sql = fmt::format("SELECT {} FROM runs WHERE {} = ?1 AND {} <> ''", kRunColumns,
+                                      column, column);
+  auto stmt = db.cached(sql);
+  if (!stmt) return stmt.status();
+  StmtRun q(*stmt);
+  q.bind(1, value);
+  const int rc = q.step();
+  if (rc == SQLITE_ROW) return read_run(q);
+  if (rc == SQLITE_DONE) return Status(Errc::kNotFound, fmt::format("store: no run with {} \"{}\"", column, value));
+  return db.status(rc, fmt::format("store: read run {} \"{}\"", column, value));
+}
+
+Result<Rows> scan_kv(Db& db, const std::string& table, const std::string& prefix) {
+  const std::string end = prefix_end(prefix);
+  auto stmt = db.cached(end.empty() ? "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 ORDER BY k"
+                                    : "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 AND k < ?3 ORDER BY k");
+  if (!stmt) return stmt.status();
+  StmtRun q(*stmt);
+  q.bind(1, table).bind(2, prefix);
+  if (!end.empty()) q.bind(3, end);
+  Rows rows;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) rows.emplace_back(q.text(0), q.text(1));
+  if (rc != SQLITE_DONE) return db.status(rc, fmt::format("store: scan table {}", table));
+  return rows;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,29 @@
+// Row decoding and queries shared by the writer and the read connections: run records and the
+// prefix scan of the kv table behind cairn::Tables.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "cairn/status.h"
+#include "cairn/tables.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+// The columns read_run() expects, in order: "SELECT " + kRunColumns + " FROM runs ...".
+inline constexpr std::string_view kRunColumns =
+    "id, type, version, status, input, result, error, stuck_reason, waiting_kind, waiting_name, "
+    "waiting_until, created_at, updated_at, parent_id, idempotency_key, last_seq";
+
+// Decodes the current row of a statement selecting kRunColumns, starting at column 0.
+RunRecord read_run(const StmtRun& row);
+
+// The run whose `column` ("id" or "idempotency_key") equals `value`; kNotFound when none.
+Result<RunRecord> select_run(Db& db, const char* column, const std::string& value);
+
+// Rows of `table` whose key starts with `prefix`, in key order.
+Result<Rows> scan_kv(Db& db, const std::string& table, const std::string& prefix);
+
+}  // namespace cairn::store

@@ -1,0 +1,29 @@
+// Opening a database: PRAGMAs (with their crash semantics), the integrity check and the schema
+// migrations kept in PRAGMA user_version. docs/journal_format.md describes the tables.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cairn/status.h"
+#include "store/sqlite_db.h"
+
+namespace cairn::store {
+
+// How long a connection waits for a lock held by another connection before failing with
+// kUnavailable (SQLITE_BUSY).
+inline constexpr int kBusyTimeoutMs = 5000;
+
+// Opens the write connection: refuses a damaged file with kCorruption (PRAGMA quick_check's
+// report in the message), switches to WAL, sets synchronous, migrates to kSchemaVersion, and caps
+// the size at `max_page_count` pages when it is not 0.
+Status open_writer(Db& db, const std::string& path, bool synchronous_full,
+                   std::int64_t max_page_count);
+
+// Opens a read connection on a database open_writer has prepared.
+Status open_reader(Db& db, const std::string& path);
+
+// Sets the size cap of the write connection (PRAGMA max_page_count); 0 leaves SQLite's default.
+Status set_max_page_count(Db& db, std::int64_t pages);
+
+}  // namespace cairn::store

@@ -1,0 +1,212 @@
+// SqliteStore's write side: the queue, the writer thread and group commit, close and stats.
+#include "store/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <bit>
+#include <chrono>
+#include <cstdio>
+#include <future>
+
+#include "store/schema.h"
+
+namespace cairn::store {
+
+namespace {
+
+constexpr std::size_t kHistogramBuckets = 10;  // 1, 2-3, 4-7, ..., 256-511, >=512
+
+Status closed_status() { return Status(Errc::kUnavailable, "store: closed"); }
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  auto store = SqliteStore::open(options);
+  if (!store) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+  if (options.path.empty()) return Status(Errc::kInvalidArgument, "store: empty database path");
+  if (options.max_batches_per_commit == 0 || options.read_connections == 0 ||
+      options.max_page_count < 0) {
+    return Status(Errc::kInvalidArgument,
+                  "store: max_batches_per_commit and read_connections must be at least 1, "
+                  "max_page_count not negative");
+  }
+  auto db = std::make_unique<Db>();
+  if (Status st = open_writer(*db, options.path, options.synchronous_full, options.max_page_count); !st) {
+    return st;
+  }
+  auto writer = BatchWriter::create(*db);
+  if (!writer) return writer.status();
+  auto readers = ReadPool::open(options.path, options.read_connections);
+  if (!readers) return readers.status();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(db), std::move(writer).value(),
+                                                      std::move(readers).value()));
+}
+
+SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<Db> db,
+                         std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers)
+    : options_(options), db_(std::move(db)), writer_(std::move(writer)), readers_(std::move(readers)) {
+  stats_.batches_per_commit_histogram.assign(kHistogramBuckets, 0);
+  thread_ = std::thread([this] { writer_loop(); });
+  writer_id_ = thread_.get_id();
+}
+
+SqliteStore::~SqliteStore() { close(); }
+
+void SqliteStore::enqueue(Item item) {
+  bool queued = false;
+  {
+    std::lock_guard lk(mu_);
+    if (!stopping_ || !writer_done_) {
+      // After close() the writer still drains: queue the refusal so its callback keeps its
+      // place after every earlier batch's (invariant 4).
+      item.rejected = stopping_;
+      queue_.push_back(std::move(item));
+      queued = true;
+    }
+  }
+  if (queued) {
+    work_.notify_one();
+  } else if (item.done) {
+    item.done(BatchResult{closed_status()});  // the writer is gone: every earlier callback ran
+  }
+}
+
+void SqliteStore::submit(JournalBatch batch, BatchCallback done) {
+  enqueue(Item{std::move(batch), std::move(done), nullptr});
+}
+
+BatchResult SqliteStore::enqueue_and_wait(Item item) {
+  if (on_writer_thread()) {
+    return BatchResult{Status(Errc::kInternal, "store: a blocking store call from a store callback would deadlock")};
+  }
+  std::promise<BatchResult> done;
+  auto result = done.get_future();
+  item.done = [&done](BatchResult r) { done.set_value(std::move(r)); };
+  enqueue(std::move(item));
+  return result.get();
+}
+
+BatchResult SqliteStore::commit(JournalBatch batch) {
+  return enqueue_and_wait(Item{std::move(batch), nullptr, nullptr});
+}
+
+Status SqliteStore::transact(const std::function<Status(TableTx&)>& fn) {
+  return enqueue_and_wait(Item{{}, nullptr, [&fn](BatchWriter& w, BatchResult& out) {
+                                 return w.transact(fn, out.status);
+                               }}).status;
+}
+
+Status SqliteStore::TEST_set_max_page_count(std::int64_t pages) {
+  return enqueue_and_wait(Item{{}, nullptr, [pages](BatchWriter& w, BatchResult& out) {
+                                 out.status = set_max_page_count(w.db(), pages);
+                                 return Status::ok();
+                               }}).status;
+}
+
+void SqliteStore::writer_loop() {
+  std::vector<Item> items;
+  std::vector<BatchResult> results;
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      work_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) {
+        writer_done_ = true;
+        return;
+      }
+      while (!queue_.empty() && items.size() < options_.max_batches_per_commit) {
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_group(items, results);
+    // Callbacks in submission order, after COMMIT returned (invariants 1 and 4).
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (items[i].done) items[i].done(std::move(results[i]));
+    items.clear();
+  }
+}
+
+void SqliteStore::commit_group(std::vector<Item>& items, std::vector<BatchResult>& results) {
+  results.assign(items.size(), BatchResult{});
+  bool any_work = false;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].rejected) results[i].status = closed_status();
+    any_work |= !items[i].rejected;
+  }
+  if (!any_work) return;
+
+  Status failure = writer_->begin();
+  for (std::size_t i = 0; failure.is_ok() && i < items.size(); ++i) {
+    Item& it = items[i];
+    if (it.rejected) continue;
+    failure = it.op ? it.op(*writer_, results[i]) : writer_->apply(it.batch, results[i]);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  if (failure.is_ok()) failure = writer_->commit();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start).count();
+
+  std::uint64_t applied = 0;
+  std::uint64_t events = 0;
+  if (failure.is_ok()) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!results[i].applied || items[i].op) continue;
+      ++applied;
+      for (const Append& a : items[i].batch.appends) events += a.events.size();
+    }
+  } else {
+    // Invariant 5: the whole transaction is gone; every batch in it fails with the error.
+    writer_->rollback();
+    fmt::print(stderr, "cairn store: a transaction of {} batches failed and was rolled back: {}\n",
+               items.size(), failure.to_string());
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (!items[i].rejected) results[i] = BatchResult{failure};
+  }
+  record(items.size(), applied, events, static_cast<std::uint64_t>(micros), failure);
+}
+
+void SqliteStore::record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,
+                         std::uint64_t commit_micros, const Status& failure) {
+  std::lock_guard lk(stats_mu_);
+  if (!failure.is_ok()) {
+    ++stats_.failed_commits;
+    stats_.last_error = failure;
+    return;
+  }
+  ++stats_.commits;
+  stats_.batches += applied;
+  stats_.events += events;
+  stats_.commit_micros_total += commit_micros;
+  const std::size_t bucket = std::bit_width(group_size) - 1;  // 1 -> 0, 2-3 -> 1, 4-7 -> 2, ...
+  ++stats_.batches_per_commit_histogram[std::min(bucket, kHistogramBuckets - 1)];
+}
+
+StoreStats SqliteStore::stats() {
+  StoreStats s;
+  {
+    std::lock_guard lk(stats_mu_);
+    s = stats_;
+  }
+  std::lock_guard lk(mu_);
+  s.queue_depth = queue_.size();
+  return s;
+}
+
+void SqliteStore::close() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  // From a callback the writer cannot join itself; it exits once this group is done and the
+  // destructor joins it.
+  if (on_writer_thread()) return;
+  std::call_once(joined_, [this] { thread_.join(); });
+}
+
+}  // namespace cairn::store

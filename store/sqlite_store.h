@@ -1,0 +1,91 @@
+// SqliteStore: the Store on one SQLite file. One writer thread owns the write connection and
+// commits everything queued in one transaction (group commit); reads use a ReadPool.
+// Most code should hold a Store from open_sqlite_store(); this header is for the TEST_ hook.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/batch_writer.h"
+#include "store/read_pool.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
+  ~SqliteStore() override;  // close()s
+
+  void submit(JournalBatch batch, BatchCallback done) override;
+  BatchResult commit(JournalBatch batch) override;
+  Status transact(const std::function<Status(TableTx&)>& fn) override;
+
+  Result<RunRecord> get_run(const std::string& id) override;
+  Result<RunRecord> find_by_idempotency_key(const std::string& key) override;
+  Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after,
+                                          std::size_t limit) override;
+  Result<RunPage> search(const RunFilter& filter) override;
+  Result<std::vector<std::string>> unfinished_runs() override;
+  Result<std::int64_t> count_runs(RunStatus status) override;
+  Result<std::vector<Timer>> due_timers(Millis due_before, std::size_t limit) override;
+  Result<AuditPage> audit(const std::string& cursor, std::size_t limit) override;
+  Result<Rows> scan_table(const std::string& table, const std::string& prefix) override;
+
+  StoreStats stats() override;
+  void close() override;
+
+  // Test hook: sets PRAGMA max_page_count on the write connection, in order with the queued
+  // batches (raise it after a simulated full disk to check the store recovers).
+  Status TEST_set_max_page_count(std::int64_t pages);
+
+ private:
+  // Work run on the writer thread inside the group transaction instead of a JournalBatch; a
+  // non-ok return is an SQLite error that fails the whole transaction.
+  using WriterOp = std::function<Status(BatchWriter&, BatchResult&)>;
+  struct Item {
+    JournalBatch batch;
+    BatchCallback done;
+    WriterOp op;            // when set, runs instead of `batch`
+    bool rejected = false;  // submitted after close(): fails with kUnavailable, in order
+  };
+
+  SqliteStore(const SqliteOptions& options, std::unique_ptr<Db> db,
+              std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers);
+  void enqueue(Item item);
+  // Queues `item` and waits for its result; refuses (kInternal) on the writer thread.
+  BatchResult enqueue_and_wait(Item item);
+  bool on_writer_thread() const { return std::this_thread::get_id() == writer_id_; }
+  void writer_loop();
+  // Applies `items` in one transaction and fills `results` (one per item).
+  void commit_group(std::vector<Item>& items, std::vector<BatchResult>& results);
+  void record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,
+              std::uint64_t commit_micros, const Status& failure);
+
+  const SqliteOptions options_;
+  std::unique_ptr<Db> db_;  // the write connection: used by the writer thread only
+  std::unique_ptr<BatchWriter> writer_;
+  std::unique_ptr<ReadPool> readers_;
+
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::deque<Item> queue_;     // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_: close() was called
+  bool writer_done_ = false;   // guarded by mu_: the writer thread has drained and exited
+
+  std::mutex stats_mu_;
+  StoreStats stats_;  // guarded by stats_mu_ (queue_depth is filled in by stats())
+
+  std::once_flag joined_;
+  std::thread thread_;
+  std::thread::id writer_id_;  // set once before open() returns
+};
+
+}  // namespace cairn::store

@@ -1,0 +1,124 @@
+// Opening a database: schema version, WAL, reopening, and refusing damaged or foreign files.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "store/store_test_util.h"
+
+namespace cairn::store {
+namespace {
+
+using test::commit_ok;
+using test::create_batch;
+
+// The first column of the first row of `sql`, read with a connection of our own.
+std::string query_one(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+void write_bytes(const std::string& path, std::streamoff offset, const std::string& bytes) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  REQUIRE(f.is_open());
+  f.seekp(offset);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST_SUITE("store") {
+
+TEST_CASE("opening creates the schema at the current version in WAL mode") {
+  test::TempDir dir;
+  const auto opts = test::options_in(dir);
+  { auto s = test::open_store(opts); }
+  CHECK(query_one(opts.path, "PRAGMA user_version") == std::to_string(kSchemaVersion));
+  CHECK(query_one(opts.path, "PRAGMA journal_mode") == "wal");
+  CHECK(query_one(opts.path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                             "('runs','events','timers','signal_keys','audit','kv')") == "6");
+}
+
+TEST_CASE("reopening keeps committed runs and events") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  opts.synchronous_full = false;
+  {
+    auto s = test::open_store(opts);
+    commit_ok(*s, create_batch("r1"));
+  }
+  opts.synchronous_full = true;
+  auto s = test::open_store(opts);
+  CHECK(s->get_run("r1")->last_seq == 1);
+  CHECK(s->load_history("r1", 0, 0)->size() == 1);
+}
+
+TEST_CASE("a file of garbage bytes is refused with kCorruption") {
+  test::TempDir dir;
+  const auto opts = test::options_in(dir);
+  std::ofstream(opts.path, std::ios::binary) << std::string(8192, '\x5a');
+  auto s = SqliteStore::open(opts);
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(s.status().code() == Errc::kCorruption);
+  CHECK_MESSAGE(s.status().message().find("file is not a database") != std::string::npos,
+                s.status().message());
+  CHECK(s.status().message().find(opts.path) != std::string::npos);
+}
+
+TEST_CASE("a damaged page is refused with kCorruption and quick_check's report") {
+  test::TempDir dir;
+  const auto opts = test::options_in(dir);
+  {
+    auto s = test::open_store(opts);
+    for (int i = 0; i < 300; ++i) commit_ok(*s, create_batch(fmt::format("run-{:04}", i)));
+  }  // closing the last connection checkpoints the WAL into the file
+  const auto pages = std::stoll(query_one(opts.path, "PRAGMA page_count"));
+  const auto page_size = std::stoll(query_one(opts.path, "PRAGMA page_size"));
+  REQUIRE(pages > 20);
+  write_bytes(opts.path, (pages - 2) * page_size, std::string(static_cast<std::size_t>(page_size), '\x7f'));
+
+  auto s = SqliteStore::open(opts);
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(s.status().code() == Errc::kCorruption);
+  CHECK_MESSAGE(s.status().message().find("failed PRAGMA quick_check") != std::string::npos,
+                s.status().message());
+  CHECK(s.status().message().find("Page") != std::string::npos);  // SQLite's own words
+}
+
+TEST_CASE("a database written by a newer schema version is refused") {
+  test::TempDir dir;
+  const auto opts = test::options_in(dir);
+  { auto s = test::open_store(opts); }
+  query_one(opts.path, "PRAGMA user_version = 99");
+  auto s = SqliteStore::open(opts);
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(s.status().code() == Errc::kUnavailable);
+  CHECK(s.status().message().find("newer") != std::string::npos);
+}
+
+TEST_CASE("bad options and unopenable paths are refused") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  opts.path = "";
+  CHECK(open_sqlite_store(opts).status().code() == Errc::kInvalidArgument);
+  opts = test::options_in(dir);
+  opts.max_batches_per_commit = 0;
+  CHECK(open_sqlite_store(opts).status().code() == Errc::kInvalidArgument);
+  opts = test::options_in(dir);
+  opts.read_connections = 0;
+  CHECK(open_sqlite_store(opts).status().code() == Errc::kInvalidArgument);
+  opts = test::options_in(dir);
+  opts.path = dir.file("no/such/dir/cairn.db");
+  auto s = open_sqlite_store(opts);
+  CHECK(s.status().code() == Errc::kIoError);
+  CHECK(s.status().message().find("no/such/dir") != std::string::npos);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace cairn::store

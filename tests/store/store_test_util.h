@@ -1,0 +1,113 @@
+// Helpers shared by the store tests: a temporary directory, a store opened in it, batch builders,
+// and a gate that holds the writer thread so queued batches commit in one transaction.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "store/sqlite_store.h"
+#include "store/store.h"
+
+namespace cairn::store::test {
+
+// A fresh directory on the same disk as the build (not tmpfs), removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-store-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline SqliteOptions options_in(const TempDir& dir) {
+  SqliteOptions o;
+  o.path = dir.file("cairn.db");
+  return o;
+}
+
+inline std::unique_ptr<SqliteStore> open_store(const SqliteOptions& o) {
+  auto s = SqliteStore::open(o);
+  REQUIRE_MESSAGE(s.is_ok(), s.status().to_string());
+  return std::move(s).value();
+}
+
+inline NewEvent event(EventType type, std::string data = "{}", std::int64_t cmd = 0) {
+  return NewEvent{type, cmd, 1000, std::move(data)};
+}
+
+// Creates run `id` and appends its WorkflowStarted (seq 1), as the engine starts a run.
+inline JournalBatch create_batch(const std::string& id, Millis created_at = 1000,
+                                 const std::string& type = "order.place", const std::string& key = "") {
+  JournalBatch b;
+  b.now = created_at;
+  b.create = CreateRun{id, type, 1, R"({"n":1})", "", key, created_at};
+  b.appends.push_back(Append{id, 0, {event(EventType::kWorkflowStarted, R"({"input":{"n":1},"version":1})")}, {}});
+  return b;
+}
+
+// Appends `n` SideEffect events to run `id` after seq `expected`.
+inline JournalBatch append_batch(const std::string& id, std::int64_t expected, int n = 1, Millis now = 2000) {
+  JournalBatch b;
+  b.now = now;
+  Append a{id, expected, {}, {}};
+  for (int i = 0; i < n; ++i) a.events.push_back(event(EventType::kSideEffect, R"({"value":1})", expected + i + 1));
+  b.appends.push_back(std::move(a));
+  return b;
+}
+
+inline void commit_ok(Store& s, JournalBatch b) {
+  const BatchResult r = s.commit(std::move(b));
+  REQUIRE_MESSAGE(r.status.is_ok(), r.status.to_string());
+  REQUIRE(r.applied);
+}
+
+// Holds the writer thread inside a transact() until release(): batches submitted meanwhile
+// queue up and are committed together in the writer's next transaction.
+class WriterGate {
+ public:
+  explicit WriterGate(Store& s) {
+    auto entered = entered_.get_future();
+    thread_ = std::thread([this, &s] {
+      const Status st = s.transact([this](TableTx&) {
+        entered_.set_value();
+        open_.get_future().wait();
+        return Status::ok();
+      });
+      CHECK(st.is_ok());
+    });
+    entered.wait();
+  }
+  ~WriterGate() { release(); }
+  WriterGate(const WriterGate&) = delete;
+  WriterGate& operator=(const WriterGate&) = delete;
+  // Lets the writer finish the held transaction; returns once transact() returned.
+  void release() {
+    if (!thread_.joinable()) return;
+    open_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> open_;
+  std::thread thread_;
+};
+
+}  // namespace cairn::store::test

@@ -137,14 +137,9 @@ class Placement {
     co_await saga_.unwind();
     state_ = "cancelled";
     for (auto& s : subs_) s.state = "cancelled";
-    // NOTE: sent as compensations so that they run even while a cancel request is pending.
-    Saga notes(ctx_);
-    notes.compensate("notify.send", notice(id_, "customer", "order_cancelled", reason_data(reason)));
+    co_await notify("customer", "order_cancelled", reason_data(reason));
     for (auto& s : subs_)
-      if (s.told)
-        notes.compensate("notify.send",
-                         notice(id_, "seller:" + s.lines.seller_id, "order_cancelled", reason_data(reason)));
-    co_await notes.unwind();
+      if (s.told) co_await notify("seller:" + s.lines.seller_id, "order_cancelled", reason_data(reason));
   }
 
  private:

@@ -150,7 +150,7 @@ Status BatchWriter::prepare() {
       {&insert_run_,
        "INSERT OR IGNORE INTO runs(id, type, version, status, input, created_at, updated_at, "
        "parent_id, idempotency_key, last_seq) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, 0)"},
-      {&last_seq_, "SELECT last_seq FROM runs WHERE id = ?1"},
+      {&run_seq_, "SELECT rk, last_seq FROM runs WHERE id = ?1"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
@@ -194,7 +194,7 @@ Result<sqlite3_stmt*> BatchWriter::advance_stmt(const RunUpdate& u) {
   if (mask & kErrorBit) sql += ", error = ?7";
   if (mask & kStuckBit) sql += ", stuck_reason = ?8";
   if (mask & kWaitingBit) sql += ", waiting_kind = ?9, waiting_name = ?10, waiting_until = ?11";
-  sql += " WHERE id = ?3 AND last_seq = ?4 RETURNING rk";
+  sql += " WHERE rk = ?3";
   auto s = db_.cached(sql);
   if (s) advance_[mask] = *s;
   return s;
@@ -223,15 +223,30 @@ Status BatchWriter::create_run(const CreateRun& c, Millis now, BatchResult& out)
 }
 
 Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
-  auto stmt = advance_stmt(a.update);
-  if (!stmt) return stmt.status();
+  // Check the expected seq before writing anything, so a stale append leaves nothing
+  // (invariant 2); the index row then changes with its events (invariant 3).
   std::int64_t rk = 0;
   {
-    // Check and advance last_seq first, so a stale append fails before writing anything
-    // (invariant 2) and the index row changes with its events (invariant 3).
+    StmtRun q(run_seq_);
+    q.bind(1, a.run_id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) {
+      out.status = Status(Errc::kNotFound, fmt::format("store: append run {}: no such run", a.run_id));
+      return Status::ok();
+    }
+    if (rc != SQLITE_ROW) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
+    if (q.int64(1) != a.expected_last_seq) {
+      out.status = Status(Errc::kConflict, fmt::format("store: append run {}: expected last seq {}, found {}",
+                                                       a.run_id, a.expected_last_seq, q.int64(1)));
+      return Status::ok();
+    }
+    rk = q.int64(0);
+  }
+  auto stmt = advance_stmt(a.update);
+  if (!stmt) return stmt.status();
+  {
     StmtRun q(*stmt);
-    const auto last = a.expected_last_seq + static_cast<std::int64_t>(a.events.size());
-    q.bind(1, last).bind(2, now).bind(3, a.run_id).bind(4, a.expected_last_seq);
+    q.bind(1, a.expected_last_seq + static_cast<std::int64_t>(a.events.size())).bind(2, now).bind(3, rk);
     const RunUpdate& u = a.update;
     if (u.status) q.bind(5, static_cast<std::int64_t>(*u.status));
     if (u.result) q.bind(6, *u.result);
@@ -240,26 +255,7 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
     if (u.waiting_on && *u.waiting_on) {
       q.bind(9, (*u.waiting_on)->kind).bind(10, (*u.waiting_on)->name).bind(11, (*u.waiting_on)->until);
     }  // else the waiting columns stay bound to NULL: cleared
-    const int rc = q.step();
-    if (rc == SQLITE_ROW) {
-      rk = q.int64(0);
-    } else if (rc != SQLITE_DONE) {
-      return db_.status(rc, fmt::format("store: append run {}", a.run_id));
-    }
-  }
-  if (rk == 0) {  // no row matched: unknown run or stale expected seq
-    StmtRun q(last_seq_);
-    q.bind(1, a.run_id);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE) {
-      out.status = Status(Errc::kNotFound, fmt::format("store: append run {}: no such run", a.run_id));
-    } else if (rc == SQLITE_ROW) {
-      out.status = Status(Errc::kConflict, fmt::format("store: append run {}: expected last seq {}, found {}",
-                                                       a.run_id, a.expected_last_seq, q.int64(0)));
-    } else {
-      return db_.status(rc, fmt::format("store: append run {}", a.run_id));
-    }
-    return Status::ok();
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
   std::int64_t seq = a.expected_last_seq;
   for (const NewEvent& e : a.events) {

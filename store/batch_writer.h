@@ -57,7 +57,7 @@ class BatchWriter {
   sqlite3_stmt* release_ = nullptr;
   sqlite3_stmt* rollback_to_ = nullptr;
   sqlite3_stmt* insert_run_ = nullptr;
-  sqlite3_stmt* last_seq_ = nullptr;
+  sqlite3_stmt* run_seq_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;
   sqlite3_stmt* disarm_ = nullptr;
   sqlite3_stmt* arm_ = nullptr;
@@ -68,9 +68,10 @@ class BatchWriter {
   sqlite3_stmt* kv_put_ = nullptr;
   sqlite3_stmt* kv_insert_ = nullptr;
   sqlite3_stmt* kv_erase_ = nullptr;
-  // "UPDATE runs SET last_seq, updated_at[, the fields RunUpdate sets] ... RETURNING rk", one per
+  // "UPDATE runs SET last_seq, updated_at[, the fields RunUpdate sets] WHERE rk = ?", one per
   // combination of set fields (bit i = field i), prepared on first use. Setting only the fields
-  // that change keeps the status index untouched on the common append.
+  // that change keeps the status index untouched on the common append. (An UPDATE by rowid is a
+  // one-row write, so SQLite opens no statement journal for it; RETURNING would force one.)
   std::array<sqlite3_stmt*, 32> advance_{};
 };
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <span>
 
 #include "store/schema.h"
 
@@ -76,7 +77,7 @@ void SqliteStore::enqueue(Item item) {
 }
 
 void SqliteStore::submit(JournalBatch batch, BatchCallback done) {
-  enqueue(Item{std::move(batch), std::move(done), nullptr});
+  enqueue(Item{std::move(batch), nullptr, std::move(done), nullptr});
 }
 
 BatchResult SqliteStore::enqueue_and_wait(Item item) {
@@ -91,17 +92,18 @@ BatchResult SqliteStore::enqueue_and_wait(Item item) {
 }
 
 BatchResult SqliteStore::commit(JournalBatch batch) {
-  return enqueue_and_wait(Item{std::move(batch), nullptr, nullptr});
+  // The batch stays in this frame: its memory is freed by the thread that allocated it.
+  return enqueue_and_wait(Item{{}, &batch, nullptr, nullptr});
 }
 
 Status SqliteStore::transact(const std::function<Status(TableTx&)>& fn) {
-  return enqueue_and_wait(Item{{}, nullptr, [&fn](BatchWriter& w, BatchResult& out) {
+  return enqueue_and_wait(Item{{}, nullptr, nullptr, [&fn](BatchWriter& w, BatchResult& out) {
                                  return w.transact(fn, out.status);
                                }}).status;
 }
 
 Status SqliteStore::TEST_set_max_page_count(std::int64_t pages) {
-  return enqueue_and_wait(Item{{}, nullptr, [pages](BatchWriter& w, BatchResult& out) {
+  return enqueue_and_wait(Item{{}, nullptr, nullptr, [pages](BatchWriter& w, BatchResult& out) {
                                  out.status = set_max_page_count(w.db(), pages);
                                  return Status::ok();
                                }}).status;
@@ -118,20 +120,21 @@ void SqliteStore::writer_loop() {
         writer_done_ = true;
         return;
       }
-      while (!queue_.empty() && items.size() < options_.max_batches_per_commit) {
-        items.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      items.swap(queue_);
     }
-    commit_group(items, results);
-    // Callbacks in submission order, after COMMIT returned (invariants 1 and 4).
-    for (std::size_t i = 0; i < items.size(); ++i)
-      if (items[i].done) items[i].done(std::move(results[i]));
+    for (std::size_t first = 0; first < items.size(); first += options_.max_batches_per_commit) {
+      const std::span<Item> group =
+          std::span(items).subspan(first, std::min(options_.max_batches_per_commit, items.size() - first));
+      commit_group(group, results);
+      // Callbacks in submission order, after COMMIT returned (invariants 1 and 4).
+      for (std::size_t i = 0; i < group.size(); ++i)
+        if (group[i].done) group[i].done(std::move(results[i]));
+    }
     items.clear();
   }
 }
 
-void SqliteStore::commit_group(std::vector<Item>& items, std::vector<BatchResult>& results) {
+void SqliteStore::commit_group(std::span<Item> items, std::vector<BatchResult>& results) {
   results.assign(items.size(), BatchResult{});
   bool any_work = false;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -144,7 +147,7 @@ void SqliteStore::commit_group(std::vector<Item>& items, std::vector<BatchResult
   for (std::size_t i = 0; failure.is_ok() && i < items.size(); ++i) {
     Item& it = items[i];
     if (it.rejected) continue;
-    failure = it.op ? it.op(*writer_, results[i]) : writer_->apply(it.batch, results[i]);
+    failure = it.op ? it.op(*writer_, results[i]) : writer_->apply(it.journal(), results[i]);
   }
   const auto start = std::chrono::steady_clock::now();
   if (failure.is_ok()) failure = writer_->commit();
@@ -157,7 +160,7 @@ void SqliteStore::commit_group(std::vector<Item>& items, std::vector<BatchResult
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!results[i].applied || items[i].op) continue;
       ++applied;
-      for (const Append& a : items[i].batch.appends) events += a.events.size();
+      for (const Append& a : items[i].journal().appends) events += a.events.size();
     }
   } else {
     // Invariant 5: the whole transaction is gone; every batch in it fails with the error.

@@ -5,10 +5,10 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -51,10 +51,12 @@ class SqliteStore final : public Store {
   // non-ok return is an SQLite error that fails the whole transaction.
   using WriterOp = std::function<Status(BatchWriter&, BatchResult&)>;
   struct Item {
-    JournalBatch batch;
+    JournalBatch batch;                      // submit(): owned by the store
+    const JournalBatch* borrowed = nullptr;  // commit(): the caller's, alive until it has the result
     BatchCallback done;
-    WriterOp op;            // when set, runs instead of `batch`
+    WriterOp op;            // when set, runs instead of a batch
     bool rejected = false;  // submitted after close(): fails with kUnavailable, in order
+    const JournalBatch& journal() const { return borrowed ? *borrowed : batch; }
   };
 
   SqliteStore(const SqliteOptions& options, std::unique_ptr<Db> db,
@@ -65,7 +67,7 @@ class SqliteStore final : public Store {
   bool on_writer_thread() const { return std::this_thread::get_id() == writer_id_; }
   void writer_loop();
   // Applies `items` in one transaction and fills `results` (one per item).
-  void commit_group(std::vector<Item>& items, std::vector<BatchResult>& results);
+  void commit_group(std::span<Item> items, std::vector<BatchResult>& results);
   void record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,
               std::uint64_t commit_micros, const Status& failure);
 
@@ -76,7 +78,9 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::condition_variable work_;
-  std::deque<Item> queue_;     // guarded by mu_
+  // Guarded by mu_. A vector the writer swaps with its own, so queueing allocates nothing in
+  // the steady state and no submitter's memory is freed on the writer thread.
+  std::vector<Item> queue_;
   bool stopping_ = false;      // guarded by mu_: close() was called
   bool writer_done_ = false;   // guarded by mu_: the writer thread has drained and exited
 

@@ -1,0 +1,89 @@
+// Error mapping: Errc -> HTTP status and code, and the error body every non-2xx answer carries.
+#include "api/errors.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace cairn::api {
+
+ErrorInfo error_info(ApiError e) {
+  switch (e) {
+    case ApiError::kBadRequest: return {400, "bad_request"};
+    case ApiError::kUnauthorized: return {401, "unauthorized"};
+    case ApiError::kForbidden: return {403, "forbidden"};
+    case ApiError::kNotFound: return {404, "not_found"};
+    case ApiError::kMethodNotAllowed: return {405, "method_not_allowed"};
+    case ApiError::kConflict: return {409, "conflict"};
+    case ApiError::kPayloadTooLarge: return {413, "payload_too_large"};
+    case ApiError::kUnsupportedMediaType: return {415, "unsupported_media_type"};
+    case ApiError::kOverloaded: return {429, "overloaded"};
+    case ApiError::kUnavailable: return {503, "unavailable"};
+    case ApiError::kInternal: return {500, "internal"};
+  }
+  return {500, "internal"};
+}
+
+ApiError api_error_for(Errc c) {
+  switch (c) {
+    case Errc::kNotFound: return ApiError::kNotFound;
+    case Errc::kConflict: return ApiError::kConflict;
+    case Errc::kInvalidArgument: return ApiError::kBadRequest;
+    case Errc::kOverloaded: return ApiError::kOverloaded;
+    case Errc::kUnavailable:
+    case Errc::kIoError:
+    case Errc::kDiskFull:
+    case Errc::kTimeout:
+    case Errc::kCancelled: return ApiError::kUnavailable;
+    case Errc::kOk:
+    case Errc::kCorruption:
+    case Errc::kNondeterminism:
+    case Errc::kInternal: return ApiError::kInternal;
+  }
+  return ApiError::kInternal;
+}
+
+Response json_response(int status, const Json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+Response error_response(ApiError e, std::string message) {
+  ErrorInfo info = error_info(e);
+  Response r = json_response(info.status, Json{{"error", {{"code", info.code}, {"message", std::move(message)}}}});
+  if (e == ApiError::kOverloaded) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+namespace {
+
+// A short id that ties a generic 500/503 answer to the stderr line holding the details.
+std::string correlation_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return fmt::format("{:08x}{:04x}", static_cast<std::uint32_t>(now), static_cast<std::uint16_t>(++counter));
+}
+
+}  // namespace
+
+Response error_response(const Status& status) {
+  ApiError e = api_error_for(status.code());
+  switch (status.code()) {
+    case Errc::kNotFound:
+    case Errc::kConflict:
+    case Errc::kInvalidArgument:
+    case Errc::kOverloaded:
+    case Errc::kUnavailable: return error_response(e, status.message());
+    default: break;
+  }
+  std::string ref = correlation_id();
+  std::fprintf(stderr, "cairn api: ref %s: %s\n", ref.c_str(), status.to_string().c_str());
+  if (e == ApiError::kUnavailable) return error_response(e, "the store cannot serve this now (ref " + ref + ")");
+  return error_response(ApiError::kInternal, "internal error (ref " + ref + ")");
+}
+
+}  // namespace cairn::api

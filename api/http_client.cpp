@@ -1,0 +1,192 @@
+// HttpClient: blocking sockets, one request at a time, Content-Length framing.
+#include "api/http_client.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace cairn::api {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+const std::string kNone;
+
+}  // namespace
+
+const std::string& HttpResponse::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? kNone : it->second;
+}
+
+HttpClient::HttpClient(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {}
+
+HttpClient::~HttpClient() { close(); }
+
+HttpClient::HttpClient(HttpClient&& o) noexcept
+    : host_(std::move(o.host_)), port_(o.port_), fd_(std::exchange(o.fd_, -1)), buffer_(std::move(o.buffer_)),
+      timeout_(o.timeout_) {}
+
+Result<HttpClient> HttpClient::from_url(const std::string& url) {
+  std::string_view u = url;
+  if (!u.starts_with("http://")) return Status{Errc::kInvalidArgument, "server URL must start with http://: " + url};
+  u.remove_prefix(7);
+  while (!u.empty() && u.back() == '/') u.remove_suffix(1);
+  auto colon = u.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || u.find('/') != std::string_view::npos)
+    return Status{Errc::kInvalidArgument, "server URL must look like http://host:port: " + url};
+  int port = 0;
+  for (char c : u.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return Status{Errc::kInvalidArgument, "bad port in " + url};
+    port = port * 10 + (c - '0');
+  }
+  if (port <= 0 || port > 65535) return Status{Errc::kInvalidArgument, "bad port in " + url};
+  std::string host(u.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return HttpClient(std::move(host), static_cast<std::uint16_t>(port));
+}
+
+void HttpClient::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  buffer_.clear();
+}
+
+Status HttpClient::connect() {
+  close();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(port_);
+  if (int rc = ::getaddrinfo(host_.c_str(), port.c_str(), &hints, &res); rc != 0)
+    return {Errc::kUnavailable, "cannot resolve " + host_ + ": " + gai_strerror(rc)};
+  std::string why = "no address";
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      fd_ = fd;
+      break;
+    }
+    why = std::strerror(errno);
+    ::close(fd);
+  }
+  ::freeaddrinfo(res);
+  if (fd_ < 0) return {Errc::kUnavailable, "cannot connect to " + host_ + ":" + port + ": " + why};
+  return Status::ok();
+}
+
+Status HttpClient::write_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return {Errc::kIoError, std::string("send: ") + std::strerror(errno)};
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::ok();
+}
+
+Status HttpClient::fill() {
+  pollfd p{fd_, POLLIN, 0};
+  for (;;) {
+    int rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) return {Errc::kTimeout, "no answer within " + std::to_string(timeout_.count()) + " ms"};
+    break;
+  }
+  char chunk[16384];
+  for (;;) {
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return {Errc::kIoError, "connection closed by the server"};
+    if (n < 0) return {Errc::kIoError, std::string("recv: ") + std::strerror(errno)};
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return Status::ok();
+  }
+}
+
+Status HttpClient::send_raw(std::string_view bytes) {
+  if (fd_ < 0)
+    if (Status s = connect(); !s) return s;
+  return write_all(bytes);
+}
+
+Result<HttpResponse> HttpClient::read_response() {
+  std::size_t end;
+  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    if (buffer_.size() > 64 * 1024) return Status{Errc::kIoError, "response headers too large"};
+    if (Status s = fill(); !s) return s;
+  }
+  HttpResponse r;
+  std::string_view head(buffer_.data(), end);
+  auto line_end = head.find("\r\n");
+  std::string_view status_line = head.substr(0, line_end);
+  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12)
+    return Status{Errc::kIoError, "not an HTTP answer"};
+  r.status = std::atoi(std::string(status_line.substr(9, 3)).c_str());
+  std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    auto next = head.find("\r\n", pos);
+    if (next == std::string_view::npos) next = head.size();
+    std::string_view line = head.substr(pos, next - pos);
+    auto colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      r.headers[lower(line.substr(0, colon))] = std::string(value);
+    }
+    pos = next + 2;
+  }
+  std::size_t length = std::strtoull(r.header("content-length").c_str(), nullptr, 10);
+  std::size_t body_start = end + 4;
+  while (buffer_.size() < body_start + length)
+    if (Status s = fill(); !s) return s;
+  r.body = buffer_.substr(body_start, length);
+  buffer_.erase(0, body_start + length);
+  if (lower(r.header("connection")) == "close") close();
+  return r;
+}
+
+Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
+                                         const HttpHeaders& headers) {
+  std::string req;
+  req.reserve(256 + body.size());
+  req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
+  bool has_type = false;
+  for (const auto& [name, value] : headers) {
+    has_type |= lower(name) == "content-type";
+    req.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!body.empty() && !has_type) req.append("Content-Type: application/json\r\n");
+  if (!body.empty() || method == "POST" || method == "PUT")
+    req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  req.append("\r\n").append(body);
+  bool reused = fd_ >= 0;
+  Status s = send_raw(req);
+  auto r = s ? read_response() : Result<HttpResponse>(s);
+  // A kept-alive connection the server closed meanwhile fails at once: try a fresh one.
+  if (!r && reused && r.status().code() == Errc::kIoError) {
+    close();
+    s = send_raw(req);
+    r = s ? read_response() : Result<HttpResponse>(s);
+  }
+  if (!r) close();
+  return r;
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,68 @@
+// HttpClient: a small blocking HTTP/1.1 client with keep-alive, for the `cairn` admin commands,
+// the HTTP tests and the HTTP benchmark. Plain sockets (no Beast: it would slow every build that
+// includes it). Understands Content-Length bodies only, which is what the server sends.
+// One client is one connection; use it from one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cairn/status.h"
+
+namespace cairn::api {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  const std::string& header(const std::string& name) const;
+};
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+class HttpClient {
+ public:
+  HttpClient(std::string host, std::uint16_t port);
+  ~HttpClient();
+  HttpClient(HttpClient&& other) noexcept;
+  HttpClient& operator=(HttpClient&&) = delete;
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // "http://host:port" (a trailing slash is allowed); kInvalidArgument otherwise.
+  static Result<HttpClient> from_url(const std::string& url);
+
+  // Sends one request and reads the answer. A JSON body gets `Content-Type: application/json`
+  // unless `headers` names a Content-Type. Reconnects when the kept-alive connection was closed
+  // before the request was sent. kUnavailable when the server cannot be reached, kIoError when
+  // the connection broke, kTimeout when no answer came within timeout().
+  Result<HttpResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
+                               const HttpHeaders& headers = {});
+  // Lower level, for tests: send bytes as they are, then read one answer.
+  Status send_raw(std::string_view bytes);
+  Result<HttpResponse> read_response();
+
+  void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+  void close();
+  const std::string& host() const { return host_; }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  Status connect();
+  Status write_all(std::string_view bytes);
+  // Reads more bytes into buffer_; kIoError on EOF.
+  Status fill();
+
+  std::string host_;
+  std::uint16_t port_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::chrono::milliseconds timeout_{70'000};
+};
+
+}  // namespace cairn::api

@@ -1,0 +1,51 @@
+// Request, Response and Reply: the socket-free HTTP model routes are written against.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cairn/json.h"
+
+namespace cairn::api {
+
+// Who sent a request, once authenticated. `name` is a token label (`admin#1`) or `anonymous`.
+struct Principal {
+  std::string name = "anonymous";
+  std::string role;  // "admin", "service"; "" when unauthenticated
+};
+
+struct Request {
+  std::string method;                         // "GET", "POST", ...
+  std::string path;                           // percent-decoded, without the query string
+  std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  // Filled by the router: the parsed body (null when empty), the `{name}` segments of the matched
+  // route, and who is asking.
+  Json json;
+  std::map<std::string, std::string> params;
+  Principal principal;
+
+  // The header's value, or "" when absent. `name` is lower-case.
+  const std::string& header(const std::string& name) const;
+  const std::string& param(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/Length
+  std::string body;
+};
+
+// Completes a request. Routes call it exactly once, from any thread (engine callbacks included).
+using Reply = std::function<void(Response)>;
+
+// Builds a Request from a raw target ("/v1/workflows?status=stuck"): splits and decodes the path
+// and query. Returns false when the target is not a valid origin-form path.
+bool parse_target(const std::string& target, Request& request);
+
+}  // namespace cairn::api

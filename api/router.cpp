@@ -1,0 +1,168 @@
+// The route table and the checks every request passes before its handler.
+#include "api/router.h"
+
+#include <exception>
+#include <string>
+
+#include "api/routes.h"
+#include "api/validate.h"
+
+namespace cairn::api {
+
+namespace {
+
+constexpr Route kRoutes[] = {
+    {"POST", "/v1/workflows", Access::kService, "start", handle_start},
+    {"GET", "/v1/workflows", Access::kService, "search", handle_search},
+    {"GET", "/v1/workflows/{id}", Access::kService, "get", handle_get},
+    {"GET", "/v1/workflows/{id}/history", Access::kService, "history", handle_history},
+    {"POST", "/v1/workflows/{id}/signals/{name}", Access::kService, "signal", handle_signal},
+    {"GET", "/v1/workflows/{id}/queries/{name}", Access::kService, "query", handle_query},
+    {"POST", "/v1/workflows/{id}/cancel", Access::kAdmin, "cancel", handle_cancel},
+    {"POST", "/v1/workflows/{id}/terminate", Access::kAdmin, "terminate", handle_terminate},
+    {"POST", "/v1/workflows/{id}/retry", Access::kAdmin, "retry", handle_retry},
+    {"GET", "/v1/workflow-types", Access::kService, "workflow_types", handle_workflow_types},
+    {"GET", "/v1/audit", Access::kAdmin, "audit", handle_audit},
+    {"GET", "/healthz", Access::kPublic, "healthz", handle_healthz},
+    {"GET", "/readyz", Access::kPublic, "readyz", handle_readyz},
+    {"GET", "/metrics", Access::kService, "metrics", handle_metrics},
+    {"GET", "/ui/", Access::kService, "ui", handle_ui},
+    {"GET", "/ui", Access::kPublic, "ui", handle_ui_redirect},
+};
+
+constexpr Route kDemoRoutes[] = {
+    {"PUT", "/v1/demo/inventory/{seller_id}/{sku}", Access::kService, "demo.set_stock", handle_demo_set_stock},
+    {"GET", "/v1/demo/inventory", Access::kService, "demo.inventory", handle_demo_inventory},
+    {"GET", "/v1/demo/payments", Access::kService, "demo.payments", handle_demo_payments},
+    {"GET", "/v1/demo/notifications", Access::kService, "demo.notifications", handle_demo_notifications},
+};
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+// Wraps a reply so every answer is counted once.
+Reply counted(Context& ctx, Reply done) {
+  ctx.counters.in_flight.fetch_add(1, std::memory_order_relaxed);
+  return [&ctx, done = std::move(done)](Response r) {
+    ctx.counters.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    int cls = r.status / 100;
+    if (cls >= 1 && cls <= 5) ctx.counters.by_class[cls].fetch_add(1, std::memory_order_relaxed);
+    done(std::move(r));
+  };
+}
+
+}  // namespace
+
+Router::Router(Context& ctx) : ctx_(ctx) {
+  auto add = [this](const Route& r) {
+    std::vector<std::string> segs;
+    for (auto s : split(r.pattern)) segs.emplace_back(s);
+    routes_.push_back({r, std::move(segs)});
+  };
+  for (const Route& r : kRoutes) add(r);
+  if (ctx.demo)
+    for (const Route& r : kDemoRoutes) add(r);
+}
+
+bool Router::is_operational(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
+
+bool Router::match(const Compiled& c, const std::vector<std::string_view>& segments, Request& request) {
+  if (c.segments.size() != segments.size()) return false;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = c.segments[i];
+    bool is_param = want.size() > 2 && want.front() == '{' && want.back() == '}';
+    if (is_param) {
+      if (segments[i].empty()) return false;
+    } else if (want != segments[i]) {
+      return false;
+    }
+  }
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = c.segments[i];
+    if (want.size() > 2 && want.front() == '{')
+      request.params[want.substr(1, want.size() - 2)] = std::string(segments[i]);
+  }
+  return true;
+}
+
+void Router::deny(Request request, const Route& route, ApiError error, Reply done) {
+  store::AuditEntry entry;
+  entry.at = ctx_.engine.now();
+  entry.actor = request.principal.name;
+  entry.role = request.principal.role;
+  entry.action = std::string(route.action);
+  entry.target = request.params.count("id") ? request.params["id"] : request.path;
+  bool unauthorized = error == ApiError::kUnauthorized;
+  entry.outcome = unauthorized ? "unauthorized" : "forbidden";
+  Response r = unauthorized ? error_response(error, "a valid bearer token is required")
+                            : error_response(error, "role `" + request.principal.role + "` may not " +
+                                                        std::string(route.action));
+  if (unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  // The answer waits for the audit entry, so whoever sees the 401/403 can find it in the log.
+  ctx_.engine.record_audit(std::move(entry), [r = std::move(r), done = std::move(done)](Status s) mutable {
+    if (!s) std::fprintf(stderr, "cairn api: audit entry not written: %s\n", s.to_string().c_str());
+    done(std::move(r));
+  });
+}
+
+void Router::dispatch(Request request, Reply reply) {
+  ctx_.counters.requests.fetch_add(1, std::memory_order_relaxed);
+  Reply done = counted(ctx_, std::move(reply));
+  auto segments = split(request.path);
+  const Route* route = nullptr;
+  std::string allow;
+  for (const Compiled& c : routes_) {
+    if (!match(c, segments, request)) continue;
+    if (c.route.method == request.method) {
+      route = &c.route;
+      break;
+    }
+    if (!allow.empty()) allow += ", ";
+    allow += c.route.method;
+    request.params.clear();
+  }
+  if (!route) {
+    if (allow.empty()) return done(error_response(ApiError::kNotFound, "no route for " + request.path));
+    Response r = error_response(ApiError::kMethodNotAllowed, request.method + " is not allowed here");
+    r.headers.emplace_back("Allow", allow);
+    return done(std::move(r));
+  }
+  if (route->pattern.starts_with("/v1/") && !ctx_.engine.ready())
+    return done(error_response(ApiError::kUnavailable, "the engine is recovering"));
+  if (route->access != Access::kPublic) {
+    std::string authorization = request.header("authorization");
+    // A browser cannot send a bearer header when opening the admin page: it may come as ?token=.
+    if (authorization.empty() && route->handler == handle_ui && request.query.count("token"))
+      authorization = "Bearer " + request.query["token"];
+    auto principal = ctx_.auth.authenticate(authorization);
+    if (!principal) return deny(std::move(request), *route, ApiError::kUnauthorized, std::move(done));
+    request.principal = std::move(*principal);
+    if (!Auth::allows(request.principal, route->access))
+      return deny(std::move(request), *route, ApiError::kForbidden, std::move(done));
+  }
+  if (!request.body.empty()) {
+    if (!is_json_content_type(request.header("content-type")))
+      return done(error_response(ApiError::kUnsupportedMediaType, "the body must be application/json"));
+    auto json = parse_json(request.body);
+    if (!json) return done(error_response(json.status()));
+    request.json = std::move(json).value();
+  }
+  try {
+    route->handler(request, ctx_, done);
+  } catch (const std::exception& e) {
+    done(error_response(Status{Errc::kInternal, std::string(route->action) + ": " + e.what()}));
+  }
+}
+
+}  // namespace cairn::api

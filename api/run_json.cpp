@@ -1,0 +1,65 @@
+// Run, event and audit JSON: empty strings become null, JSON text is embedded as JSON.
+#include "api/run_json.h"
+
+#include "api/validate.h"
+
+namespace cairn::api {
+
+namespace {
+
+Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+}  // namespace
+
+Json stored_json(const std::string& text) {
+  if (text.empty()) return nullptr;
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? Json(text) : j;
+}
+
+Json waiting_on_json(const std::optional<store::WaitingOn>& w) {
+  if (!w) return nullptr;
+  return Json{{"kind", w->kind},
+              {"name", w->name},
+              {"until", w->until == 0 ? Json(nullptr) : Json(format_rfc3339(w->until))}};
+}
+
+Json run_json(const store::RunRecord& run) {
+  return Json{{"id", run.id},
+              {"type", run.type},
+              {"version", run.version},
+              {"status", store::run_status_name(run.status)},
+              {"input", stored_json(run.input)},
+              {"result", stored_json(run.result)},
+              {"error", text_or_null(run.error)},
+              {"stuck_reason", text_or_null(run.stuck_reason)},
+              {"waiting_on", waiting_on_json(run.waiting_on)},
+              {"created_at", format_rfc3339(run.created_at)},
+              {"updated_at", format_rfc3339(run.updated_at)},
+              {"parent_id", text_or_null(run.parent_id)}};
+}
+
+Json run_summary_json(const store::RunRecord& run) {
+  return Json{{"id", run.id},
+              {"type", run.type},
+              {"status", store::run_status_name(run.status)},
+              {"created_at", format_rfc3339(run.created_at)},
+              {"updated_at", format_rfc3339(run.updated_at)},
+              {"stuck_reason", text_or_null(run.stuck_reason)},
+              {"waiting_on", waiting_on_json(run.waiting_on)}};
+}
+
+Json event_json(const store::Event& event) {
+  return Json{{"seq", event.seq},
+              {"type", store::event_type_name(event.type)},
+              {"cmd", event.cmd},
+              {"at", format_rfc3339(event.at)},
+              {"data", stored_json(event.data)}};
+}
+
+Json audit_json(const store::AuditEntry& e) {
+  return Json{{"at", format_rfc3339(e.at)}, {"actor", e.actor},     {"role", text_or_null(e.role)},
+              {"action", e.action},          {"target", e.target}, {"outcome", e.outcome}};
+}
+
+}  // namespace cairn::api

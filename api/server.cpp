@@ -1,0 +1,245 @@
+// Server: Beast sessions as Asio coroutines, one strand per connection.
+#include "api/server.h"
+
+// NOTE: Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "api/errors.h"
+#include "api/validate.h"
+
+namespace cairn::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Holds the coroutine's completion handler until the route replies. If every copy of the Reply
+// is dropped without a call (an engine that stopped mid-request), the request still gets an
+// answer, so no connection hangs.
+template <class Handler>
+struct ReplySlot {
+  explicit ReplySlot(Handler h) : handler(std::move(h)) {}
+  ReplySlot(const ReplySlot&) = delete;
+  ReplySlot& operator=(const ReplySlot&) = delete;
+  ~ReplySlot() {
+    if (!answered) complete(error_response(ApiError::kUnavailable, "the request was abandoned"));
+  }
+  void complete(Response r) {
+    answered = true;
+    auto ex = asio::get_associated_executor(handler);
+    asio::post(ex, [h = std::move(handler), r = std::move(r)]() mutable { h(std::move(r)); });
+  }
+  Handler handler;
+  bool answered = false;
+};
+
+// co_await-able Router::dispatch: resumes the session on its strand with the Response.
+template <class Token>
+auto async_dispatch(Router& router, Request request, Token&& token) {
+  return asio::async_initiate<Token, void(Response)>(
+      [&router](auto handler, Request req) {
+        auto slot = std::make_shared<ReplySlot<decltype(handler)>>(std::move(handler));
+        router.dispatch(std::move(req), [slot](Response r) { slot->complete(std::move(r)); });
+      },
+      token, std::move(request));
+}
+
+Request to_request(const http::request<http::string_body>& in, bool& target_ok) {
+  Request r;
+  r.method = std::string(in.method_string());
+  target_ok = parse_target(std::string(in.target()), r);
+  static constexpr std::pair<http::field, const char*> kHeaders[] = {
+      {http::field::authorization, "authorization"}, {http::field::content_type, "content-type"}};
+  for (const auto& [field, name] : kHeaders)
+    if (auto it = in.find(field); it != in.end()) r.headers.emplace(name, std::string(it->value()));
+  if (auto it = in.find("Idempotency-Key"); it != in.end()) r.headers.emplace("idempotency-key", std::string(it->value()));
+  r.body = in.body();
+  return r;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(Router& r, Context& c, ServerOptions o) : router(r), ctx(c), options(std::move(o)), acceptor(ioc) {}
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<Response> answer(http::request<http::string_body>& request, bool& keep_alive);
+
+  Router& router;
+  Context& ctx;
+  ServerOptions options;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<bool> draining{false};
+  std::atomic<std::int64_t> active{0};  // requests read and not yet fully written
+  std::uint16_t bound_port = 0;
+  bool stopped = false;
+};
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor.is_open()) co_return;
+      // Out of file descriptors or a transient error: back off briefly instead of spinning.
+      asio::steady_timer pause(ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, session(std::move(socket)), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::fprintf(stderr, "cairn api: session ended by exception: %s\n", ex.what());
+      }
+    });
+  }
+}
+
+asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>& in, bool& keep_alive) {
+  if (draining.load()) {
+    keep_alive = false;
+    co_return error_response(ApiError::kUnavailable, "the server is shutting down");
+  }
+  bool target_ok = false;
+  Request request = to_request(in, target_ok);
+  if (!target_ok) co_return error_response(ApiError::kBadRequest, "malformed request target");
+  bool operational = Router::is_operational(request.path);
+  if (!operational && (ctx.counters.connections.load() > options.max_connections ||
+                       ctx.counters.in_flight.load() >= options.max_in_flight)) {
+    ctx.counters.shed.fetch_add(1, std::memory_order_relaxed);
+    if (ctx.counters.connections.load() > options.max_connections) keep_alive = false;
+    co_return error_response(ApiError::kOverloaded, "too many requests in flight; retry later");
+  }
+  co_return co_await async_dispatch(router, std::move(request), asio::use_awaitable);
+}
+
+asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+  ctx.counters.connections.fetch_add(1);
+  struct Uncount {
+    std::atomic<std::int64_t>& n;
+    ~Uncount() { n.fetch_sub(1); }
+  } uncount{ctx.counters.connections};
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(kMaxBodyBytes);
+    boost::system::error_code ec;
+    stream.expires_after(options.read_timeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    Response res;
+    bool keep_alive = false;
+    if (ec == http::error::body_limit) {
+      res = error_response(ApiError::kPayloadTooLarge, "the body is larger than 1 MiB");
+    } else if (ec == http::error::header_limit) {
+      res = error_response(ApiError::kBadRequest, "the headers are larger than 16 KiB");
+    } else if (ec) {
+      break;  // closed, timed out, reset, or not HTTP: nothing useful to answer
+    } else {
+      active.fetch_add(1);
+      keep_alive = parser.get().keep_alive();
+      res = co_await answer(parser.get(), keep_alive);
+    }
+    if (ec) active.fetch_add(1);
+    http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() ? parser.get().version() : 11};
+    out.set(http::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) out.set(name, value);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    stream.expires_after(options.read_timeout);
+    co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+    active.fetch_sub(1);
+    if (ec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+Server::Server(Router& router, Context& ctx, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, ctx, std::move(options))) {}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  boost::system::error_code ec;
+  std::string host = impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return {Errc::kInvalidArgument, "bad listen address `" + impl_->options.host + "`: " + ec.message()};
+  tcp::endpoint endpoint{address, impl_->options.port};
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return {Errc::kIoError, "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " + ec.message()};
+  impl_->bound_port = acc.local_endpoint().port();
+  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, impl_->options.threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return Status::ok();
+}
+
+std::uint16_t Server::port() const { return impl_->bound_port; }
+
+void Server::drain() {
+  impl_->draining.store(true);
+  asio::post(impl_->ioc, [impl = impl_.get()] {
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+}
+
+bool Server::wait_idle(std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (impl_->active.load() > 0) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+void Server::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+}  // namespace cairn::api

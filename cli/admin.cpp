@@ -1,0 +1,266 @@
+// Admin subcommands over HTTP: requests, error and exit-code handling, output.
+#include "cli/admin.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "api/http_client.h"
+#include "cli/args.h"
+#include "cli/format.h"
+
+namespace cairn::cli {
+
+namespace {
+
+struct Command {
+  const char* help;
+  std::set<std::string> flags;
+  std::set<std::string> options;
+  std::size_t positional;  // exact number of positional arguments
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> kCommands = {
+      {"start",
+       {"usage: cairn start TYPE --input JSON|@FILE [--id ID] [--idempotency-key K]\n"
+        "  Starts a run of workflow TYPE. Prints the run id and whether it was created.\n",
+        {},
+        {"input", "id", "idempotency-key"},
+        1}},
+      {"list",
+       {"usage: cairn list [--status S] [--type T] [--stuck] [--limit N] [--cursor C]\n"
+        "  Lists runs, newest first. S: running waiting stuck completed failed cancelled terminated.\n",
+        {"stuck"},
+        {"status", "type", "limit", "cursor"},
+        0}},
+      {"show",
+       {"usage: cairn show ID\n  Shows a run: status, why it is stuck, what it waits on, and its history.\n", {}, {}, 1}},
+      {"signal",
+       {"usage: cairn signal ID NAME --data JSON|@FILE [--idempotency-key K]\n  Delivers signal NAME to run ID.\n",
+        {},
+        {"data", "idempotency-key"},
+        2}},
+      {"cancel", {"usage: cairn cancel ID\n  Asks run ID to cancel (it compensates). Needs the admin role.\n", {}, {}, 1}},
+      {"terminate",
+       {"usage: cairn terminate ID --reason R\n  Stops run ID at once, without compensation. Needs the admin role.\n",
+        {},
+        {"reason"},
+        1}},
+      {"retry", {"usage: cairn retry ID\n  Resumes a stuck or failed run at its failed step. Needs the admin role.\n", {}, {}, 1}},
+      {"audit", {"usage: cairn audit [--limit N] [--cursor C]\n  Lists the audit log, newest first. Needs the admin role.\n",
+                 {},
+                 {"limit", "cursor"},
+                 0}},
+      {"types", {"usage: cairn types\n  Lists the registered workflow types.\n", {}, {}, 0}},
+  };
+  return kCommands;
+}
+
+constexpr const char* kCommon =
+    "common options: --server URL (or CAIRN_SERVER; default http://127.0.0.1:8080), --token T (or CAIRN_TOKEN),\n"
+    "                --json (print the API's JSON answer)\n";
+
+struct Failure {
+  int code;
+};
+
+// Percent-encodes a query value or path segment.
+std::string encode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// JSON given inline or as @file; a usage error otherwise.
+std::string json_argument(const std::string& name, const std::string& value) {
+  std::string text = value;
+  if (!value.empty() && value[0] == '@') {
+    std::ifstream in(value.substr(1));
+    if (!in) {
+      std::fprintf(stderr, "cairn: cannot read %s\n", value.substr(1).c_str());
+      throw Failure{kExitUsage};
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  if (Json::parse(text, nullptr, false).is_discarded()) {
+    std::fprintf(stderr, "cairn: --%s is not valid JSON\n", name.c_str());
+    throw Failure{kExitUsage};
+  }
+  return text;
+}
+
+class Session {
+ public:
+  Session(api::HttpClient client, std::string token) : client_(std::move(client)), token_(std::move(token)) {}
+
+  // The answer's JSON when 2xx; prints the error and throws Failure otherwise.
+  Json call(const std::string& method, const std::string& target, const std::string& body = "",
+            const std::string& idempotency_key = "") {
+    api::HttpHeaders headers;
+    if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
+    if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
+    auto r = client_.request(method, target, body, headers);
+    if (!r) {
+      std::fprintf(stderr, "cairn: cannot reach %s:%u: %s\n", client_.host().c_str(), client_.port(),
+                   r.status().message().c_str());
+      throw Failure{kExitNoConnection};
+    }
+    Json j = Json::parse(r->body, nullptr, false);
+    if (r->status >= 200 && r->status < 300) return j.is_discarded() ? Json() : j;
+    std::string code = "http_" + std::to_string(r->status), message = r->body;
+    if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
+      code = j["error"].value("code", code);
+      message = j["error"].value("message", message);
+    }
+    std::fprintf(stderr, "error: %s (%d): %s\n", code.c_str(), r->status, message.c_str());
+    throw Failure{kExitApiError};
+  }
+
+ private:
+  api::HttpClient client_;
+  std::string token_;
+};
+
+void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+int execute(const std::string& name, const Args& args, Session& api, bool json) {
+  const auto& pos = args.positional;
+  auto show_json = [&](const Json& j) { print(j.dump(2) + "\n"); };
+  if (name == "start") {
+    auto input = args.get("input");
+    if (!input) {
+      std::fprintf(stderr, "cairn start: --input is required\n%s", commands().at(name).help);
+      return kExitUsage;
+    }
+    Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", *input))}};
+    if (auto id = args.get("id")) body["id"] = *id;
+    Json r = api.call("POST", "/v1/workflows", body.dump(), args.get("idempotency-key").value_or(""));
+    json ? show_json(r) : print(r.value("id", "") + " " + r.value("status", "") + "\n");
+  } else if (name == "list") {
+    std::string q;
+    for (const char* key : {"status", "type", "limit", "cursor"})
+      if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
+    if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";
+    Json r = api.call("GET", "/v1/workflows" + q);
+    if (json) return show_json(r), kExitOk;
+    std::vector<std::vector<std::string>> rows = {{"ID", "TYPE", "STATUS", "CREATED", "WAITING ON / WHY STUCK"}};
+    for (const Json& w : r["workflows"])
+      rows.push_back({w.value("id", ""), w.value("type", ""), w.value("status", ""), w.value("created_at", ""),
+                      w["stuck_reason"].is_string() ? brief(w["stuck_reason"], 60) : waiting_text(w["waiting_on"])});
+    print(table(rows));
+    if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
+  } else if (name == "show") {
+    std::string base = "/v1/workflows/" + encode(pos[0]);
+    Json run = api.call("GET", base);
+    std::vector<Json> events;
+    std::string after = "0";
+    for (;;) {
+      Json page = api.call("GET", base + "/history?limit=1000&after=" + after);
+      for (Json& e : page["events"]) events.push_back(std::move(e));
+      if (!page["next_cursor"].is_number()) break;
+      after = std::to_string(page["next_cursor"].get<std::int64_t>());
+    }
+    if (json) return show_json(Json{{"run", run}, {"history", events}}), kExitOk;
+    print(run_report(run, events));
+  } else if (name == "signal") {
+    auto data = args.get("data");
+    if (!data) {
+      std::fprintf(stderr, "cairn signal: --data is required\n%s", commands().at(name).help);
+      return kExitUsage;
+    }
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]),
+                      json_argument("data", *data), args.get("idempotency-key").value_or(""));
+    json ? show_json(r) : print("delivered as event " + std::to_string(r.value("seq", std::int64_t{0})) + "\n");
+  } else if (name == "cancel" || name == "retry") {
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, "");
+    json ? show_json(r) : print(name + " accepted for " + pos[0] + "\n");
+  } else if (name == "terminate") {
+    auto reason = args.get("reason");
+    if (!reason || reason->empty()) {
+      std::fprintf(stderr, "cairn terminate: --reason is required\n%s", commands().at(name).help);
+      return kExitUsage;
+    }
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", Json{{"reason", *reason}}.dump());
+    json ? show_json(r) : print("terminate accepted for " + pos[0] + "\n");
+  } else if (name == "audit") {
+    std::string q;
+    for (const char* key : {"limit", "cursor"})
+      if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
+    Json r = api.call("GET", "/v1/audit" + q);
+    if (json) return show_json(r), kExitOk;
+    std::vector<std::vector<std::string>> rows = {{"AT", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME"}};
+    for (const Json& e : r["entries"])
+      rows.push_back({e.value("at", ""), e.value("actor", ""), e["role"].is_string() ? e["role"].get<std::string>() : "",
+                      e.value("action", ""), e.value("target", ""), e.value("outcome", "")});
+    print(table(rows));
+    if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
+  } else if (name == "types") {
+    Json r = api.call("GET", "/v1/workflow-types");
+    if (json) return show_json(r), kExitOk;
+    std::vector<std::vector<std::string>> rows = {{"TYPE", "VERSIONS", "SIGNALS", "QUERIES"}};
+    for (const Json& t : r["types"])
+      rows.push_back({t.value("name", ""), brief(t["versions"]), brief(t["signals"]), brief(t["queries"])});
+    print(table(rows));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+bool is_admin_command(const std::string& command) { return commands().count(command) > 0; }
+
+const char* admin_help(const std::string& command) {
+  auto it = commands().find(command);
+  return it == commands().end() ? nullptr : it->second.help;
+}
+
+int run_admin(int argc, char** argv) {
+  const std::string name = argv[1];
+  const Command& cmd = commands().at(name);
+  std::set<std::string> flags = cmd.flags, options = cmd.options;
+  flags.insert({"json", "help"});
+  options.insert({"server", "token"});
+  std::string error;
+  auto args = parse_args(argc, argv, 2, flags, options, error);
+  if (args && args->flag("help")) {
+    std::printf("%s%s", cmd.help, kCommon);
+    return kExitOk;
+  }
+  if (args && args->positional.size() != cmd.positional)
+    error = "expected " + std::to_string(cmd.positional) + " argument(s), got " + std::to_string(args->positional.size());
+  if (!error.empty()) {
+    std::fprintf(stderr, "cairn %s: %s\n%s%s", name.c_str(), error.c_str(), cmd.help, kCommon);
+    return kExitUsage;
+  }
+  const char* env_server = std::getenv("CAIRN_SERVER");
+  const char* env_token = std::getenv("CAIRN_TOKEN");
+  std::string url = args->get("server").value_or(env_server ? env_server : "http://127.0.0.1:8080");
+  auto client = api::HttpClient::from_url(url);
+  if (!client) {
+    std::fprintf(stderr, "cairn: %s\n", client.status().message().c_str());
+    return kExitUsage;
+  }
+  Session session(std::move(client).value(), args->get("token").value_or(env_token ? env_token : ""));
+  try {
+    return execute(name, *args, session, args->flag("json"));
+  } catch (const Failure& f) {
+    return f.code;
+  }
+}
+
+}  // namespace cairn::cli

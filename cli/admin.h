@@ -1,0 +1,16 @@
+// The admin subcommands of `cairn` (start, list, show, signal, cancel, terminate, retry, audit,
+// types): each is one or a few HTTP calls to a running `cairn serve`.
+#pragma once
+
+#include <string>
+
+namespace cairn::cli {
+
+// True when `command` is an admin subcommand.
+bool is_admin_command(const std::string& command);
+// Runs argv[1] with the rest of argv; returns the exit code (cli/args.h).
+int run_admin(int argc, char** argv);
+// Help for one admin command, or nullptr when unknown.
+const char* admin_help(const std::string& command);
+
+}  // namespace cairn::cli

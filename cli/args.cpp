@@ -1,0 +1,47 @@
+// Args: a tiny option parser; anything it does not know is a usage error.
+#include "cli/args.h"
+
+namespace cairn::cli {
+
+std::optional<std::string> Args::get(const std::string& name) const {
+  auto it = options.find(name);
+  if (it == options.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& flags,
+                               const std::set<std::string>& options, std::string& error) {
+  Args args;
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() < 3 || a.rfind("--", 0) != 0) {
+      args.positional.push_back(std::move(a));
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    if (flags.count(name) && !has_value) {
+      args.flags.insert(name);
+    } else if (options.count(name)) {
+      if (!has_value) {
+        if (i + 1 >= argc) {
+          error = "--" + name + " needs a value";
+          return std::nullopt;
+        }
+        value = argv[++i];
+      }
+      args.options[name] = value;
+    } else {
+      error = "unknown option --" + name;
+      return std::nullopt;
+    }
+  }
+  return args;
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,32 @@
+// Args: command-line parsing for the `cairn` subcommands (`--name value`, `--name=value`, flags).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace cairn::cli {
+
+// Exit codes (docs/cli.md): 0 ok, 1 API error, 2 usage error, 3 cannot connect.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitApiError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNoConnection = 3;
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // without the leading dashes
+  std::set<std::string> flags;
+
+  std::optional<std::string> get(const std::string& name) const;
+  bool flag(const std::string& name) const { return flags.count(name) > 0; }
+};
+
+// Parses argv[first..argc). `flags` take no value, `options` take one. On an unknown or
+// incomplete option returns nullopt and sets `error`.
+std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& flags,
+                               const std::set<std::string>& options, std::string& error);
+
+}  // namespace cairn::cli

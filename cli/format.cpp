@@ -1,0 +1,67 @@
+// Tables and timelines for the admin commands.
+#include "cli/format.h"
+
+#include <algorithm>
+
+namespace cairn::cli {
+
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], row[i].size());
+    }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string brief(const Json& value, std::size_t max) {
+  std::string s = value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
+std::string waiting_text(const Json& w) {
+  if (!w.is_object()) return "";
+  std::string s = w.value("kind", "") + " " + w.value("name", "");
+  if (w.contains("until") && w["until"].is_string()) s += " until " + w["until"].get<std::string>();
+  return s;
+}
+
+std::string run_report(const Json& run, const std::vector<Json>& events) {
+  auto text = [](const Json& v) { return v.is_null() ? std::string() : brief(v, 200); };
+  std::vector<std::vector<std::string>> fields = {
+      {"id", text(run.value("id", Json()))},
+      {"type", text(run.value("type", Json())) + " v" + text(run.value("version", Json()))},
+      {"status", text(run.value("status", Json()))},
+      {"why stuck", text(run.value("stuck_reason", Json()))},
+      {"waiting on", waiting_text(run.value("waiting_on", Json()))},
+      {"error", text(run.value("error", Json()))},
+      {"created", text(run.value("created_at", Json()))},
+      {"updated", text(run.value("updated_at", Json()))},
+      {"parent", text(run.value("parent_id", Json()))},
+      {"input", text(run.value("input", Json()))},
+      {"result", text(run.value("result", Json()))},
+  };
+  std::erase_if(fields, [](const auto& row) { return row[1].empty(); });
+  std::string out = table(fields);
+  out += "\nhistory (" + std::to_string(events.size()) + " events)\n";
+  std::vector<std::vector<std::string>> rows = {{"  SEQ", "AT", "EVENT", "CMD", "DATA"}};
+  for (const Json& e : events) {
+    std::int64_t cmd = e.value("cmd", std::int64_t{0});
+    rows.push_back({"  " + std::to_string(e.value("seq", std::int64_t{0})), e.value("at", ""), e.value("type", ""),
+                    cmd ? std::to_string(cmd) : "", brief(e.value("data", Json()))});
+  }
+  return out + table(rows);
+}
+
+}  // namespace cairn::cli

@@ -116,10 +116,16 @@ class Placement {
     state_ = "routing";
     if (auto failed = co_await reserve_all()) co_return std::move(*failed);
     check_cancel();
-    for (int i = 0; i < static_cast<int>(order_.payments.size()); ++i)
-      co_await ctx_.activity<void>("payment.capture", activities::PaymentRef{id_, i});
-    for (auto& s : subs_)
-      co_await ctx_.activity<void>("inventory.capture", activities::ReservationRef{id_, s.lines.seller_id});
+    // NOTE: arguments are named locals: GCC 12 destroys a braced temporary inside a co_await
+    // expression twice.
+    for (int i = 0; i < static_cast<int>(order_.payments.size()); ++i) {
+      auto part = payment_ref(i);
+      co_await ctx_.activity<void>("payment.capture", std::move(part));
+    }
+    for (auto& s : subs_) {
+      auto reservation = reservation_ref(s);
+      co_await ctx_.activity<void>("inventory.capture", std::move(reservation));
+    }
     state_ = "routed";
     for (auto& s : subs_) {
       co_await notify("seller:" + s.lines.seller_id, "new_order", Json(s.lines));
@@ -158,7 +164,7 @@ class Placement {
     for (int i = 0; i < static_cast<int>(order_.payments.size()); ++i) {
       // NOTE: registered before the attempt: reversing a part never authorized does nothing, and
       // an authorization whose answer was lost is still undone.
-      saga_.compensate("payment.reverse", activities::PaymentRef{id_, i});
+      saga_.compensate("payment.reverse", payment_ref(i));
       std::string failure;
       while (true) {
         try {
@@ -211,7 +217,7 @@ class Placement {
   // One reservation per seller, concurrently. Every release is registered first, in seller
   // order, so compensation does not depend on which reservation answered first.
   Task<std::optional<Json>> reserve_all() {
-    for (auto& s : subs_) saga_.compensate("inventory.release", activities::ReservationRef{id_, s.lines.seller_id});
+    for (auto& s : subs_) saga_.compensate("inventory.release", reservation_ref(s));
     std::vector<Task<bool>> tasks;
     for (auto& s : subs_) tasks.push_back(reserve(s));
     auto reserved = co_await all(std::move(tasks));
@@ -319,6 +325,10 @@ class Placement {
 
   activities::OrderRecordRequest record_request() const {
     return activities::OrderRecordRequest{id_, order_, at_.time_since_epoch().count()};
+  }
+  activities::PaymentRef payment_ref(int i) const { return activities::PaymentRef{id_, i}; }
+  activities::ReservationRef reservation_ref(const SubOrder& s) const {
+    return activities::ReservationRef{id_, s.lines.seller_id};
   }
   activities::AuthorizeRequest authorize_request(int i) const {
     const auto& p = order_.payments[static_cast<std::size_t>(i)];

@@ -1,0 +1,95 @@
+// order.return on the test kit (ORD-005) and the refund arithmetic behind it.
+#include <doctest/doctest.h>
+
+#include "workflows/refunds.h"
+#include "workflows/shop.h"
+
+using namespace cairn;
+using test::sample_order;
+using test::Shop;
+
+namespace {
+
+// Places the sample order and delivers both sub-orders.
+std::string delivered_order(Shop& shop, const std::string& id) {
+  shop.env.start("order.place", sample_order(), id);
+  shop.ship(id, "s-1", "TRK-1");
+  shop.ship(id, "s-2", "TRK-2");
+  shop.deliver(id, "s-1");
+  shop.deliver(id, "s-2");
+  REQUIRE(shop.env.run(id).result["state"] == "delivered");
+  return id;
+}
+
+Json return_of(const std::string& order, const std::string& seller, const std::string& sku, int qty) {
+  return Json{{"order_id", order},
+              {"items", {{{"sku", sku}, {"seller_id", seller}, {"qty", qty}}}},
+              {"reason", "damaged"}};
+}
+
+}  // namespace
+
+TEST_SUITE("workflows") {
+
+TEST_CASE("ORD-005: a return notifies the seller, labels the parcel, refunds with its shipping share and restocks") {
+  Shop shop;
+  auto order = delivered_order(shop, "ord-5");
+  auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-5");
+  CHECK(shop.env.run(ret).status == "waiting");
+  auto status = shop.env.query(ret, "status");
+  CHECK(status["state"] == "awaiting_return");
+  CHECK(status["waiting_for"] == Json::array({"s-2"}));
+
+  auto label = shop.note(order, "customer", "return_label");
+  CHECK(label["data"]["rma"] == status["rma"]);
+  CHECK(label["data"]["label"].get<std::string>().find(status["rma"].get<std::string>()) != std::string::npos);
+  CHECK(shop.sent(order, "seller:s-2", "return_requested") == 1);
+  CHECK(shop.sent(order, "seller:s-1", "return_requested") == 0);
+
+  shop.env.signal(ret, "return.received", Json{{"seller_id", "s-1"}});  // not this return's seller
+  CHECK(shop.env.run(ret).status == "waiting");
+  shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
+  auto run = shop.env.run(ret);
+  REQUIRE(run.status == "completed");
+  // 5500 + floor(590 × 5500 / 14500) = 5500 + 223
+  CHECK(run.result["state"] == "returned");
+  CHECK(run.result["refund"] == 5723);
+  CHECK(run.result["refunds"] == Json::array({{{"method", "card"}, {"amount", 5723}}}));
+  CHECK(shop.net_charge(order) == 15090 - 5723);
+  CHECK(shop.entries(order, "refund") == 1);
+  CHECK(shop.note(order, "customer", "refund")["data"]["amount"] == 5723);
+  CHECK(shop.level("s-2", "sku-9") == "5/0");
+  CHECK(shop.level("s-1", "sku-1") == "8/0");
+}
+
+TEST_CASE("a return of more than was ordered, or of an unknown order, is rejected") {
+  Shop shop;
+  auto order = delivered_order(shop, "ord-5b");
+  auto too_many = shop.env.start("order.return", return_of(order, "s-1", "sku-1", 3));
+  CHECK(shop.env.run(too_many).result == Json{{"state", "rejected"}, {"reason", "not_returnable"}, {"order_id", order}});
+  auto unknown = shop.env.start("order.return", return_of("nope", "s-1", "sku-1", 1));
+  CHECK(shop.env.run(unknown).result["reason"] == "unknown_order");
+  CHECK(shop.sent(order, "customer", "return_label") == 0);
+}
+
+TEST_CASE("a refund is spread over the payment parts in order, each up to what it has left") {
+  std::vector<activities::PaymentRecord> parts(3);
+  parts[0] = {0, "points", "", 1000, 1000, 0, "captured"};
+  parts[1] = {1, "card", "tok_ok", 5000, 5000, 4500, "captured"};
+  parts[2] = {2, "deferred", "", 9000, 9000, 0, "captured"};
+  auto split = workflows::split_refund(2000, parts);
+  REQUIRE(split.size() == 3);
+  CHECK(split[0].amount == 1000);
+  CHECK(split[1].amount == 500);
+  CHECK(split[2].amount == 500);
+  CHECK(split[2].method == "deferred");
+  CHECK(workflows::split_refund(0, parts).empty());
+
+  activities::Order order;
+  order.items = {{"a", "s-1", 2, 1000}, {"b", "s-2", 1, 1000}};
+  order.shipping = 100;
+  CHECK(workflows::refund_amount(order, {{"b", "s-2", 1}}) == 1033);  // 1000 + floor(100/3)
+  CHECK(workflows::refund_amount(order, {{"a", "s-1", 2}, {"b", "s-2", 1}}) == 3100);
+}
+
+}  // TEST_SUITE

@@ -137,6 +137,7 @@ void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, co
   LiveRun* lr = inc ? find_live(run_id, inc) : nullptr;
   if (lr) --lr->inflight;
   for (auto& fn : batch.then) fn(r);
+  lr = inc ? find_live(run_id, inc) : nullptr;  // a callback may have dropped or replaced it
   if (!r.status.is_ok()) {
     {
       std::lock_guard lock(mu);

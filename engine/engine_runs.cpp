@@ -56,7 +56,7 @@ LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* s
   LiveRun& lr = *owned;
   lr.run = std::move(run);
   lr.incarnation = ++next_incarnation;
-  lr.batched_seq = lr.run->last_seq();
+  lr.batched_seq = lr.run->journaled_seq();
   runs[id] = std::move(owned);
   m_live = runs.size();
   if (!stored) return lr;

@@ -138,18 +138,20 @@ void Run::finish(EventType type, Json data) {
 // ---- replay and live recording -----------------------------------------------------------------
 
 void Run::replay(const std::vector<store::Event>& history) {
-  replay_last_seq_ = history.empty() ? 0 : history.back().seq;
+  // Whatever the code emits while replaying goes after the journal's end.
+  last_seq_ = history.empty() ? 0 : history.back().seq;
   scan_for_retries(history);
   for (const auto& e : history) {
     if (superseded_seqs_.count(e.seq)) continue;
     if (e.cmd != 0) journal_by_cmd_[e.cmd].push_back(e);
+    max_journal_cmd_ = std::max(max_journal_cmd_, e.cmd);
     if (e.type == EventType::kVersionMarker) {
       auto d = Json::parse(e.data, nullptr, false);
       if (d.is_object() && d.contains("change_id")) version_markers_.insert(d["change_id"].get<std::string>());
     }
   }
   for (const auto& e : history) {
-    last_seq_ = e.seq;
+    if (superseded_seqs_.count(e.seq)) continue;
     deliver(e);
     if (!broken_.is_ok()) return;
   }
@@ -184,7 +186,6 @@ void Run::record(EventType type, std::int64_t cmd, Json data, store::Millis at) 
 RunEffects Run::take_effects() { return std::exchange(effects_, {}); }
 
 void Run::deliver(const store::Event& e) {
-  delivering_seq_ = e.seq;
   now_ = e.at;
   if (e.type == EventType::kWorkflowTerminated && phase_ != RunPhase::kTerminal) {
     auto d = Json::parse(e.data, nullptr, false);
@@ -232,6 +233,9 @@ void Run::deliver(const store::Event& e) {
     case EventType::kSignalReceived: {
       std::string name = data.value("name", "");
       if (e.cmd == 0) {
+        // Journaled with no waiter named (none existed, or the run was stuck when it arrived):
+        // the earliest matching wait takes it now, else it is buffered. Same rule live and replayed.
+        if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, data["payload"], name});
         signal_buffer_[name].emplace_back(e.seq, data["payload"]);
         return;
       }
@@ -262,7 +266,7 @@ void Run::deliver(const store::Event& e) {
         if (p.kind != Kind::kActivity || p.outcome) continue;
         p.call.attempts = 0;
         p.call.retry_at = 0;
-        if (!replaying()) effects_.activities.push_back(cmd);
+        effects_.activities.push_back(cmd);
       }
       return;
     }
@@ -292,7 +296,7 @@ void Run::deliver_activity_failed(Pending& p, std::int64_t cmd, const Json& data
 void Run::resolve(std::int64_t cmd, detail::Outcome outcome) {
   auto& p = pending_.at(cmd);
   bool has_timer = p.kind == Kind::kTimer || (p.kind == Kind::kSignal && p.until >= 0);
-  if (has_timer && !replaying()) effects_.disarm.push_back(cmd);
+  if (has_timer) effects_.disarm.push_back(cmd);  // deleting a row already gone is harmless
   p.outcome = std::move(outcome);
   if (auto h = std::exchange(p.waiter, {})) h.resume();
 }
@@ -305,7 +309,7 @@ void Run::fail_nondeterminism(const std::string& what) {
 
 bool Run::emit(EventType type, std::int64_t cmd, Json data) {
   if (cmd != 0) emitted_.insert(cmd);
-  if (replaying()) {
+  if (cmd != 0 && !is_new(cmd)) {
     auto it = journal_by_cmd_.find(cmd);
     if (it != journal_by_cmd_.end())
       for (const auto& e : it->second)
@@ -325,7 +329,7 @@ bool Run::emit(EventType type, std::int64_t cmd, Json data) {
 std::int64_t Run::issue(detail::Command c) {
   std::int64_t cmd = next_cmd_++;
   if (!broken_.is_ok()) return cmd;  // frozen: the command never resolves
-  if (replaying()) {
+  if (!is_new(cmd)) {
     auto it = journal_by_cmd_.find(cmd);
     // Commands that write an event on issue are checked again by emit(), which also catches a
     // journal holding nothing at all for them.
@@ -342,7 +346,7 @@ std::int64_t Run::issue(detail::Command c) {
     case Kind::kActivity:
       p.call = ActivityCall{cmd, c.name, std::move(c.input), c.options, c.compensation};
       if (c.options.journal_schedule && !emit(EventType::kActivityScheduled, cmd, Json{{"name", c.name}})) return cmd;
-      if (!replaying()) effects_.activities.push_back(cmd);
+      if (is_new(cmd)) effects_.activities.push_back(cmd);
       break;
     case Kind::kTimer:
       if (cancel_requested_) {
@@ -350,7 +354,7 @@ std::int64_t Run::issue(detail::Command c) {
         break;
       }
       if (!emit(EventType::kTimerStarted, cmd, Json{{"until", c.until}})) return cmd;
-      if (!replaying()) effects_.arm.push_back({identity_.id, cmd, c.until});
+      if (is_new(cmd)) effects_.arm.push_back({identity_.id, cmd, c.until});
       break;
     case Kind::kSignal:
       p.signal_names = std::move(c.signal_names);
@@ -365,13 +369,13 @@ std::int64_t Run::issue(detail::Command c) {
       }
       if (p.until >= 0) {
         if (!emit(EventType::kTimerStarted, cmd, Json{{"until", p.until}})) return cmd;
-        if (!replaying()) effects_.arm.push_back({identity_.id, cmd, p.until});
+        if (is_new(cmd)) effects_.arm.push_back({identity_.id, cmd, p.until});
       }
       break;
     case Kind::kChild:
       p.child = ChildStart{cmd, fmt::format("{}:{}", identity_.id, cmd), c.name, std::move(c.input)};
       if (!emit(EventType::kChildStarted, cmd, Json{{"child_id", p.child.child_id}, {"type", c.name}})) return cmd;
-      if (!replaying()) effects_.children.push_back(p.child);
+      if (is_new(cmd)) effects_.children.push_back(p.child);
       break;
   }
   pending_.emplace(cmd, std::move(p));
@@ -418,7 +422,7 @@ void Run::abandon(std::int64_t cmd) {
   if (it == pending_.end()) return;
   const auto& p = it->second;
   bool has_timer = p.kind == Kind::kTimer || (p.kind == Kind::kSignal && p.until >= 0);
-  if (has_timer && !p.outcome && !replaying()) effects_.disarm.push_back(cmd);
+  if (has_timer && !p.outcome) effects_.disarm.push_back(cmd);
   pending_.erase(it);
   abandoned_.insert(cmd);
 }
@@ -433,7 +437,7 @@ std::uint64_t Run::random() {
 
 Json Run::side_effect(const std::function<Json()>& fn) {
   std::int64_t cmd = next_cmd_++;
-  if (replaying()) {
+  if (!is_new(cmd)) {
     auto it = journal_by_cmd_.find(cmd);
     if (it != journal_by_cmd_.end())
       for (const auto& e : it->second)
@@ -452,7 +456,8 @@ Json Run::side_effect(const std::function<Json()>& fn) {
 bool Run::patched(std::string_view change_id) {
   std::string id(change_id);
   if (auto it = patched_memo_.find(id); it != patched_memo_.end()) return it->second;
-  bool result = version_markers_.count(id) || !replaying();
+  // Code that passed this point before the change went on to issue later commands.
+  bool result = version_markers_.count(id) || is_new(next_cmd_);
   if (result && !version_markers_.count(id)) emit(EventType::kVersionMarker, 0, Json{{"change_id", id}});
   patched_memo_[id] = result;
   return result;

@@ -84,6 +84,8 @@ class Run final : public detail::RunDriver {
   // --- state the engine reads -----------------------------------------------------------------
   const RunIdentity& identity() const { return identity_; }
   std::int64_t last_seq() const { return last_seq_; }
+  // The last seq not waiting in take_effects(): what the journal already holds.
+  std::int64_t journaled_seq() const { return last_seq_ - static_cast<std::int64_t>(effects_.events.size()); }
   RunPhase phase() const { return phase_; }
   bool terminal() const { return phase_ == RunPhase::kTerminal; }
   // kNondeterminism once replay diverged (sticky until reloaded), else ok.
@@ -145,7 +147,10 @@ class Run final : public detail::RunDriver {
   // Emits an event produced by the code (live), or checks the journal holds it (replay).
   // Returns false (and marks the run broken) on a mismatch.
   bool emit(store::EventType type, std::int64_t cmd, Json data);
-  bool replaying() const { return delivering_seq_ < replay_last_seq_; }
+  // A command is new when the journal holds nothing for it or any later command: then its events
+  // are written, not looked up. (Positions in the journal cannot decide this: a stuck run's journal
+  // ends with signals and admin actions the code never saw.)
+  bool is_new(std::int64_t cmd) const { return cmd > max_journal_cmd_; }
   void fail_nondeterminism(const std::string& what);
   void finish(store::EventType type, Json data);
   bool take_buffered_signal(Pending& p);
@@ -165,8 +170,7 @@ class Run final : public detail::RunDriver {
 
   std::int64_t next_cmd_ = 1;
   std::int64_t last_seq_ = 0;
-  std::int64_t delivering_seq_ = 0;
-  std::int64_t replay_last_seq_ = 0;
+  std::int64_t max_journal_cmd_ = 0;
   store::Millis now_ = 0;
   std::uint64_t rng_state_ = 0;
   bool cancel_requested_ = false;

@@ -13,6 +13,10 @@
 // A run whose code issues another command than its journal holds at that number is marked
 // `stuck` with a [CAIRN-NONDET] diagnostic and is never continued silently.
 //
+// Compiler note (GCC 12): a braced list of strings, or a co_await inside braces, in a coroutine
+// body fails with "array used as initializer" (GCC bug 100611). Hoist such lists to a constant
+// outside the coroutine and co_await into a local first.
+//
 // Threading: a WorkflowContext is used only from its run's coroutine, on the workflow thread.
 #pragma once
 

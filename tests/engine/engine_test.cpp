@@ -1,0 +1,374 @@
+// Engine tests through the public test kit: a real SQLite store, a manual clock, crashes.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "cairn/cairn.h"
+#include "cairn/testing.h"
+
+using namespace cairn;
+using namespace std::chrono_literals;
+using cairn::testing::TestEnv;
+
+namespace {
+
+// Counts activity executions per idempotency key (what a service would see).
+struct Ledger {
+  std::mutex mu;
+  std::map<std::string, int> executions;
+  void add(const std::string& key) {
+    std::lock_guard lock(mu);
+    ++executions[key];
+  }
+  int count(const std::string& key) {
+    std::lock_guard lock(mu);
+    return executions[key];
+  }
+};
+
+Ledger ledger;
+std::atomic<int> failures_left{0};    // "flaky" fails while > 0
+std::atomic<bool> refund_works{true};  // "refund" fails while false
+std::atomic<int> code_version{1};      // "versioned" workflow's deployed code
+
+int add_one(ActivityContext& ctx, int x) {
+  ledger.add(ctx.idempotency_key());
+  return x + 1;
+}
+
+int flaky(ActivityContext& ctx, int x) {
+  ledger.add(ctx.idempotency_key());
+  if (failures_left.fetch_sub(1) > 0) throw RetryableError("flaky", "try again");
+  return x;
+}
+
+Json refund(ActivityContext& ctx, Json) {
+  ledger.add(ctx.idempotency_key());
+  if (!refund_works) throw RetryableError("gateway", "refund service down");
+  return "refunded";
+}
+
+const RetryPolicy kBackoff{.initial_interval = 1s, .backoff_coefficient = 2, .maximum_interval = 16s,
+                          .maximum_attempts = 6};
+
+Task<Json> steps(WorkflowContext& ctx, int n) {
+  int x = 0;
+  for (int i = 0; i < n; ++i) x = co_await ctx.activity<int>("add_one", x);
+  co_return Json{{"x", x}};
+}
+
+Task<Json> retrying(WorkflowContext& ctx, Json) {
+  try {
+    int value = co_await ctx.activity<int>("flaky", 7, {.retry = kBackoff});
+    co_return Json{{"value", value}};
+  } catch (const ActivityFailed& e) {
+    co_return Json{{"gave_up_after", e.attempts()}};
+  }
+}
+
+// Every kind of await, for the crash-at-every-step test.
+Task<Json> tour(WorkflowContext& ctx, Json) {
+  int a = co_await ctx.activity<int>("add_one", 1);
+  co_await ctx.sleep(10s);
+  auto go = co_await ctx.wait_signal<int>("go");
+  auto child = co_await ctx.child<Json>("steps", 2);
+  std::vector<Task<int>> fan;
+  fan.push_back(ctx.activity<int>("add_one", 10));
+  fan.push_back(ctx.activity<int>("add_one", 20));
+  auto both = co_await all(std::move(fan));
+  std::string uuid = ctx.uuid();
+  co_return Json{{"a", a}, {"go", go}, {"child", child}, {"fan", both}, {"uuid", uuid}};
+}
+
+Task<Json> saga_with_backoff(WorkflowContext& ctx, Json) {
+  Saga saga{ctx};
+  (void)co_await ctx.activity<int>("add_one", 0);
+  saga.compensate("refund", Json("charge-1"));
+  (void)co_await ctx.activity<int>("flaky", 1, {.retry = kBackoff});
+  co_return Json("done");
+}
+
+Task<Json> saga_then_fail(WorkflowContext& ctx, Json) {
+  Saga saga{ctx};
+  (void)co_await ctx.activity<int>("add_one", 0);
+  saga.compensate("refund", Json("charge-1"));
+  (void)co_await ctx.activity<int>("flaky", 1, {.retry = RetryPolicy{.maximum_attempts = 1}});
+  co_return Json("done");
+}
+
+Task<Json> sleeper(WorkflowContext& ctx, Json) {
+  co_await ctx.sleep(1h);
+  co_return Json(ctx.now().time_since_epoch().count());
+}
+
+Task<Json> versioned(WorkflowContext& ctx, Json) {
+  // A code change deployed while runs are waiting: version 2 calls another activity first.
+  (void)co_await ctx.activity<int>(code_version == 1 ? "add_one" : "flaky", 0);
+  auto v = co_await ctx.wait_signal<int>("go");
+  co_return Json(v);
+}
+
+const std::vector<std::string> kCounterSignals{"add", "stop"};
+
+Task<Json> counter(WorkflowContext& ctx, Json) {
+  int total = 0;
+  ctx.on_query("total", [&total] { return total; });
+  for (;;) {
+    auto s = co_await ctx.wait_any_signal(kCounterSignals);
+    if (s->name == "stop") co_return Json(total);
+    total += s->payload.get<int>();
+  }
+}
+
+Registry& registry() {
+  static Registry r = [] {
+    Registry reg;
+    reg.workflow("steps", steps);
+    reg.workflow("retrying", retrying);
+    reg.workflow("tour", tour);
+    reg.workflow("saga_with_backoff", saga_with_backoff);
+    reg.workflow("saga_then_fail", saga_then_fail);
+    reg.workflow("sleeper", sleeper);
+    reg.workflow("versioned", versioned);
+    reg.workflow("counter", counter);
+    reg.activity("add_one", add_one);
+    reg.activity("flaky", flaky);
+    reg.activity("refund", refund, {.retry = RetryPolicy{.initial_interval = 1s, .maximum_attempts = 3}});
+    return reg;
+  }();
+  return r;
+}
+
+std::vector<std::string> types_of(const std::vector<cairn::testing::HistoryEvent>& h) {
+  std::vector<std::string> out;
+  for (const auto& e : h) out.push_back(e.type);
+  return out;
+}
+
+int count_of(const std::vector<cairn::testing::HistoryEvent>& h, const std::string& type) {
+  return static_cast<int>(std::count_if(h.begin(), h.end(), [&](const auto& e) { return e.type == type; }));
+}
+
+}  // namespace
+
+TEST_SUITE("engine") {
+  TEST_CASE("a run completes and its journal holds only one outcome per step") {
+    TestEnv env{registry()};
+    auto id = env.start("steps", 3);
+    auto run = env.run(id);
+    CHECK(run.status == "completed");
+    CHECK(run.result == Json{{"x", 3}});
+    CHECK(types_of(env.history(id)) == std::vector<std::string>{"WorkflowStarted", "ActivityCompleted",
+                                                                 "ActivityCompleted", "ActivityCompleted",
+                                                                 "WorkflowCompleted"});
+  }
+
+  TEST_CASE("retries back off 1-2-4-8-16 s on durable timers of the manual clock") {
+    TestEnv env{registry()};
+    failures_left = 5;
+    auto id = env.start("retrying", Json::object());
+    CHECK(env.run(id).status == "running");
+    CHECK(env.run(id).waiting_on["kind"] == "activity");
+    env.advance(999ms);
+    CHECK(count_of(env.history(id), "ActivityFailed") == 1);
+    env.advance(1ms);
+    CHECK(count_of(env.history(id), "ActivityFailed") == 2);
+    env.advance(30s);
+    auto h = env.history(id);
+    CHECK(env.run(id).status == "completed");
+    CHECK(env.run(id).result == Json{{"value", 7}});
+    std::vector<std::int64_t> waits;
+    for (const auto& e : h)
+      if (e.type == "ActivityFailed") waits.push_back(e.data["retry_at"].get<std::int64_t>());
+    REQUIRE(waits.size() == 5);
+    // Each retry_at is measured from the failure that set it: the gaps grow 1, 2, 4, 8, 16 s.
+    for (std::size_t i = 1; i < waits.size(); ++i) CHECK(waits[i] - waits[i - 1] == (1000ll << i));
+  }
+
+  TEST_CASE("exhausted retries reach the workflow code as ActivityFailed") {
+    TestEnv env{registry()};
+    failures_left = 100;
+    auto id = env.start("retrying", Json::object());
+    env.advance(1min);
+    CHECK(env.run(id).status == "completed");
+    CHECK(env.run(id).result == Json{{"gave_up_after", 6}});
+    failures_left = 0;
+  }
+
+  TEST_CASE("a crash between an activity's completion and its commit re-runs it with the same key") {
+    TestEnv env{registry()};
+    std::vector<std::string> attempts;
+    std::mutex mu;
+    env.on_activity_attempt([&](const std::string& key, const std::string&) {
+      std::lock_guard lock(mu);
+      attempts.push_back(key);
+    });
+    env.crash_before_commit_of("ActivityCompleted");
+    auto id = env.start("steps", 2);
+    CHECK(env.run(id).status == "running");  // the completion was never committed
+    env.crash();
+    env.run_until_idle();
+    CHECK(env.run(id).status == "completed");
+    CHECK(env.run(id).result == Json{{"x", 2}});
+    std::string first_key = id + "/1";
+    CHECK(std::count(attempts.begin(), attempts.end(), first_key) == 2);  // same key both times
+    auto h = env.history(id);
+    CHECK(count_of(h, "ActivityCompleted") == 2);  // exactly one outcome per step in the journal
+  }
+
+  TEST_CASE("a run killed after any step resumes to the same result") {
+    // Reference result without a crash.
+    Json expected;
+    {
+      TestEnv env{registry()};
+      auto id = env.start("tour", Json::object(), "tour-ref");
+      env.advance(10s);
+      env.signal(id, "go", 5);
+      expected = env.run(id).result;
+      REQUIRE(env.run(id).status == "completed");
+    }
+    for (int crash_at = 0; crash_at < 4; ++crash_at) {
+      CAPTURE(crash_at);
+      TestEnv env{registry()};
+      auto id = env.start("tour", Json::object(), "tour-ref");
+      if (crash_at == 0) env.crash();
+      env.advance(10s);
+      if (crash_at == 1) env.crash();
+      CHECK(env.run(id).status == "waiting");
+      env.signal(id, "go", 5);
+      if (crash_at == 2) env.crash();
+      env.run_until_idle();
+      if (crash_at == 3) env.crash();
+      env.run_until_idle();
+      CHECK(env.run(id).status == "completed");
+      CHECK(env.run(id).result == expected);
+    }
+  }
+
+  TEST_CASE("waiting runs are evicted from memory and rehydrated when their timer fires") {
+    TestEnv env{registry(), {.cache_size = 10}};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 200; ++i) ids.push_back(env.start("sleeper", Json::object()));
+    CHECK(env.live_runs() <= 10);
+    CHECK(env.run(ids[0]).status == "waiting");
+    CHECK(env.run(ids[0]).waiting_on["kind"] == "timer");
+    auto before = env.now();
+    env.advance(1h);
+    for (const auto& id : ids) {
+      REQUIRE(env.run(id).status == "completed");
+      CHECK(env.run(id).result.get<std::int64_t>() == (before + 1h).time_since_epoch().count());
+    }
+  }
+
+  TEST_CASE("cancellation during a retry backoff compensates and ends the run cancelled") {
+    TestEnv env{registry()};
+    failures_left = 100;
+    auto id = env.start("saga_with_backoff", Json::object());
+    CHECK(env.run(id).status == "running");  // first attempt failed, backing off
+    env.cancel(id);
+    auto h = env.history(id);
+    CHECK(env.run(id).status == "cancelled");
+    auto types = types_of(h);
+    auto pos = [&](const std::string& t) { return std::find(types.begin(), types.end(), t) - types.begin(); };
+    CHECK(pos("CancelRequested") < pos("CompensationStarted"));
+    CHECK(pos("CompensationCompleted") < pos("WorkflowCancelled"));
+    auto refunds = std::count_if(h.begin(), h.end(), [](const auto& e) {
+      return e.type == "ActivityCompleted" && e.data["name"] == "refund";
+    });
+    CHECK(refunds == 1);
+    failures_left = 0;
+  }
+
+  TEST_CASE("a compensation that keeps failing leaves the run stuck until an admin retry") {
+    TestEnv env{registry()};
+    failures_left = 1;
+    refund_works = false;
+    auto id = env.start("saga_then_fail", Json::object());
+    env.advance(1min);
+    auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    CHECK(run.stuck_reason.find("compensation refund") != std::string::npos);
+    CHECK(count_of(env.history(id), "WorkflowFailed") == 0);  // never half-compensated and "failed"
+    refund_works = true;
+    env.retry(id);
+    CHECK(env.run(id).status == "failed");
+    auto types = types_of(env.history(id));
+    CHECK(std::count(types.begin(), types.end(), "AdminAction") == 1);
+    CHECK(types.back() == "WorkflowFailed");
+  }
+
+  TEST_CASE("terminate stops a waiting run at once, without compensation") {
+    TestEnv env{registry()};
+    auto id = env.start("sleeper", Json::object());
+    env.terminate(id, "operator says so");
+    auto run = env.run(id);
+    CHECK(run.status == "terminated");
+    CHECK(run.error == "operator says so");
+    CHECK(types_of(env.history(id)).back() == "WorkflowTerminated");
+    env.advance(2h);  // the disarmed timer never fires
+    CHECK(count_of(env.history(id), "TimerFired") == 0);
+    CHECK_THROWS(env.cancel(id));
+  }
+
+  TEST_CASE("changed code marks a waiting run stuck; an admin retry after the fix resumes it") {
+    TestEnv env{registry()};
+    code_version = 1;
+    auto id = env.start("versioned", Json::object());
+    CHECK(env.run(id).status == "waiting");
+    code_version = 2;  // a bad deploy
+    env.crash();
+    env.signal(id, "go", 9);  // wakes the run: replay meets the change
+    auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    CHECK(run.stuck_reason.find("[CAIRN-NONDET]") != std::string::npos);
+    CHECK(run.stuck_reason.find("activity(flaky)") != std::string::npos);
+    code_version = 1;  // the fix
+    env.retry(id);
+    CHECK(env.run(id).status == "completed");
+    CHECK(env.run(id).result == 9);  // the signal sent while stuck was kept
+  }
+
+  TEST_CASE("a failed run retried by an admin resumes at its failed step") {
+    TestEnv env{registry()};
+    failures_left = 1;
+    Registry reg;
+    reg.workflow("fragile", [](WorkflowContext& ctx, int x) -> Task<int> {
+      co_return co_await ctx.activity<int>("flaky", x, {.retry = RetryPolicy{.maximum_attempts = 1}});
+    });
+    reg.activity("flaky", flaky);
+    TestEnv env2{reg};
+    auto id = env2.start("fragile", 4);
+    CHECK(env2.run(id).status == "failed");
+    CHECK(env2.run(id).error.find("flaky") != std::string::npos);
+    env2.retry(id);
+    CHECK(env2.run(id).status == "completed");
+    CHECK(env2.run(id).result == 4);
+    CHECK(ledger.count(id + "/1") == 2);  // the failed step ran again, with its key
+  }
+
+  TEST_CASE("signals with a repeated idempotency key are delivered once; queries read live state") {
+    TestEnv env{registry(), {.cache_size = 0}};  // every idle run is evicted: queries must replay
+    auto id = env.start("counter", Json::object());
+    auto s1 = env.signal(id, "add", 5, "k1");
+    auto s2 = env.signal(id, "add", 5, "k1");
+    CHECK(s1 == s2);
+    env.signal(id, "add", 2);
+    CHECK(env.query(id, "total") == 7);
+    CHECK_THROWS(env.query(id, "nope"));
+    env.signal(id, "stop", nullptr);
+    CHECK(env.run(id).result == 7);
+    CHECK_THROWS(env.signal(id, "add", 1));  // terminal: conflict
+  }
+
+  TEST_CASE("starts are idempotent on id and on equal input, and conflict on other input") {
+    TestEnv env{registry()};
+    auto id = env.start("steps", 1, "order-1");
+    CHECK(env.start("steps", 1, "order-1") == id);
+    CHECK_THROWS_WITH(env.start("steps", 2, "order-1"), doctest::Contains("CONFLICT"));
+    CHECK_THROWS_WITH(env.start("nope", 1), doctest::Contains("unknown workflow type"));
+    CHECK_THROWS_WITH(env.start("steps", "not a number"), doctest::Contains("INVALID"));
+  }
+}

@@ -80,7 +80,8 @@ CREATE TABLE kv(
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 // PRAGMA quick_check reads every page and checks the b-tree structure (not index contents): a
-// torn or overwritten page is refused here rather than surfacing later as a failed append.
+// torn or overwritten page is refused here rather than surfacing later as a failed append
+// (invariant 7).
 Status check_integrity(Db& db, const std::string& path) {
   auto rows = db.query_column("PRAGMA quick_check", fmt::format("store: open {}", path));
   if (!rows) {
@@ -114,6 +115,7 @@ Status migrate(Db& db, const std::string& path) {
   for (const Migration& m : std::span(kMigrations)) {
     if (m.version <= *current) continue;
     const std::string context = fmt::format("store: migrate {} to schema version {}", path, m.version);
+    // The schema change and its user_version bump commit together (invariant 6).
     if (Status st = db.exec("BEGIN IMMEDIATE", context); !st) return st;
     const std::string bump = fmt::format("PRAGMA user_version = {}", m.version);
     Status st = db.exec(m.sql, context);
@@ -153,7 +155,7 @@ Status open_writer(Db& db, const std::string& path, bool synchronous_full,
 Status open_reader(Db& db, const std::string& path) {
   if (Status st = db.open(path, /*create=*/false, kBusyTimeoutMs); !st) return st;
   // query_only: this connection can never write, so no code path on a reader can break the
-  // single-writer rule; it has no effect on what survives a crash.
+  // single-writer rule (invariant 8); it has no effect on what survives a crash.
   return db.exec("PRAGMA query_only = 1", "store: set query_only");
 }
 

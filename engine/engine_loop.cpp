@@ -162,8 +162,9 @@ void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, co
 }
 
 void Engine::Impl::after_run_committed(const std::string& run_id) {
-  notify_watchers(run_id);
   LiveRun* lr = find_live(run_id);
+  // Watchers wait for a settled run; a live run still running cannot satisfy any of them.
+  if (!lr || lr->run->status() != store::RunStatus::kRunning) notify_watchers(run_id);
   if (!lr || lr->inflight > 0) return;
   for (auto& fn : std::exchange(lr->on_settled, {})) fn();
   lr = find_live(run_id);  // a settled callback may have dropped it

@@ -131,7 +131,7 @@ void Run::finish(EventType type, Json data) {
   if (!emit(type, next_cmd_++, data)) return;
   phase_ = RunPhase::kTerminal;
   terminal_type_ = type;
-  if (type == EventType::kWorkflowCompleted) result_json_ = data["result"].dump();
+  if (type == EventType::kWorkflowCompleted) result_json_ = data.value("result", Json()).dump();
   if (type == EventType::kWorkflowFailed) error_ = data["error"].get<std::string>();
 }
 
@@ -180,23 +180,25 @@ void Run::scan_for_retries(const std::vector<store::Event>& history) {
 void Run::record(EventType type, std::int64_t cmd, Json data, store::Millis at) {
   store::Event e{++last_seq_, type, cmd, at, data.dump()};
   effects_.events.push_back({type, cmd, at, e.data});
-  deliver(e);
+  deliver(e, data);
 }
 
 RunEffects Run::take_effects() { return std::exchange(effects_, {}); }
 
 void Run::deliver(const store::Event& e) {
+  auto data = Json::parse(e.data, nullptr, false);
+  deliver(e, data.is_object() ? data : Json::object());
+}
+
+void Run::deliver(const store::Event& e, const Json& data) {
   now_ = e.at;
   if (e.type == EventType::kWorkflowTerminated && phase_ != RunPhase::kTerminal) {
-    auto d = Json::parse(e.data, nullptr, false);
     phase_ = RunPhase::kTerminal;
     terminal_type_ = EventType::kWorkflowTerminated;
-    error_ = d.is_object() ? d.value("reason", "terminated") : "terminated";
+    error_ = data.value("reason", "terminated");
     return;
   }
   if (!broken_.is_ok() || phase_ == RunPhase::kTerminal) return;
-  auto data = Json::parse(e.data, nullptr, false);
-  if (!data.is_object()) data = Json::object();
 
   if (is_code_emitted(e.type)) {
     // Produced by the code while it reacted to an earlier event; it must have been consumed.
@@ -222,7 +224,7 @@ void Run::deliver(const store::Event& e) {
                                                describe(e), e.cmd, it->second.kind == Kind::kActivity
                                                    ? "activity(" + it->second.call.name + ")"
                                                    : "another command"));
-      return resolve(e.cmd, {OutKind::kOk, data["result"], it->second.call.name, "", "", data.value("attempt", 1)});
+      return resolve(e.cmd, {OutKind::kOk, data.value("result", Json()), it->second.call.name, "", "", data.value("attempt", 1)});
     case EventType::kActivityFailed:
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
       if (it->second.kind != Kind::kActivity) return unexpected();
@@ -235,17 +237,17 @@ void Run::deliver(const store::Event& e) {
       if (e.cmd == 0) {
         // Journaled with no waiter named (none existed, or the run was stuck when it arrived):
         // the earliest matching wait takes it now, else it is buffered. Same rule live and replayed.
-        if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, data["payload"], name});
-        signal_buffer_[name].emplace_back(e.seq, data["payload"]);
+        if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, data.value("payload", Json()), name});
+        signal_buffer_[name].emplace_back(e.seq, data.value("payload", Json()));
         return;
       }
       if (it == pending_.end() || it->second.kind != Kind::kSignal || it->second.outcome) return unexpected();
-      return resolve(e.cmd, {OutKind::kOk, data["payload"], name});
+      return resolve(e.cmd, {OutKind::kOk, data.value("payload", Json()), name});
     }
     case EventType::kChildCompleted: {
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
       std::string status = data.value("status", "");
-      if (status == "completed") return resolve(e.cmd, {OutKind::kOk, data["result"], it->second.child.child_id});
+      if (status == "completed") return resolve(e.cmd, {OutKind::kOk, data.value("result", Json()), it->second.child.child_id});
       return resolve(e.cmd, {OutKind::kFailed, Json(), it->second.child.child_id, status,
                              data.value("error", "child ended " + status)});
     }

@@ -141,7 +141,8 @@ class Run final : public detail::RunDriver {
   };
 
   Task<void> main();
-  void deliver(const store::Event& e);
+  void deliver(const store::Event& e);  // parses e.data (replay)
+  void deliver(const store::Event& e, const Json& data);
   void deliver_activity_failed(Pending& p, std::int64_t cmd, const Json& data);
   void resolve(std::int64_t cmd, detail::Outcome outcome);
   // Emits an event produced by the code (live), or checks the journal holds it (replay).

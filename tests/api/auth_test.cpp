@@ -1,0 +1,97 @@
+// Auth matrix: who may call what, and every 401/403 lands in the audit log.
+#include <doctest/doctest.h>
+
+#include "api/route_fixture.h"
+
+using cairn::Json;
+using cairn::test::Answer;
+using cairn::test::RouteFixture;
+
+namespace {
+
+const char* kTokens = "# roles\nadmin adm-secret\nservice svc-secret\nservice svc-two\n";
+std::map<std::string, std::string> bearer(const std::string& t) { return {{"authorization", "Bearer " + t}}; }
+
+}  // namespace
+
+TEST_SUITE("api") {
+  TEST_CASE("token files give labels per role and reject bad lines") {
+    auto auth = cairn::api::Auth::parse(kTokens);
+    REQUIRE(auth);
+    CHECK(auth->size() == 3);
+    CHECK(auth->authenticate("Bearer svc-two")->name == "service#2");
+    CHECK(auth->authenticate("Bearer adm-secret")->role == "admin");
+    CHECK_FALSE(auth->authenticate("Bearer nope"));
+    CHECK_FALSE(auth->authenticate("Basic adm-secret"));
+    CHECK_FALSE(auth->authenticate(""));
+    CHECK_FALSE(cairn::api::Auth::parse("root x\n"));
+    CHECK_FALSE(cairn::api::Auth::parse("admin\n"));
+    CHECK_FALSE(cairn::api::Auth::parse("admin a b\n"));
+    CHECK(cairn::api::Auth().authenticate("")->name == "anonymous");
+  }
+
+  TEST_CASE("no or unknown token is 401 and audited; health and readiness stay open") {
+    RouteFixture f(kTokens);
+    CHECK(f.call("GET", "/healthz").status == 200);
+    CHECK(f.call("GET", "/readyz").status == 200);
+    Answer a = f.call("GET", "/v1/workflows");
+    CHECK(a.status == 401);
+    CHECK(a.code() == "unauthorized");
+    CHECK(a.header("WWW-Authenticate") == "Bearer");
+    CHECK(f.call("GET", "/metrics").status == 401);
+    CHECK(f.call("GET", "/ui/").status == 401);
+    CHECK(f.call("GET", "/ui/?token=svc-secret").status == 200);
+    CHECK(f.call("POST", "/v1/workflows/x/cancel", "", bearer("wrong")).status == 401);
+    Answer audit = f.call("GET", "/v1/audit", "", bearer("adm-secret"));
+    REQUIRE(audit.status == 200);
+    const Json& entries = audit.body["entries"];
+    REQUIRE(entries.size() == 4);
+    // Newest first.
+    CHECK(entries[0] == Json{{"at", entries[0]["at"]}, {"actor", "anonymous"}, {"role", nullptr}, {"action", "cancel"},
+                             {"target", "x"}, {"outcome", "unauthorized"}});
+    CHECK(entries[3]["action"] == "search");
+    CHECK(entries[3]["target"] == "/v1/workflows");
+  }
+
+  TEST_CASE("service may start, signal, query and read; admin actions are 403 for it and audited") {
+    RouteFixture f(kTokens);
+    auto svc = bearer("svc-secret");
+    CHECK(f.post("/v1/workflows", {{"type", "test.wait"}, {"id", "a1"}}, svc).status == 201);
+    CHECK(f.call("GET", "/v1/workflows/a1", "", svc).status == 200);
+    CHECK(f.call("GET", "/v1/workflows/a1/history", "", svc).status == 200);
+    CHECK(f.call("GET", "/v1/workflows/a1/queries/state", "", svc).status == 200);
+    CHECK(f.call("GET", "/v1/workflow-types", "", svc).status == 200);
+    CHECK(f.call("GET", "/metrics", "", svc).status == 200);
+    for (const char* action : {"cancel", "retry"}) {
+      Answer a = f.call("POST", std::string("/v1/workflows/a1/") + action, "", svc);
+      CHECK(a.status == 403);
+      CHECK(a.code() == "forbidden");
+    }
+    CHECK(f.post("/v1/workflows/a1/terminate", {{"reason", "x"}}, svc).status == 403);
+    CHECK(f.call("GET", "/v1/audit", "", svc).status == 403);
+    CHECK(f.call("GET", "/v1/workflows/a1", "", svc).body["status"] == "waiting");
+    CHECK(f.post("/v1/workflows/a1/signals/go", Json::object(), svc).status == 202);
+
+    auto admin = bearer("adm-secret");
+    REQUIRE(f.post("/v1/workflows", {{"type", "test.wait"}, {"id", "a2"}}, admin).status == 201);
+    CHECK(f.call("POST", "/v1/workflows/a2/cancel", "", admin).status == 202);
+    Answer audit = f.call("GET", "/v1/audit?limit=100", "", admin);
+    REQUIRE(audit.status == 200);
+    int forbidden = 0, cancels_by_admin = 0;
+    for (const auto& e : audit.body["entries"]) {
+      if (e["outcome"] == "forbidden") {
+        ++forbidden;
+        CHECK(e["actor"] == "service#1");
+        CHECK(e["role"] == "service");
+      }
+      if (e["action"] == "cancel" && e["actor"] == "admin#1") ++cancels_by_admin;
+    }
+    CHECK(forbidden == 4);
+    CHECK(cancels_by_admin == 1);
+    Answer page = f.call("GET", "/v1/audit?limit=2", "", admin);
+    CHECK(page.body["entries"].size() == 2);
+    REQUIRE(page.body["next_cursor"].is_string());
+    Answer next = f.call("GET", "/v1/audit?limit=2&cursor=" + page.body["next_cursor"].get<std::string>(), "", admin);
+    CHECK(next.body["entries"][0] != page.body["entries"][1]);
+  }
+}

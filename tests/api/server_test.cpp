@@ -1,0 +1,117 @@
+// The Beast server in-process: keep-alive, 413, 429 under the in-flight bound, 503 when draining.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "api/route_fixture.h"
+#include "api/server.h"
+
+using cairn::Json;
+using cairn::api::HttpClient;
+using cairn::test::RouteFixture;
+
+namespace {
+
+struct Served {
+  explicit Served(cairn::api::ServerOptions o = {}) : server(f.router(), f.ctx(), with_port0(o)) {
+    REQUIRE(server.start());
+  }
+  static cairn::api::ServerOptions with_port0(cairn::api::ServerOptions o) {
+    o.port = 0;
+    return o;
+  }
+  HttpClient client() { return HttpClient("127.0.0.1", server.port()); }
+  RouteFixture f;
+  cairn::api::Server server;
+};
+
+}  // namespace
+
+TEST_SUITE("api") {
+  TEST_CASE("one connection serves many requests with keep-alive") {
+    Served s;
+    HttpClient c = s.client();
+    for (int i = 0; i < 5; ++i) {
+      auto r = c.request("GET", "/healthz");
+      REQUIRE(r);
+      CHECK(r->status == 200);
+    }
+    auto r = c.request("POST", "/v1/workflows", R"({"type":"bench.steps","id":"ka"})");
+    REQUIRE(r);
+    CHECK(r->status == 201);
+    auto polled = c.request("GET", "/v1/workflows/ka?wait=60s");
+    REQUIRE(polled);
+    CHECK(Json::parse(polled->body)["status"] == "completed");
+  }
+
+  TEST_CASE("a body over 1 MiB is 413 before it is read, a malformed target is 400") {
+    Served s;
+    HttpClient c = s.client();
+    REQUIRE(c.send_raw("POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 2000000\r\n\r\n{"));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(Json::parse(r->body)["error"]["code"] == "payload_too_large");
+    HttpClient d = s.client();
+    REQUIRE(d.send_raw("GET nothing HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto bad = d.read_response();
+    REQUIRE(bad);
+    CHECK(bad->status == 400);
+  }
+
+  TEST_CASE("over the in-flight bound requests are 429 with Retry-After; health still answers") {
+    cairn::api::ServerOptions o;
+    o.max_in_flight = 1;
+    Served s(o);
+    HttpClient setup = s.client();
+    REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"held"})")->status == 201);
+    HttpClient holder = s.client();
+    REQUIRE(holder.send_raw("GET /v1/workflows/held?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n"));
+    // Wait for the event "the long-poll is dispatched" (it stays in flight until the run ends).
+    while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    HttpClient other = s.client();
+    auto r = other.request("GET", "/v1/workflows");
+    REQUIRE(r);
+    CHECK(r->status == 429);
+    CHECK(r->header("retry-after") == "1");
+    CHECK(Json::parse(r->body)["error"]["code"] == "overloaded");
+    CHECK(other.request("GET", "/healthz")->status == 200);
+    std::promise<cairn::Result<std::int64_t>> sent;
+    s.f.engine().signal("held", "go", Json::object(), "", [&](cairn::Result<std::int64_t> seq) { sent.set_value(seq); });
+    REQUIRE(sent.get_future().get());
+    auto held = holder.read_response();
+    REQUIRE(held);
+    CHECK(Json::parse(held->body)["status"] == "completed");
+    CHECK(other.request("GET", "/v1/workflows")->status == 200);
+  }
+
+  TEST_CASE("a draining server answers 503 on open connections and closes them") {
+    Served s;
+    HttpClient c = s.client();
+    REQUIRE(c.request("GET", "/healthz")->status == 200);
+    s.server.drain();
+    auto r = c.request("GET", "/v1/workflows");
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    CHECK(Json::parse(r->body)["error"]["code"] == "unavailable");
+    CHECK(r->header("connection") == "close");
+    CHECK(s.server.wait_idle(std::chrono::seconds(10)));
+    HttpClient fresh = s.client();
+    CHECK_FALSE(fresh.request("GET", "/healthz"));
+  }
+
+  TEST_CASE("shutdown answers long-polls in progress with 503") {
+    Served s;
+    HttpClient setup = s.client();
+    REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"lp"})")->status == 201);
+    HttpClient poller = s.client();
+    REQUIRE(poller.send_raw("GET /v1/workflows/lp?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n"));
+    while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    s.server.drain();
+    s.f.ctx().watches.cancel_all(cairn::api::error_response(cairn::api::ApiError::kUnavailable, "shutting down"));
+    auto r = poller.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 503);
+  }
+}

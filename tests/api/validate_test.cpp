@@ -1,0 +1,93 @@
+// Unit tests of the input checks, time formatting, target parsing and the error table.
+#include <doctest/doctest.h>
+
+#include "api/errors.h"
+#include "api/http_types.h"
+#include "api/validate.h"
+
+using namespace cairn::api;
+
+TEST_SUITE("api") {
+  TEST_CASE("ids follow [A-Za-z0-9._:-]{1,128}") {
+    CHECK(valid_id("order-1.a_b:c"));
+    CHECK(valid_id(std::string(128, 'x')));
+    CHECK_FALSE(valid_id(""));
+    CHECK_FALSE(valid_id(std::string(129, 'x')));
+    CHECK_FALSE(valid_id("a b"));
+    CHECK_FALSE(valid_id("a/b"));
+    CHECK_FALSE(valid_id("é"));
+  }
+
+  TEST_CASE("wait takes ms or s up to 60 s") {
+    CHECK(*parse_wait("500ms") == 500);
+    CHECK(*parse_wait("5s") == 5000);
+    CHECK(*parse_wait("60s") == 60000);
+    CHECK(*parse_wait("0s") == 0);
+    for (const char* bad : {"61s", "60001ms", "5", "s", "ms", "-1s", "1m", "1.5s", "99999999999999999999s", ""})
+      CHECK_MESSAGE(!parse_wait(bad), bad);
+  }
+
+  TEST_CASE("limits are 1 to 1000") {
+    CHECK(*parse_limit("1") == 1);
+    CHECK(*parse_limit("1000") == 1000);
+    CHECK_FALSE(parse_limit("0"));
+    CHECK_FALSE(parse_limit("1001"));
+    CHECK_FALSE(parse_limit("ten"));
+  }
+
+  TEST_CASE("RFC 3339 times parse with offsets and print as UTC with milliseconds") {
+    CHECK(*parse_rfc3339("1970-01-01T00:00:00Z") == 0);
+    CHECK(*parse_rfc3339("2026-01-01T00:00:00Z") == 1'767'225'600'000);
+    CHECK(*parse_rfc3339("2026-01-01T02:00:00.5+02:00") == 1'767'225'600'500);
+    CHECK(*parse_rfc3339("2024-02-29T12:00:00.123456Z") == *parse_rfc3339("2024-02-29T12:00:00.123Z"));
+    CHECK(format_rfc3339(1'767'225'600'000) == "2026-01-01T00:00:00.000Z");
+    CHECK(format_rfc3339(951'782'400'007) == "2000-02-29T00:00:00.007Z");
+    for (Millis t : {0LL, 1'767'225'600'123LL, 4'102'444'799'999LL})
+      CHECK(*parse_rfc3339(format_rfc3339(t)) == t);
+    for (const char* bad : {"2026-01-01", "2026-01-01T00:00:00", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
+                            "2026-01-01T00:00:00+2:00", "yesterday", "2026-01-01T00:00:00Zjunk"})
+      CHECK_MESSAGE(!parse_rfc3339(bad), bad);
+  }
+
+  TEST_CASE("targets split into a decoded path and query") {
+    Request r;
+    REQUIRE(parse_target("/v1/workflows/a%3Ab?status=stuck&type=order.place&x=a+b&flag", r));
+    CHECK(r.path == "/v1/workflows/a:b");
+    CHECK(r.query["status"] == "stuck");
+    CHECK(r.query["x"] == "a b");
+    CHECK(r.query.count("flag") == 1);
+    CHECK_FALSE(parse_target("v1/x", r));
+    CHECK_FALSE(parse_target("/v1/%zz", r));
+    CHECK_FALSE(parse_target("/v1/%4", r));
+  }
+
+  TEST_CASE("JSON bodies: depth limit, malformed text, content types") {
+    CHECK(parse_json(std::string(64, '[') + std::string(64, ']')));
+    CHECK_FALSE(parse_json(std::string(65, '{')));
+    CHECK(parse_json(R"({"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\""})"));
+    CHECK_FALSE(parse_json("{"));
+    CHECK(is_json_content_type("application/json"));
+    CHECK(is_json_content_type("Application/JSON; charset=utf-8"));
+    CHECK_FALSE(is_json_content_type("text/plain"));
+    CHECK_FALSE(is_json_content_type(""));
+  }
+
+  TEST_CASE("every engine error maps to one status and code; internals are not shown") {
+    using cairn::Errc;
+    CHECK(error_info(api_error_for(Errc::kNotFound)).status == 404);
+    CHECK(error_info(api_error_for(Errc::kConflict)).status == 409);
+    CHECK(error_info(api_error_for(Errc::kInvalidArgument)).code == "bad_request");
+    CHECK(error_info(api_error_for(Errc::kOverloaded)).status == 429);
+    CHECK(error_info(api_error_for(Errc::kUnavailable)).status == 503);
+    CHECK(error_info(api_error_for(Errc::kDiskFull)).status == 503);
+    CHECK(error_info(api_error_for(Errc::kNondeterminism)).status == 500);
+    Response overloaded = error_response(cairn::Status{Errc::kOverloaded, "busy"});
+    CHECK(overloaded.status == 429);
+    REQUIRE(overloaded.headers.size() == 1);
+    CHECK(overloaded.headers[0] == std::pair<std::string, std::string>{"Retry-After", "1"});
+    Response internal = error_response(cairn::Status{Errc::kCorruption, "page 7 of /secret/path is bad"});
+    CHECK(internal.status == 500);
+    CHECK(internal.body.find("/secret/path") == std::string::npos);
+    CHECK(internal.body.find("internal error (ref ") != std::string::npos);
+  }
+}

@@ -1,0 +1,129 @@
+// The `cairn` admin commands against a running server: output, --json and exit codes.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "api/server_process.h"
+#include "cairn/json.h"
+
+using cairn::Json;
+using cairn::test::ServerProcess;
+using cairn::test::TempDir;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Run cairn_cli(const std::string& server, const std::string& args) {
+  std::string cmd = std::string(CAIRN_BINARY) + " " + args + " --server " + server + " 2>&1";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  Run r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+Run cairn_plain(const std::string& args) {
+  std::string cmd = std::string(CAIRN_BINARY) + " " + args + " 2>&1";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  Run r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool has(const Run& r, const std::string& text) { return r.out.find(text) != std::string::npos; }
+
+}  // namespace
+
+TEST_SUITE("cli") {
+  TEST_CASE("admin commands print tables, timelines and JSON with the documented exit codes") {
+    TempDir dir;
+    ServerProcess server(dir.file("c.db"));
+    REQUIRE(server.started());
+    std::string url = server.url();
+
+    Run start = cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1");
+    CHECK(start.code == 0);
+    CHECK(has(start, "cli-1 running"));
+    // Wait for completion through the API's long-poll (an event, not a sleep).
+    REQUIRE(server.client().request("GET", "/v1/workflows/cli-1?wait=60s"));
+
+    Run list = cairn_cli(url, "list --status completed");
+    CHECK(list.code == 0);
+    CHECK(has(list, "ID"));
+    CHECK(has(list, "cli-1"));
+    CHECK(has(list, "completed"));
+
+    Run show = cairn_cli(url, "show cli-1");
+    CHECK(show.code == 0);
+    CHECK(has(show, "status"));
+    CHECK(has(show, "WorkflowStarted"));
+    CHECK(has(show, "WorkflowCompleted"));
+
+    Run json = cairn_cli(url, "show cli-1 --json");
+    CHECK(json.code == 0);
+    Json parsed = Json::parse(json.out, nullptr, false);
+    REQUIRE_FALSE(parsed.is_discarded());
+    CHECK(parsed["run"]["status"] == "completed");
+    CHECK(parsed["history"].size() >= 3);
+
+    {
+      std::FILE* f = std::fopen(dir.file("input.json").c_str(), "w");
+      std::fputs("{\"steps\": 1}", f);
+      std::fclose(f);
+    }
+    CHECK(cairn_cli(url, "start bench.steps --input @" + dir.file("input.json") + " --id cli-2").code == 0);
+
+    Run conflict = cairn_cli(url, "cancel cli-1");
+    CHECK(conflict.code == 1);
+    CHECK(has(conflict, "conflict"));
+    Run missing = cairn_cli(url, "retry nobody");
+    CHECK(missing.code == 1);
+    CHECK(has(missing, "not_found"));
+    CHECK(cairn_cli(url, "signal cli-1 go --data '{}'").code == 1);
+    CHECK(cairn_cli(url, "terminate cli-1 --reason stop").code == 1);
+    Run audit = cairn_cli(url, "audit");
+    CHECK(audit.code == 0);
+    CHECK(has(audit, "ACTOR"));
+    Run types = cairn_cli(url, "types");
+    CHECK(types.code == 0);
+    CHECK(has(types, "bench.steps"));
+
+    CHECK(cairn_cli(url, "start bench.steps --input '{not json'").code == 2);
+    CHECK(cairn_cli(url, "start bench.steps").code == 2);
+    CHECK(cairn_cli(url, "show").code == 2);
+    CHECK(cairn_cli(url, "list --bogus").code == 2);
+    CHECK(cairn_cli(url, "start no.such.type --input '{}'").code == 1);
+    CHECK(server.stop() == 0);
+  }
+
+  TEST_CASE("help, unknown commands and unreachable servers") {
+    Run help = cairn_plain("--help");
+    CHECK(help.code == 0);
+    CHECK(has(help, "serve"));
+    CHECK(has(help, "terminate"));
+    CHECK(cairn_plain("list --help").code == 0);
+    CHECK(has(cairn_plain("serve --help"), "--listen"));
+    CHECK(cairn_plain("frobnicate").code == 2);
+    CHECK(cairn_plain("").code == 2);
+    Run down = cairn_plain("list --server http://127.0.0.1:1");
+    CHECK(down.code == 3);
+    CHECK(has(down, "cannot"));
+    CHECK(cairn_plain("list --server ftp://x").code == 2);
+  }
+}

@@ -1,0 +1,144 @@
+// Storage faults under the engine (FaultyVfs under the SQLite store): what is not durable is never
+// acknowledged (engine callbacks fail, HTTP answers 503 with the contract's error body), the
+// failure shows in engine.health(), /readyz and on stderr, nothing acknowledged is lost, and the
+// engine resumes once the fault clears.
+#include <doctest/doctest.h>
+
+#include <future>
+#include <set>
+
+#include "faults/fault_fixture.h"
+
+namespace cairn::test {
+namespace {
+
+// engine.start_run, waited for.
+Status engine_start(engine::Engine& e, const std::string& type, const std::string& id, Json input) {
+  std::promise<Status> done;
+  e.start_run(engine::StartRequest{type, id, std::move(input), ""},
+              [&done](Result<engine::StartReply> r) { done.set_value(r.is_ok() ? Status::ok() : r.status()); });
+  return done.get_future().get();
+}
+
+Status engine_signal(engine::Engine& e, const std::string& id, const std::string& name, Json payload) {
+  std::promise<Status> done;
+  e.signal(id, name, std::move(payload), "", [&done](Result<std::int64_t> r) { done.set_value(r.is_ok() ? Status::ok() : r.status()); });
+  return done.get_future().get();
+}
+
+TEST_SUITE("faults") {
+
+TEST_CASE("a failing fsync refuses starts and signals, shows in readyz and on stderr, and clears once writes succeed") {
+  FaultFixture f;
+  REQUIRE(f.start("faults.wait", "acked", Json::object()).status == 201);
+  REQUIRE(f.call("GET", "/readyz").status == 200);
+  const std::int64_t before = FaultyVfs::injected();
+  {
+    StderrCapture err(f.file("stderr.txt"));
+    FaultyVfs::arm(FaultOp::kSync, 1, /*persistent=*/true);
+
+    Answer refused = f.start("bench.steps", "refused", Json{{"steps", 2}});
+    CHECK(refused.status == 503);
+    CHECK(refused.code() == "unavailable");
+    CHECK_FALSE(refused.message().empty());
+    Answer signal = f.call("POST", "/v1/workflows/acked/signals/go", R"({"n":1})");
+    CHECK(signal.status == 503);
+    CHECK(signal.code() == "unavailable");
+    CHECK(engine_start(f.engine(), "bench.steps", "refused-too", Json{{"steps", 1}}).code() == Errc::kIoError);
+    CHECK(engine_signal(f.engine(), "acked", "go", Json{{"n", 2}}).code() == Errc::kIoError);
+
+    CHECK(f.engine().health().find("store: [CAIRN-IOERR]") == 0);
+    Answer ready = f.call("GET", "/readyz");
+    CHECK(ready.status == 503);
+    CHECK(ready.code() == "unavailable");
+    CHECK(ready.message().find("[CAIRN-IOERR]") != std::string::npos);
+    CHECK(err.text().find("cairn: commit for run refused failed: [CAIRN-IOERR]") != std::string::npos);
+    CHECK(FaultyVfs::injected() > before);
+    FaultyVfs::clear();
+  }
+
+  // A refused start may or may not have reached the disk: the client's retry with the same id and
+  // input is accepted either way, never a conflict.
+  Answer retried = f.start("bench.steps", "refused", Json{{"steps", 2}});
+  CHECK((retried.status == 201 || retried.status == 200));
+  CHECK(f.call("POST", "/v1/workflows/acked/signals/go", R"({"n":3})").status == 202);
+  CHECK(f.call("GET", "/readyz").status == 200);
+  CHECK(f.engine().health().empty());
+  CHECK(f.await_end("refused").body["status"] == "completed");
+  Answer acked = f.await_end("acked");
+  CHECK(acked.body["status"] == "completed");
+  CHECK(acked.body["result"] == Json{{"n", 3}});  // the refused signals were not delivered
+
+  f.reopen();
+  CHECK(f.await_end("acked", "500ms").body["result"] == Json{{"n", 3}});
+  CHECK(f.await_end("refused", "500ms").body["result"] == Json{{"steps", 2}});
+  f.contiguous_history("acked");
+  f.contiguous_history("refused");
+}
+
+TEST_CASE("a write that fails once fails only the commit it hit: runs in flight resume by themselves and lose nothing") {
+  FaultFixture f;
+  // The 5th write from now lands in the middle of these runs' step commits.
+  FaultyVfs::arm(FaultOp::kWrite, 5, /*persistent=*/false);
+  const std::int64_t before = FaultyVfs::injected();
+  std::set<std::string> acked;
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    const std::string id = "r" + std::to_string(i);
+    for (;;) {  // a refused start is the client's to retry
+      Answer a = f.start("bench.steps", id, Json{{"steps", 10}, {"payload_bytes", 2000}});
+      if (a.status == 201 || a.status == 200) break;
+      REQUIRE(a.status == 503);
+      CHECK(a.code() == "unavailable");
+      ++refused;
+    }
+    acked.insert(id);
+  }
+  for (const auto& id : acked) {
+    Answer end = f.await_end(id);
+    CHECK(end.body["status"] == "completed");
+    CHECK(end.body["result"] == Json{{"steps", 10}});
+  }
+  CHECK(FaultyVfs::injected() == before + 1);
+  CHECK(f.call("GET", "/readyz").status == 200);
+
+  f.reopen();
+  for (const auto& id : acked) {
+    CHECK(f.await_end(id, "500ms").body["status"] == "completed");
+    CHECK(f.contiguous_history(id) >= 12);  // started, ten steps, completed
+  }
+  MESSAGE(refused << " start(s) refused while the write failed");
+}
+
+TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {
+  FaultFixture f;
+  REQUIRE(f.start("faults.wait", "before", Json::object()).status == 201);
+  const Json big{{"pad", std::string(300'000, 'x')}};
+  {
+    StderrCapture err(f.file("stderr.txt"));
+    // The cap cannot go below the current size: 1 page means "no growth".
+    REQUIRE(f.store().TEST_set_max_page_count(1).is_ok());
+    Answer full = f.start("faults.wait", "big", big);
+    CHECK(full.status == 503);
+    CHECK(full.code() == "unavailable");
+    Answer ready = f.call("GET", "/readyz");
+    CHECK(ready.status == 503);
+    CHECK(ready.message().find("[CAIRN-FULL]") != std::string::npos);
+    CHECK(err.text().find("[CAIRN-FULL]") != std::string::npos);
+    CHECK(f.call("GET", "/v1/workflows/before").status == 200);  // reads go on
+    REQUIRE(f.store().TEST_set_max_page_count(1'000'000).is_ok());
+  }
+  Answer retried = f.start("faults.wait", "big", big);
+  CHECK(retried.status == 201);
+  CHECK(f.call("GET", "/readyz").status == 200);
+  CHECK(f.call("POST", "/v1/workflows/before/signals/go", R"({"ok":true})").status == 202);
+  CHECK(f.await_end("before").body["result"] == Json{{"ok", true}});
+
+  f.reopen();
+  CHECK(f.await_end("before", "500ms").body["status"] == "completed");
+  CHECK(f.call("GET", "/v1/workflows/big").body["status"] == "waiting");
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace cairn::test

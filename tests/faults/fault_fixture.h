@@ -1,0 +1,166 @@
+// Test support for the fault tests: a real Engine on a SQLite store opened through FaultyVfs, a
+// Router to call the HTTP routes without sockets, and a capture of stderr.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "api/context.h"
+#include "api/router.h"
+#include "cairn/cairn.h"
+#include "engine/engine.h"
+#include "faults/faulty_vfs.h"
+#include "store/sqlite_store.h"
+#include "workflows/bench_steps.h"
+
+namespace cairn::test {
+
+// faults.wait: completes with the payload of its `go` signal.
+inline Task<Json> wait_for_go(WorkflowContext& ctx, Json) { co_return co_await ctx.wait_signal("go"); }
+
+inline Registry fault_registry() {
+  Registry reg;
+  register_bench_steps(reg);
+  reg.workflow("faults.wait", wait_for_go, {.signals = {"go"}});
+  return reg;
+}
+
+struct Answer {
+  int status = 0;
+  Json body;
+  std::string code() const { return body.is_object() && body.contains("error") ? body["error"].value("code", "") : ""; }
+  std::string message() const { return body.is_object() && body.contains("error") ? body["error"].value("message", "") : ""; }
+};
+
+// Redirects fd 2 into a file for its lifetime; text() reads what was written so far.
+class StderrCapture {
+ public:
+  explicit StderrCapture(std::string path) : path_(std::move(path)) {
+    std::fflush(stderr);
+    saved_ = dup(2);
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    REQUIRE(f != nullptr);
+    dup2(fileno(f), 2);
+    std::fclose(f);
+  }
+  ~StderrCapture() {
+    std::fflush(stderr);
+    dup2(saved_, 2);
+    close(saved_);
+  }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  std::string text() const {
+    std::ifstream in(path_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
+class FaultFixture {
+ public:
+  FaultFixture() : registry_(fault_registry()) {
+    FaultyVfs::install();
+    FaultyVfs::clear();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-faults-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    dir_ = tmpl;
+    open();
+  }
+  ~FaultFixture() {
+    FaultyVfs::clear();
+    shut();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  FaultFixture(const FaultFixture&) = delete;
+  FaultFixture& operator=(const FaultFixture&) = delete;
+
+  // Stops everything and opens the same database again (a clean restart).
+  void reopen() {
+    shut();
+    open();
+  }
+
+  Answer call(const std::string& method, const std::string& target, const std::string& body = "",
+              std::map<std::string, std::string> headers = {}) {
+    api::Request r;
+    r.method = method;
+    REQUIRE(api::parse_target(target, r));
+    if (!body.empty()) headers["content-type"] = "application/json";
+    r.headers = std::move(headers);
+    r.body = body;
+    auto promise = std::make_shared<std::promise<api::Response>>();
+    auto future = promise->get_future();
+    router_->dispatch(std::move(r), [promise](api::Response res) { promise->set_value(std::move(res)); });
+    api::Response res = future.get();
+    return Answer{res.status, Json::parse(res.body, nullptr, false)};
+  }
+  Answer start(const std::string& type, const std::string& id, const Json& input) {
+    return call("POST", "/v1/workflows", Json{{"type", type}, {"id", id}, {"input", input}}.dump());
+  }
+  // Long-polls the run until it is terminal (at most `wait`, API.md's max is 60s).
+  Answer await_end(const std::string& id, const char* wait = "30s") {
+    return call("GET", "/v1/workflows/" + id + "?wait=" + wait);
+  }
+
+  // The run's history is seq 1..N, WorkflowStarted first; returns N.
+  std::int64_t contiguous_history(const std::string& id) {
+    auto h = engine_->history(id, 0, 0);
+    REQUIRE(h.is_ok());
+    std::int64_t seq = 0;
+    for (const auto& e : h.value()) CHECK(e.seq == ++seq);
+    REQUIRE(seq > 0);
+    CHECK(h.value().front().type == store::EventType::kWorkflowStarted);
+    return seq;
+  }
+
+  engine::Engine& engine() { return *engine_; }
+  store::SqliteStore& store() { return *store_; }
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+
+ private:
+  void open() {
+    store::SqliteOptions o;
+    o.path = file("faults.db");
+    auto s = store::SqliteStore::open(o);
+    REQUIRE_MESSAGE(s.is_ok(), s.status().to_string());
+    store_ = std::move(s).value();
+    engine_ = std::make_unique<engine::Engine>(*store_, registry_);
+    engine_->start();
+    engine_->TEST_wait_idle();
+    ctx_ = std::make_unique<api::Context>(*engine_, api::Auth{}, nullptr);
+    router_ = std::make_unique<api::Router>(*ctx_);
+  }
+  void shut() {
+    if (!engine_) return;
+    router_.reset();
+    engine_->stop();
+    ctx_.reset();
+    engine_.reset();
+    store_->close();
+    store_.reset();
+  }
+
+  std::filesystem::path dir_;
+  Registry registry_;
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<api::Context> ctx_;
+  std::unique_ptr<api::Router> router_;
+};
+
+}  // namespace cairn::test

@@ -3,11 +3,16 @@
 #   make test   build and run every test (unit, integration, crash)
 #   make asan   ASan+UBSan build and the whole test suite under it
 #   make bench  build and run the benchmarks (prints figures and ratios)
+#   make torture  crash torture: SIGKILL `cairn serve` TORTURE_KILLS times under order load (build-torture)
+#   make tsan   ThreadSanitizer build and the whole test suite under it (build-tsan)
+#   make fuzz   clang + libFuzzer targets, FUZZ_SECONDS each (build-fuzz)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+TORTURE_KILLS ?= 1000
+FUZZ_SECONDS ?= 600
 
-.PHONY: deps build run test asan bench clean
+.PHONY: deps build run test asan bench clean torture tsan fuzz
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,8 +30,21 @@ test: build
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=address,undefined"
 
+torture: deps
+	@cmake -S . -B build-torture $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-torture -j $(JOBS) --target cairn_torture
+	./build-torture/tools/cairn_torture --kills $(TORTURE_KILLS) $(TORTURE_ARGS)
+
+tsan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread"
+
+fuzz: deps
+	@cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	bash bench/run_all.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-torture build-tsan build-fuzz

@@ -11,6 +11,8 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 TORTURE_KILLS ?= 1000
 FUZZ_SECONDS ?= 600
+TSAN_TARGETS ?= all
+TSAN_TESTS ?= .
 
 .PHONY: deps build run test asan bench clean torture tsan fuzz
 
@@ -28,15 +30,18 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 asan: deps
-	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=address,undefined"
+	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=address,undefined -DCAIRN_BENCH=OFF"
 
 torture: deps
 	@cmake -S . -B build-torture $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-torture -j $(JOBS) --target cairn_torture
 	./build-torture/tools/cairn_torture --kills $(TORTURE_KILLS) $(TORTURE_ARGS)
 
+# TSAN_TARGETS / TSAN_TESTS (a ctest regex) narrow it to a subset, as CI does.
 tsan: deps
-	@$(MAKE) --no-print-directory test BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread"
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 fuzz: deps
 	@cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -121,6 +121,7 @@ int run(const Options& o) {
       if ((kills + 1) % 50 == 0)
         std::printf("  %llu kills, %zu orders, %.0f s\n", static_cast<unsigned long long>(kills + 1), plans.size(),
                     std::chrono::duration<double>(Clock::now() - began).count());
+      std::fflush(stdout);
     }
     if (!driver.wait_finished(std::chrono::seconds(o.drain_s)))
       for (const auto& p : plans)

@@ -47,6 +47,7 @@ class HttpClient {
   Status send_raw(std::string_view bytes);
   Result<HttpResponse> read_response();
 
+  // Applies from the next connection on.
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
   void close();
   const std::string& host() const { return host_; }

@@ -21,7 +21,9 @@ struct Request {
   std::string method;                         // "GET", "POST", ...
   std::string path;                           // percent-decoded, without the query string
   std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
-  std::map<std::string, std::string> headers;  // lower-case names
+  // Lower-case names. The server copies only those routes read: authorization, content-type,
+  // idempotency-key.
+  std::map<std::string, std::string> headers;
   std::string body;
   // Filled by the router: the parsed body (null when empty), the `{name}` segments of the matched
   // route, and who is asking.

@@ -99,16 +99,16 @@ std::string check_order(const Order& o) {
   for (const auto& i : o.items) {
     if (i.sku.empty() || i.seller_id.empty()) return "every item needs a sku and a seller_id";
     if (i.qty <= 0 || i.qty > kMaxQty) return "item " + i.sku + ": qty must be between 1 and 1000000";
-    if (i.unit_price < 0 || i.unit_price > kMaxAmount) return "item " + i.sku + ": unit_price must not be negative";
+    if (i.unit_price < 0 || i.unit_price > kMaxAmount) return "item " + i.sku + ": unit_price must be between 0 and 10^12";
   }
-  if (o.shipping < 0 || o.shipping > kMaxAmount) return "shipping must not be negative";
+  if (o.shipping < 0 || o.shipping > kMaxAmount) return "shipping must be between 0 and 10^12";
   if (o.payments.empty()) return "payments must not be empty";
   std::int64_t paid = 0;
   for (const auto& p : o.payments) {
     if (p.method != "card" && p.method != "points" && p.method != "deferred")
       return "unknown payment method '" + p.method + "' (card, points, deferred)";
     if (p.method == "card" && (!p.token || p.token->empty())) return "a card payment needs a token";
-    if (p.amount <= 0 || p.amount > kMaxAmount) return "payment amounts must be positive";
+    if (p.amount <= 0 || p.amount > kMaxAmount) return "payment amounts must be between 1 and 10^12";
     paid += p.amount;
   }
   if (paid != order_total(o))

@@ -16,7 +16,6 @@ RetryPolicy payment_retry() {
   p.backoff_coefficient = 2;
   p.maximum_interval = 16s;
   p.maximum_attempts = 6;
-  p.non_retryable.push_back("declined");
   return p;
 }
 
@@ -35,7 +34,6 @@ RetryPolicy quick_retry() {
   p.initial_interval = 200ms;
   p.maximum_interval = 5s;
   p.maximum_attempts = 5;
-  p.non_retryable.push_back("stock_out");
   return p;
 }
 

@@ -20,19 +20,7 @@ struct Run {
   std::string out;  // stdout and stderr together
 };
 
-Run cairn_cli(const std::string& server, const std::string& args) {
-  std::string cmd = std::string(CAIRN_BINARY) + " " + args + " --server " + server + " 2>&1";
-  std::FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  Run r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
+// Runs `cairn <args>` and collects its output and exit code.
 Run cairn_plain(const std::string& args) {
   std::string cmd = std::string(CAIRN_BINARY) + " " + args + " 2>&1";
   std::FILE* p = popen(cmd.c_str(), "r");
@@ -45,6 +33,8 @@ Run cairn_plain(const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+Run cairn_cli(const std::string& server, const std::string& args) { return cairn_plain(args + " --server " + server); }
 
 bool has(const Run& r, const std::string& text) { return r.out.find(text) != std::string::npos; }
 

@@ -37,9 +37,10 @@ torture: deps
 	@cmake --build build-torture -j $(JOBS) --target cairn_torture
 	./build-torture/tools/cairn_torture --kills $(TORTURE_KILLS) $(TORTURE_ARGS)
 
-# TSAN_TARGETS / TSAN_TESTS (a ctest regex) narrow it to a subset, as CI does.
+# TSAN_TARGETS / TSAN_TESTS (a ctest regex) narrow it to a subset. -Wno-tsan: GCC 12 warns that
+# Asio's atomic_thread_fence is not instrumented (TSan may then miss races through that fence).
 tsan: deps
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread -DCMAKE_CXX_FLAGS=-Wno-tsan >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 

@@ -6,15 +6,15 @@
 namespace cairn::activities {
 
 // NOTE: missing fields parse as empty so that validate_order() can name what is missing; a field
-// of the wrong JSON type still throws (a 400 with nlohmann's message).
+// of the wrong JSON type still throws (a 400 with the message), integers included (int_field).
 void to_json(Json& j, const OrderItem& v) {
   j = Json{{"sku", v.sku}, {"seller_id", v.seller_id}, {"qty", v.qty}, {"unit_price", v.unit_price}};
 }
 void from_json(const Json& j, OrderItem& v) {
   v.sku = j.value("sku", std::string{});
   v.seller_id = j.value("seller_id", std::string{});
-  v.qty = j.value("qty", std::int64_t{0});
-  v.unit_price = j.value("unit_price", std::int64_t{0});
+  v.qty = int_field(j, "qty", 0);
+  v.unit_price = int_field(j, "unit_price", 0);
 }
 
 void to_json(Json& j, const PaymentPart& v) {
@@ -23,7 +23,7 @@ void to_json(Json& j, const PaymentPart& v) {
 }
 void from_json(const Json& j, PaymentPart& v) {
   v.method = j.value("method", std::string{});
-  v.amount = j.value("amount", std::int64_t{0});
+  v.amount = int_field(j, "amount", 0);
   v.token.reset();
   if (auto it = j.find("token"); it != j.end() && !it->is_null()) v.token = it->get<std::string>();
 }
@@ -36,7 +36,7 @@ void from_json(const Json& j, Order& v) {
   v.customer_id = j.value("customer_id", std::string{});
   v.currency = j.value("currency", std::string{});
   v.items = j.value("items", std::vector<OrderItem>{});
-  v.shipping = j.value("shipping", std::int64_t{0});
+  v.shipping = int_field(j, "shipping", 0);
   v.payments = j.value("payments", std::vector<PaymentPart>{});
   v.shipping_address = j.value("shipping_address", Json::object());
 }
@@ -53,7 +53,7 @@ void to_json(Json& j, const ReturnLine& v) {
 void from_json(const Json& j, ReturnLine& v) {
   v.sku = j.value("sku", std::string{});
   v.seller_id = j.value("seller_id", std::string{});
-  v.qty = j.value("qty", std::int64_t{0});
+  v.qty = int_field(j, "qty", 0);
 }
 
 void to_json(Json& j, const ReturnRequest& v) {

@@ -48,7 +48,8 @@ ApiError api_error_for(Errc c) {
 Response json_response(int status, const Json& body) {
   Response r;
   r.status = status;
-  r.body = body.dump();
+  // Bodies echo client text (paths, names) that may not be UTF-8: replace bad bytes, never throw.
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   return r;
 }
 

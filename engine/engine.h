@@ -76,8 +76,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Starts the threads and recovers every unfinished run in the background; ready() turns true
-  // once recovery has finished.
+  // Starts the threads and returns once recovery has been attempted: ready() is then true unless
+  // the store refused to be read (recovery is retried every second; health() says why).
   void start();
   bool ready() const;
   // Why the engine is not ready or not healthy ("recovering", "store: [CAIRN-FULL] ..."); empty

@@ -90,6 +90,7 @@ struct Engine::Impl {
   std::string last_store_error;             // guarded by mu
 
   std::function<bool(const store::JournalBatch&)> commit_filter;  // guarded by mu
+  std::atomic<bool> has_commit_filter{false};  // skips the lock per batch when no filter is set
   std::function<void(const std::string&, const std::string&)> on_attempt;  // set before start
 
   // metrics (written on the workflow thread, read anywhere)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <future>
 
 #include "engine/engine_impl.h"
 
@@ -114,7 +115,7 @@ void Engine::Impl::flush() {
   auto batches = std::exchange(open, {});
   for (auto& [id, ob] : batches) {
     ob.batch.now = now();
-    {
+    if (has_commit_filter) {
       std::lock_guard lock(mu);
       if (commit_filter && commit_filter(ob.batch)) halted = true;
     }
@@ -125,7 +126,7 @@ void Engine::Impl::flush() {
     ++m_inflight;
     auto holder = std::make_shared<OpenBatch>();
     holder->then = std::move(ob.then);
-    store.submit(std::move(ob.batch), [this, id, inc, holder](store::BatchResult r) {
+    store.submit(std::move(ob.batch), [this, id = id, inc, holder](store::BatchResult r) {
       post([this, id, inc, holder, r = std::move(r)] { on_committed(id, inc, r, *holder); }, /*force=*/true);
     });
   }
@@ -136,8 +137,7 @@ void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, co
   --m_inflight;
   LiveRun* lr = inc ? find_live(run_id, inc) : nullptr;
   if (lr) --lr->inflight;
-  for (auto& fn : batch.then) fn(r);
-  lr = inc ? find_live(run_id, inc) : nullptr;  // a callback may have dropped or replaced it
+  // Health first, so a caller answered by a callback below sees the same state in /readyz.
   if (!r.status.is_ok()) {
     {
       std::lock_guard lock(mu);
@@ -148,6 +148,8 @@ void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, co
     std::lock_guard lock(mu);
     last_store_error.clear();
   }
+  for (auto& fn : batch.then) fn(r);
+  lr = inc ? find_live(run_id, inc) : nullptr;  // a callback may have dropped or replaced it
   if (lr && (!r.status.is_ok() || !r.applied)) {
     // (E2) memory is ahead of the store: forget this incarnation and replay what is durable.
     bool retry_later = !r.status.is_ok();
@@ -191,7 +193,8 @@ void Engine::Impl::recover() {
   if (!due || !ids) {
     std::lock_guard lock(mu);
     last_store_error = (!due ? due.status() : ids.status()).to_string();
-    std::fprintf(stderr, "cairn: recovery failed: %s\n", last_store_error.c_str());
+    std::fprintf(stderr, "cairn: recovery failed (retrying in 1 s): %s\n", last_store_error.c_str());
+    timers.add(now() + 1000, [this] { recover(); });
     return;
   }
   for (const auto& t : *due) arm_durable(t.run_id, t.cmd, t.due);
@@ -206,6 +209,10 @@ void Engine::Impl::recover() {
   if (!ids->empty())
     std::fprintf(stderr, "cairn: recovery: %zu unfinished run(s), %zu resumed, %zu timer(s) armed\n", ids->size(),
                  resumed, due->size());
+  {
+    std::lock_guard lock(mu);
+    last_store_error.clear();
+  }
   ready = true;
 }
 
@@ -222,8 +229,13 @@ void Engine::start() {
     impl->post([impl, r = std::move(r)]() mutable { impl->on_attempt_result(std::move(r)); }, /*force=*/true);
   });
   impl->clock->on_advance([impl] { impl->post([] {}, /*force=*/true); });
-  impl->post([impl] { impl->recover(); }, /*force=*/true);
+  std::promise<void> attempted;
+  impl->post([impl, &attempted] {
+    impl->recover();
+    attempted.set_value();
+  }, /*force=*/true);
   impl->thread = std::thread([impl] { impl->loop(); });
+  attempted.get_future().wait();
 }
 
 bool Engine::ready() const { return impl_->ready && !impl_->halted; }
@@ -286,6 +298,7 @@ void Engine::TEST_wait_idle() {
 }
 void Engine::TEST_set_commit_filter(std::function<bool(const store::JournalBatch&)> filter) {
   std::lock_guard lock(impl_->mu);
+  impl_->has_commit_filter = static_cast<bool>(filter);
   impl_->commit_filter = std::move(filter);
 }
 void Engine::TEST_on_activity_attempt(std::function<void(const std::string&, const std::string&)> fn) {

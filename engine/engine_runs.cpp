@@ -99,7 +99,7 @@ void Engine::Impl::maybe_evict(const std::string& id) {
   LiveRun* lr = find_live(id);
   if (!lr) return;
   bool busy = lr->inflight > 0 || !lr->executing.empty() || !lr->retry_timers.empty() || open.count(id) ||
-              (lr->run->phase() == RunPhase::kRunning && !lr->run->pending_activities().empty());
+              (lr->run->phase() == RunPhase::kRunning && lr->run->has_pending_activity());
   if (lr->in_lru) {
     lru.erase(lr->lru);
     lr->in_lru = false;

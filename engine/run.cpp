@@ -530,6 +530,12 @@ std::vector<const ActivityCall*> Run::pending_activities() const {
   return out;
 }
 
+bool Run::has_pending_activity() const {
+  for (const auto& [cmd, p] : pending_)
+    if (p.kind == Kind::kActivity && !p.outcome) return true;
+  return false;
+}
+
 std::vector<store::Timer> Run::pending_timers() const {
   std::vector<store::Timer> out;
   for (const auto& [cmd, p] : pending_)

@@ -98,6 +98,7 @@ class Run final : public detail::RunDriver {
 
   const ActivityCall* activity(std::int64_t cmd) const;
   std::vector<const ActivityCall*> pending_activities() const;
+  bool has_pending_activity() const;
   std::vector<store::Timer> pending_timers() const;
   std::vector<ChildStart> pending_children() const;
   // Whether take_effects() would return something to write (events, timers, children).

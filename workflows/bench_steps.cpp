@@ -16,16 +16,18 @@ struct StepsInput {
 
 void from_json(const Json& j, StepsInput& in) {
   if (!j.is_object()) throw std::invalid_argument("input must be an object");
-  in.steps = j.value("steps", 1);
-  in.payload_bytes = j.value("payload_bytes", 100);
+  in.steps = static_cast<int>(int_field(j, "steps", 1, 1, 100));
+  in.payload_bytes = static_cast<int>(int_field(j, "payload_bytes", 100, 0, 65536));
 }
 
 std::string validate(const Json& j) {
-  StepsInput in;
-  from_json(j, in);
-  if (in.steps < 1 || in.steps > 100) return "steps must be between 1 and 100";
-  if (in.payload_bytes < 0 || in.payload_bytes > 65536) return "payload_bytes must be between 0 and 65536";
-  return "";
+  try {
+    StepsInput in;
+    from_json(j, in);
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
 }
 
 Task<Json> bench_steps(WorkflowContext& ctx, StepsInput in) {

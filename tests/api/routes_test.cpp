@@ -64,6 +64,9 @@ TEST_SUITE("api") {
     check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"id", std::string(129, 'a')}}), 400, "bad_request");
     check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"id", 12}}), 400, "bad_request");
     check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"input", {{"steps", "many"}}}}), 400, "bad_request");
+    check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"input", {{"steps", 2.5}}}}), 400, "bad_request");
+    check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"input", {{"steps", 1e300}}}}), 400, "bad_request");
+    check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"input", {{"steps", 101}}}}), 400, "bad_request");
     check_error(f.call("POST", "/v1/workflows", R"({"type":"bench.steps"})", {{"content-type", "text/plain"}}), 415,
                 "unsupported_media_type");
     check_error(f.post("/v1/workflows", {{"type", "bench.steps"}}, {{"idempotency-key", std::string(300, 'k')}}), 400,

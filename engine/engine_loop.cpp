@@ -24,13 +24,13 @@ store::RunUpdate index_update(const Run& run) {
 Engine::Impl::Impl(store::Store& s, const Registry& r, EngineOptions o)
     : store(s), registry(r), options(o), clock(o.clock ? o.clock : &system_clock) {}
 
+// Notifies under the lock: once the loop has taken the last item it may stop and destroy `cv`, so a
+// poster (the store's writer thread) must not touch it after releasing `mu`.
 bool Engine::Impl::post(std::function<void()> fn, bool force) {
-  {
-    std::lock_guard lock(mu);
-    if (!force && (stopping || halted)) return false;
-    if (!force && inbox.size() >= options.max_queued_requests) return false;
-    inbox.push_back(std::move(fn));
-  }
+  std::lock_guard lock(mu);
+  if (!force && (stopping || halted)) return false;
+  if (!force && inbox.size() >= options.max_queued_requests) return false;
+  inbox.push_back(std::move(fn));
   cv.notify_one();
   return true;
 }

@@ -18,6 +18,12 @@ struct Notification {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Notification, order_id, to, kind, data)
 
+// For workflow code: a function result, not a braced temporary, because GCC 12 destroys a braced
+// temporary written inside a co_await expression twice.
+inline Notification notification(std::string order_id, std::string to, std::string kind, Json data) {
+  return Notification{std::move(order_id), std::move(to), std::move(kind), std::move(data)};
+}
+
 // send() delivers once per idempotency key (a repeat returns the first delivery); any thread.
 class Notifier {
  public:

@@ -9,7 +9,7 @@ namespace cairn::activities {
 
 namespace {
 
-constexpr const char* kOrders = "risk_orders";
+constexpr const char* kRiskOrders = "risk_orders";
 constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::int64_t kDayMs = 24 * kHourMs;
 constexpr int kMaxPerHour = 5;
@@ -39,13 +39,13 @@ RiskScore SimulatedRiskScorer::score(const RiskRequest& req, const std::string& 
   if (starts_with(req.customer_id, "c-verify")) return RiskScore{30, {"unverified customer"}};
   return run_once(tables_, "risk.score", key, [&](TableTx& tx) {
     int last_hour = 0, last_day = 0;
-    for (const auto& [k, v] : tx.scan(kOrders, req.customer_id + "|")) {
+    for (const auto& [k, v] : tx.scan(kRiskOrders, req.customer_id + "|")) {
       auto at = std::stoll(k.substr(req.customer_id.size() + 1, 15));
       if (at > req.at || at <= req.at - kDayMs) continue;
       ++last_day;
       if (at > req.at - kHourMs) ++last_hour;
     }
-    tx.put(kOrders, req.customer_id + "|" + time_key(req.at) + "|" + req.order_id, "{}");
+    tx.put(kRiskOrders, req.customer_id + "|" + time_key(req.at) + "|" + req.order_id, "{}");
     RiskScore s{10, {}};
     if (last_hour > kMaxPerHour || last_day > kMaxPerDay) {
       s.score += kVelocityPenalty;

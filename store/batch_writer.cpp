@@ -12,8 +12,6 @@ namespace cairn::store {
 
 namespace {
 
-Status invalid(std::string message) { return Status(Errc::kInvalidArgument, std::move(message)); }
-
 // Every argument check happens before the first write, so a refused batch leaves nothing.
 Status validate(const JournalBatch& b) {
   if (b.create) {

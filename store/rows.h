@@ -1,5 +1,5 @@
-// Row decoding and queries shared by the writer and the read connections: run records and the
-// prefix scan of the kv table behind cairn::Tables.
+// Row decoding and queries shared by the writer and the read connections: run records, the
+// prefix scan of the kv table behind cairn::Tables, and the argument-refusal status.
 #pragma once
 
 #include <string>
@@ -11,6 +11,9 @@
 #include "store/store.h"
 
 namespace cairn::store {
+
+// The kInvalidArgument status every refused argument of the store returns.
+inline Status invalid(std::string message) { return Status(Errc::kInvalidArgument, std::move(message)); }
 
 // The columns read_run() expects, in order: "SELECT " + kRunColumns + " FROM runs ...".
 inline constexpr std::string_view kRunColumns =

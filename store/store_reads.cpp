@@ -10,8 +10,6 @@ namespace cairn::store {
 
 namespace {
 
-Status invalid(std::string message) { return Status(Errc::kInvalidArgument, std::move(message)); }
-
 // SQLite's LIMIT for our "0 = all".
 std::int64_t sql_limit(std::size_t limit) { return limit == 0 ? -1 : static_cast<std::int64_t>(limit); }
 

@@ -57,10 +57,6 @@ std::string text(const Json& payload, const char* field) {
 
 std::vector<std::string> fulfillment_signals() { return {"shipment.confirmed", "tracking", "delivered"}; }
 
-activities::Notification notice(const std::string& order_id, std::string to, std::string kind, Json data) {
-  return activities::Notification{order_id, std::move(to), std::move(kind), std::move(data)};
-}
-
 activities::StockRequest stock_request(const std::string& order_id, const SellerLines& s) {
   activities::StockRequest r{order_id, s.seller_id, {}};
   for (const auto& item : s.items) r.lines.push_back(activities::StockLine{item.sku, item.qty});
@@ -154,7 +150,8 @@ class Placement {
   }
 
   Task<void> notify(std::string to, std::string kind, Json data) {
-    co_await ctx_.activity<void>("notify.send", notice(id_, std::move(to), std::move(kind), std::move(data)));
+    co_await ctx_.activity<void>("notify.send",
+                                 activities::notification(id_, std::move(to), std::move(kind), std::move(data)));
   }
 
   // Authorizes each payment part in order; on failure reverses those already authorized. A

@@ -20,10 +20,6 @@ using activities::ReturnRequest;
 
 namespace {
 
-activities::Notification notice(const std::string& order_id, std::string to, std::string kind, Json data) {
-  return activities::Notification{order_id, std::move(to), std::move(kind), std::move(data)};
-}
-
 // The returned lines grouped by seller, sellers in the order they first appear.
 std::vector<activities::StockRequest> by_seller(const ReturnRequest& r) {
   std::vector<activities::StockRequest> out;
@@ -94,7 +90,7 @@ class Return {
  private:
   Task<void> notify(std::string to, std::string kind, Json data) {
     co_await ctx_.activity<void>("notify.send",
-                                 notice(req_.order_id, std::move(to), std::move(kind), std::move(data)));
+                                 activities::notification(req_.order_id, std::move(to), std::move(kind), std::move(data)));
   }
 
   Json order_ref() const { return {{"order_id", req_.order_id}}; }

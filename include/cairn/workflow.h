@@ -15,7 +15,9 @@
 //
 // Compiler note (GCC 12): a braced list of strings, or a co_await inside braces, in a coroutine
 // body fails with "array used as initializer" (GCC bug 100611). Hoist such lists to a constant
-// outside the coroutine and co_await into a local first.
+// outside the coroutine and co_await into a local first. A braced temporary written inside a
+// co_await expression (`co_await ctx.activity<void>("x", Item{a, b})`) is destroyed twice: build
+// it in a local or return it from a function.
 //
 // Threading: a WorkflowContext is used only from its run's coroutine, on the workflow thread.
 #pragma once

@@ -1,7 +1,7 @@
 # Thin front door: every target installs missing Debian packages first, then drives CMake.
 #   make run    build and start `cairn serve` on 127.0.0.1:8080 with ./cairn.db
 #   make test   build and run every test (unit, integration, crash)
-#   make asan   ASan+UBSan build and the whole test suite under it
+#   make asan   ASan+UBSan build and the whole test suite under it (line tables only: -g1 builds faster)
 #   make bench  build and run the benchmarks (prints figures and ratios)
 #   make torture  crash torture: SIGKILL `cairn serve` TORTURE_KILLS times under order load (build-torture)
 #   make tsan   ThreadSanitizer build and the whole test suite under it (build-tsan)
@@ -30,7 +30,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 asan: deps
-	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=address,undefined -DCAIRN_BENCH=OFF"
+	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCAIRN_SANITIZE=address,undefined -DCAIRN_BENCH=OFF"
 
 torture: deps
 	@cmake -S . -B build-torture $(CMAKE_FLAGS) >/dev/null
@@ -40,7 +40,8 @@ torture: deps
 # TSAN_TARGETS / TSAN_TESTS (a ctest regex) narrow it to a subset. -Wno-tsan: GCC 12 warns that
 # Asio's atomic_thread_fence is not instrumented (TSan may then miss races through that fence).
 tsan: deps
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread -DCMAKE_CXX_FLAGS=-Wno-tsan >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+	       -DCAIRN_SANITIZE=thread -DCAIRN_BENCH=OFF -DCMAKE_CXX_FLAGS=-Wno-tsan >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 

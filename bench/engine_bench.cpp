@@ -64,7 +64,7 @@ struct Fixture {
     engine = std::make_unique<cairn::engine::Engine>(
         *store, registry, cairn::engine::EngineOptions{.activity_threads = 4, .cache_size = cache_size});
     engine->start();
-    while (!engine->ready()) std::this_thread::sleep_for(1ms);  // bench only: recovery of an empty db
+    if (!engine->ready()) throw std::runtime_error("engine not ready: " + engine->health());
   }
   ~Fixture() {
     engine.reset();

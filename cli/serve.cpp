@@ -34,7 +34,7 @@ const char* const kServeHelp =
     "  --threads N          HTTP I/O threads (default 2)\n"
     "  --max-inflight N     requests handled at once before answering 429 (default 4096)\n"
     "  --max-connections N  open connections before answering 429 (default 10000)\n"
-    "Prints `listening on HOST:PORT` once it accepts requests. SIGTERM/SIGINT: stop accepting,\n"
+    "Prints `listening on HOST:PORT` once it recovered and accepts requests. SIGTERM/SIGINT: stop accepting,\n"
     "answer 503 to new requests, finish in-flight commits, exit 0.\n";
 
 namespace {

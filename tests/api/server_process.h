@@ -2,17 +2,16 @@
 // once it printed its `listening on` line), shared by the api and cli suites.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api/http_client.h"
@@ -36,15 +35,21 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs `cairn serve --listen 127.0.0.1:0 --db <db> <extra...>`; stderr goes to <db>.log.
+// Runs `<binary> serve --listen 127.0.0.1:0 --db <db> <extra...>`; stderr goes to <db>.log. The
+// test suites use the `cairn` they were built with; cairn_torture passes its own.
 class ServerProcess {
  public:
-  ServerProcess(const std::string& db, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {CAIRN_BINARY, "serve", "--listen", "127.0.0.1:0", "--db", db};
+#ifdef CAIRN_BINARY
+  explicit ServerProcess(const std::string& db, std::vector<std::string> extra = {})
+      : ServerProcess(CAIRN_BINARY, db, std::move(extra)) {}
+#endif
+  ServerProcess(std::string binary, const std::string& db, std::vector<std::string> extra) {
+    std::vector<std::string> argv = {std::move(binary), "serve", "--listen", "127.0.0.1:0", "--db", db};
     argv.insert(argv.end(), extra.begin(), extra.end());
     int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       dup2(out[1], 1);
       std::FILE* log = std::fopen((db + ".log").c_str(), "a");
@@ -85,21 +90,9 @@ class ServerProcess {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   api::HttpClient client() const { return api::HttpClient("127.0.0.1", port_); }
 
-  // Waits for the event "recovery finished": /readyz answers 200 (false after `limit`).
-  bool wait_ready(std::chrono::seconds limit = std::chrono::seconds(60)) const {
-    api::HttpClient c = client();
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      auto r = c.request("GET", "/readyz");
-      if (r && r->status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-  }
-
   // Sends `sig` and returns the exit status (exit code, or 128 + signal).
   int stop(int sig = SIGTERM) {
-    ::kill(pid_, sig);
+    if (pid_ > 0) ::kill(pid_, sig);
     return wait_exit();
   }
   int exit_code() const { return exit_code_; }

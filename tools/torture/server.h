@@ -3,15 +3,14 @@
 // that the load's workers wait on when the server they talked to is gone.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "api/server_process.h"
 #include "cairn/status.h"
 
 namespace cairn::torture {
@@ -24,7 +23,7 @@ struct Endpoint {
 class Server {
  public:
   Server(std::string binary, std::string db);
-  ~Server();  // SIGKILLs a running child
+  ~Server() = default;  // SIGKILLs a running child
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -42,16 +41,13 @@ class Server {
   const std::string& log_path() const { return log_; }
 
  private:
-  int reap();
+  int stop(int sig);
   void set_port(std::uint16_t port);
 
   std::string binary_;
   std::string db_;
   std::string log_;
-  pid_t pid_ = -1;
-  // The read end of the child's stdout, kept open while it runs so that a later write there never
-  // raises SIGPIPE in it.
-  std::FILE* stdout_ = nullptr;
+  std::unique_ptr<test::ServerProcess> child_;
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   Endpoint endpoint_;  // guarded by mu_

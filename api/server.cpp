@@ -81,7 +81,8 @@ Request to_request(const http::request<http::string_body>& in, bool& target_ok) 
 }  // namespace
 
 struct Server::Impl {
-  Impl(Router& r, Context& c, ServerOptions o) : router(r), ctx(c), options(std::move(o)), acceptor(ioc) {}
+  Impl(Router& r, Context& c, ServerOptions o)
+      : router(r), ctx(c), options(std::move(o)), accept_strand(asio::make_strand(ioc)), acceptor(accept_strand) {}
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
@@ -91,6 +92,8 @@ struct Server::Impl {
   Context& ctx;
   ServerOptions options;
   asio::io_context ioc;
+  // The acceptor is not thread-safe: the accept loop and drain()'s close run on this strand.
+  asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
@@ -202,7 +205,7 @@ Status Server::start() {
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return {Errc::kIoError, "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " + ec.message()};
   impl_->bound_port = acc.local_endpoint().port();
-  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+  asio::co_spawn(impl_->accept_strand, impl_->accept_loop(), asio::detached);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, impl_->options.threads); ++i)
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   return Status::ok();
@@ -212,7 +215,7 @@ std::uint16_t Server::port() const { return impl_->bound_port; }
 
 void Server::drain() {
   impl_->draining.store(true);
-  asio::post(impl_->ioc, [impl = impl_.get()] {
+  asio::post(impl_->accept_strand, [impl = impl_.get()] {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
   });

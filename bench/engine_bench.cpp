@@ -3,7 +3,7 @@
 // memory per evicted waiting run; and, measured in the same run on the same disk, the journal's
 // hand-batched ceiling expressed in runs/s (the same rows a 5-step run writes, batched by hand).
 //
-//   engine_bench [--seconds S] [--waiting N] [--dir DIR]
+//   engine_bench [--seconds S] [--waiting N] [--dir DIR] [--concurrency C]   (C: only that level)
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -231,18 +231,20 @@ double hand_batched_runs_per_s(const std::string& dir, double seconds) {
 int main(int argc, char** argv) {
   double seconds = 5;
   int waiting = 100000;
+  std::vector<int> levels = {1, 64, 1024};
   std::string dir = std::filesystem::current_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
     if (a == "--waiting") waiting = std::stoi(argv[i + 1]);
     if (a == "--dir") dir = argv[i + 1];
+    if (a == "--concurrency") levels = {std::stoi(argv[i + 1])};
   }
   try {
     std::printf("engine_bench: bench.steps (5 no-op steps, 100 B each), synchronous=FULL, %s\n", dir.c_str());
     double ceiling = hand_batched_runs_per_s(dir, seconds);
     std::printf("  hand-batched ceiling (same rows, 256 runs/txn): %.0f runs/s\n", ceiling);
-    for (int c : {1, 64, 1024}) {
+    for (int c : levels) {
       auto f = run_load(dir, c, seconds);
       std::printf("  concurrency %4d: %7.0f runs/s (%.0f%% of ceiling)  p50 %6.2f ms  p99 %7.2f ms  CPU %.3f ms/run\n",
                   c, f.runs_per_s, 100 * f.runs_per_s / ceiling, f.p50_ms, f.p99_ms, f.cpu_ms_per_run);

@@ -300,8 +300,13 @@ void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
 void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
   auto* impl = impl_.get();
   bool queued = impl->post([impl, id, deadline, settled, done] {
-    auto rec = impl->store.get_run(id);
-    if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
+    // A live run that is running cannot satisfy a watcher (the store is never ahead of memory):
+    // register at once, without a store read on the workflow thread.
+    LiveRun* live = impl->find_live(id);
+    if (!live || live->run->status() != store::RunStatus::kRunning || deadline <= impl->now()) {
+      auto rec = impl->store.get_run(id);
+      if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
+    }
     Watcher w{deadline, settled, done};
     w.timer = impl->timers.add(deadline, [impl, id, done] {
       auto it = impl->watchers.find(id);

@@ -54,7 +54,9 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     }
     if (by_key.status().code() != Errc::kNotFound) return done(by_key.status());
   }
-  if (req.id.empty()) req.id = generate_id();
+  // A generated id is new by construction: no run to look up (the create would still report one).
+  const bool generated = req.id.empty();
+  if (generated) req.id = generate_id();
   if (LiveRun* lr = find_live(req.id)) {
     const auto& ident = lr->run->identity();
     auto reply = [=, this] {
@@ -67,18 +69,22 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     if (lr->inflight > 0 || open.count(req.id)) return lr->on_settled.push_back(reply);
     return reply();
   }
-  if (auto rec = store.get_run(req.id); rec)
-    return answer_existing(rec->id, rec->type, Json::parse(rec->input, nullptr, false), rec->status);
-  else if (rec.status().code() != Errc::kNotFound)
-    return done(rec.status());
+  if (!generated) {
+    if (auto rec = store.get_run(req.id); rec)
+      return answer_existing(rec->id, rec->type, Json::parse(rec->input, nullptr, false), rec->status);
+    else if (rec.status().code() != Errc::kNotFound)
+      return done(rec.status());
+  }
 
   // Create speculatively: the run's first activation shares the create's transaction.
   const std::string id = req.id;
   auto run = std::make_unique<Run>(RunIdentity{id, req.type, def->version, req.input, parent_id}, *def);
   LiveRun& lr = adopt(std::move(run), nullptr);
+  lr.created_at = lr.updated_at = now();
+  lr.idempotency_key = req.idempotency_key;
   OpenBatch& ob = open_batch(id);
   ob.batch.create = store::CreateRun{id, req.type, def->version, req.input.dump(), parent_id, req.idempotency_key,
-                                     now()};
+                                     lr.created_at};
   lr.run->record(EventType::kWorkflowStarted, 0,
                  Json{{"input", req.input}, {"version", def->version}, {"parent_id", parent_id}}, now());
   collect(lr);
@@ -97,10 +103,34 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
   });
 }
 
+// The run's index row as the store holds it: built from memory when nothing of the run is waiting
+// for a commit (then memory and store agree), read from the store otherwise.
+Result<store::RunRecord> Engine::Impl::committed_record(const std::string& run_id) {
+  LiveRun* lr = find_live(run_id);
+  if (!lr || lr->inflight > 0 || open.count(run_id)) return store.get_run(run_id);
+  const Run& run = *lr->run;
+  const RunIdentity& ident = run.identity();
+  store::RunRecord rec{.id = ident.id,
+                       .type = ident.type,
+                       .version = ident.version,
+                       .status = run.status(),
+                       .input = ident.input.dump(),
+                       .result = run.status() == store::RunStatus::kCompleted ? run.result_json() : "",
+                       .error = run.terminal() ? run.error() : "",
+                       .stuck_reason = run.stuck_reason(),
+                       .waiting_on = run.waiting_on(),
+                       .created_at = lr->created_at,
+                       .updated_at = lr->updated_at,
+                       .parent_id = ident.parent_id,
+                       .idempotency_key = lr->idempotency_key,
+                       .last_seq = lr->batched_seq};
+  return rec;
+}
+
 void Engine::Impl::notify_watchers(const std::string& run_id) {
   auto it = watchers.find(run_id);
   if (it == watchers.end()) return;
-  auto rec = store.get_run(run_id);
+  auto rec = committed_record(run_id);
   if (!rec) return;
   auto& list = it->second;
   for (auto w = list.begin(); w != list.end();) {

@@ -46,6 +46,10 @@ struct LiveRun {
   std::list<std::string>::iterator lru;
   bool in_lru = false;
   bool reported_terminal = false;
+  // Index-row fields memory does not derive from the journal (see committed_record()).
+  store::Millis created_at = 0;
+  store::Millis updated_at = 0;  // `now` of the last acknowledged batch
+  std::string idempotency_key;
 };
 
 // One run's writes of this loop iteration, and what to do once they are durable.
@@ -148,6 +152,7 @@ struct Engine::Impl {
 
   // engine_control.cpp
   void do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id);
+  Result<store::RunRecord> committed_record(const std::string& run_id);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();
   store::Millis now() const { return clock->now(); }

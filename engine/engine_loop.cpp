@@ -126,6 +126,7 @@ void Engine::Impl::flush() {
     ++m_inflight;
     auto holder = std::make_shared<OpenBatch>();
     holder->then = std::move(ob.then);
+    if (!ob.batch.appends.empty()) holder->batch.now = ob.batch.now;  // the index row's updated_at
     store.submit(std::move(ob.batch), [this, id = id, inc, holder](store::BatchResult r) {
       post([this, id, inc, holder, r = std::move(r)] { on_committed(id, inc, r, *holder); }, /*force=*/true);
     });
@@ -136,7 +137,10 @@ void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, co
                                 OpenBatch& batch) {
   --m_inflight;
   LiveRun* lr = inc ? find_live(run_id, inc) : nullptr;
-  if (lr) --lr->inflight;
+  if (lr) {
+    --lr->inflight;
+    if (r.status.is_ok() && r.applied && batch.batch.now != 0) lr->updated_at = batch.batch.now;
+  }
   // Health first, so a caller answered by a callback below sees the same state in /readyz.
   if (!r.status.is_ok()) {
     {

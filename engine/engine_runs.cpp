@@ -60,6 +60,9 @@ LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* s
   runs[id] = std::move(owned);
   m_live = runs.size();
   if (!stored) return lr;
+  lr.created_at = stored->created_at;
+  lr.updated_at = stored->updated_at;
+  lr.idempotency_key = stored->idempotency_key;
 
   // Revived by replay: re-arm what the journal says is pending.
   for (const auto& t : lr.run->pending_timers())

@@ -66,7 +66,6 @@ TEST_CASE("a failing fsync refuses starts and signals, shows in readyz and on st
   Answer acked = f.await_end("acked");
   CHECK(acked.body["status"] == "completed");
   CHECK(acked.body["result"] == Json{{"n", 3}});  // the refused signals were not delivered
-  // Asked once runs have settled: see the NOTE on health() in the full-disk case.
   CHECK(f.call("GET", "/readyz").status == 200);
   CHECK(f.engine().health().empty());
 
@@ -122,9 +121,7 @@ TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged,
     Answer full = f.start("faults.wait", "big", big);
     CHECK(full.status == 503);
     CHECK(full.code() == "unavailable");
-    // NOTE: the engine updates health() only after the failed batch's callbacks have answered, so
-    // /readyz is asked after a second refusal, which comes after that update (reported to engine/).
-    CHECK(f.start("faults.wait", "big-too", big).status == 503);
+    // health() is updated before the failed batch's callbacks answer: /readyz agrees at once.
     Answer ready = f.call("GET", "/readyz");
     CHECK(ready.status == 503);
     CHECK(ready.message().find("[CAIRN-FULL]") != std::string::npos);

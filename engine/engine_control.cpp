@@ -108,23 +108,22 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
 Result<store::RunRecord> Engine::Impl::committed_record(const std::string& run_id) {
   LiveRun* lr = find_live(run_id);
   if (!lr || lr->inflight > 0 || open.count(run_id)) return store.get_run(run_id);
-  const Run& run = *lr->run;
-  const RunIdentity& ident = run.identity();
-  store::RunRecord rec{.id = ident.id,
-                       .type = ident.type,
-                       .version = ident.version,
-                       .status = run.status(),
-                       .input = ident.input.dump(),
-                       .result = run.status() == store::RunStatus::kCompleted ? run.result_json() : "",
-                       .error = run.terminal() ? run.error() : "",
-                       .stuck_reason = run.stuck_reason(),
-                       .waiting_on = run.waiting_on(),
-                       .created_at = lr->created_at,
-                       .updated_at = lr->updated_at,
-                       .parent_id = ident.parent_id,
-                       .idempotency_key = lr->idempotency_key,
-                       .last_seq = lr->batched_seq};
-  return rec;
+  const RunIdentity& ident = lr->run->identity();
+  store::RunUpdate u = index_update(*lr->run);  // the same columns the last batch wrote
+  return store::RunRecord{.id = ident.id,
+                          .type = ident.type,
+                          .version = ident.version,
+                          .status = *u.status,
+                          .input = ident.input.dump(),
+                          .result = u.result.value_or(""),
+                          .error = u.error.value_or(""),
+                          .stuck_reason = *u.stuck_reason,
+                          .waiting_on = *u.waiting_on,
+                          .created_at = lr->created_at,
+                          .updated_at = lr->updated_at,
+                          .parent_id = ident.parent_id,
+                          .idempotency_key = lr->idempotency_key,
+                          .last_seq = lr->batched_seq};
 }
 
 void Engine::Impl::notify_watchers(const std::string& run_id) {
@@ -330,13 +329,8 @@ void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
 void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
   auto* impl = impl_.get();
   bool queued = impl->post([impl, id, deadline, settled, done] {
-    // A live run that is running cannot satisfy a watcher (the store is never ahead of memory):
-    // register at once, without a store read on the workflow thread.
-    LiveRun* live = impl->find_live(id);
-    if (!live || live->run->status() != store::RunStatus::kRunning || deadline <= impl->now()) {
-      auto rec = impl->store.get_run(id);
-      if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
-    }
+    auto rec = impl->committed_record(id);
+    if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
     Watcher w{deadline, settled, done};
     w.timer = impl->timers.add(deadline, [impl, id, done] {
       auto it = impl->watchers.find(id);

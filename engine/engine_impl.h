@@ -92,6 +92,7 @@ struct Engine::Impl {
   std::thread thread;
   std::unique_ptr<ActivityExecutor> executor;
   std::string last_store_error;             // guarded by mu
+  std::atomic<bool> store_failing{false};   // last_store_error is set (written under mu)
 
   std::function<bool(const store::JournalBatch&)> commit_filter;  // guarded by mu
   std::atomic<bool> has_commit_filter{false};  // skips the lock per batch when no filter is set
@@ -120,8 +121,9 @@ struct Engine::Impl {
   store::Append& append_of(LiveRun& lr);
   void collect(LiveRun& lr);
   void flush();
-  void on_committed(const std::string& run_id, std::uint64_t incarnation, const store::BatchResult& result,
-                    OpenBatch& batch);
+  // indexed_at: the batch's `now` when it wrote the run's index row (its updated_at), else 0.
+  void on_committed(const std::string& run_id, std::uint64_t incarnation, store::Millis indexed_at,
+                    const store::BatchResult& result, OpenBatch& batch);
   void after_run_committed(const std::string& run_id);
   void recover();
   bool compute_idle();

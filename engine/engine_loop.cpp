@@ -126,31 +126,34 @@ void Engine::Impl::flush() {
     ++m_inflight;
     auto holder = std::make_shared<OpenBatch>();
     holder->then = std::move(ob.then);
-    if (!ob.batch.appends.empty()) holder->batch.now = ob.batch.now;  // the index row's updated_at
-    store.submit(std::move(ob.batch), [this, id = id, inc, holder](store::BatchResult r) {
-      post([this, id, inc, holder, r = std::move(r)] { on_committed(id, inc, r, *holder); }, /*force=*/true);
+    const store::Millis indexed_at = ob.batch.appends.empty() ? 0 : ob.batch.now;  // the row's updated_at
+    store.submit(std::move(ob.batch), [this, id = id, inc, indexed_at, holder](store::BatchResult r) {
+      post([this, id, inc, indexed_at, holder, r = std::move(r)] { on_committed(id, inc, indexed_at, r, *holder); },
+           /*force=*/true);
     });
   }
 }
 
-void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, const store::BatchResult& r,
-                                OpenBatch& batch) {
+void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, store::Millis indexed_at,
+                                const store::BatchResult& r, OpenBatch& batch) {
   --m_inflight;
   LiveRun* lr = inc ? find_live(run_id, inc) : nullptr;
   if (lr) {
     --lr->inflight;
-    if (r.status.is_ok() && r.applied && batch.batch.now != 0) lr->updated_at = batch.batch.now;
+    if (r.status.is_ok() && r.applied && indexed_at != 0) lr->updated_at = indexed_at;
   }
   // Health first, so a caller answered by a callback below sees the same state in /readyz.
   if (!r.status.is_ok()) {
     {
       std::lock_guard lock(mu);
       last_store_error = r.status.to_string();
+      store_failing = true;
     }
     std::fprintf(stderr, "cairn: commit for run %s failed: %s\n", run_id.c_str(), r.status.to_string().c_str());
-  } else {
+  } else if (store_failing) {  // the lock only while an error is shown
     std::lock_guard lock(mu);
     last_store_error.clear();
+    store_failing = false;
   }
   for (auto& fn : batch.then) fn(r);
   lr = inc ? find_live(run_id, inc) : nullptr;  // a callback may have dropped or replaced it
@@ -197,6 +200,7 @@ void Engine::Impl::recover() {
   if (!due || !ids) {
     std::lock_guard lock(mu);
     last_store_error = (!due ? due.status() : ids.status()).to_string();
+    store_failing = true;
     std::fprintf(stderr, "cairn: recovery failed (retrying in 1 s): %s\n", last_store_error.c_str());
     timers.add(now() + 1000, [this] { recover(); });
     return;
@@ -216,6 +220,7 @@ void Engine::Impl::recover() {
   {
     std::lock_guard lock(mu);
     last_store_error.clear();
+    store_failing = false;
   }
   ready = true;
 }

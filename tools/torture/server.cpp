@@ -10,7 +10,11 @@ namespace cairn::torture {
 Server::Server(std::string binary, std::string db) : binary_(std::move(binary)), db_(std::move(db)), log_(db_ + ".log") {}
 
 Status Server::start() {
-  child_ = std::make_unique<test::ServerProcess>(binary_, db_, std::vector<std::string>{});
+  try {
+    child_ = std::make_unique<test::ServerProcess>(binary_, db_, std::vector<std::string>{});
+  } catch (const std::exception& e) {  // pipe or fork failed
+    return {Errc::kIoError, std::string("cannot start cairn serve: ") + e.what()};
+  }
   if (!child_->started()) {
     const int code = child_->exit_code();
     child_.reset();

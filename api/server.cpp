@@ -23,6 +23,7 @@
 #include <boost/beast/http.hpp>
 
 #include "api/errors.h"
+#include "api/pending_replies.h"
 #include "api/validate.h"
 
 namespace cairn::api {
@@ -34,33 +35,31 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Holds the coroutine's completion handler until the route replies. If every copy of the Reply
-// is dropped without a call (an engine that stopped mid-request), the request still gets an
-// answer, so no connection hangs.
-template <class Handler>
-struct ReplySlot {
-  explicit ReplySlot(Handler h) : handler(std::move(h)) {}
-  ReplySlot(const ReplySlot&) = delete;
-  ReplySlot& operator=(const ReplySlot&) = delete;
-  ~ReplySlot() {
-    if (!answered) complete(error_response(ApiError::kUnavailable, "the request was abandoned"));
+// The route's side of a parked request. If every copy of the Reply is dropped without a call (an
+// engine that stopped mid-request), the request still gets an answer, so no connection hangs.
+struct ReplyTicket {
+  ReplyTicket(std::shared_ptr<PendingReplies> p, std::uint64_t t) : pending(std::move(p)), ticket(t) {}
+  ReplyTicket(const ReplyTicket&) = delete;
+  ReplyTicket& operator=(const ReplyTicket&) = delete;
+  ~ReplyTicket() {
+    if (!answered) pending->resolve(ticket, error_response(ApiError::kUnavailable, "the request was abandoned"));
   }
   void complete(Response r) {
     answered = true;
-    auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), r = std::move(r)]() mutable { h(std::move(r)); });
+    pending->resolve(ticket, std::move(r));
   }
-  Handler handler;
+  std::shared_ptr<PendingReplies> pending;
+  std::uint64_t ticket;
   bool answered = false;
 };
 
 // co_await-able Router::dispatch: resumes the session on its strand with the Response.
 template <class Token>
-auto async_dispatch(Router& router, Request request, Token&& token) {
+auto async_dispatch(Router& router, const std::shared_ptr<PendingReplies>& pending, Request request, Token&& token) {
   return asio::async_initiate<Token, void(Response)>(
-      [&router](auto handler, Request req) {
-        auto slot = std::make_shared<ReplySlot<decltype(handler)>>(std::move(handler));
-        router.dispatch(std::move(req), [slot](Response r) { slot->complete(std::move(r)); });
+      [&router, &pending](auto handler, Request req) {
+        auto ticket = std::make_shared<ReplyTicket>(pending, pending->park(std::move(handler)));
+        router.dispatch(std::move(req), [ticket](Response r) { ticket->complete(std::move(r)); });
       },
       token, std::move(request));
 }
@@ -96,6 +95,7 @@ struct Server::Impl {
   asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
+  std::shared_ptr<PendingReplies> pending = std::make_shared<PendingReplies>();
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> active{0};  // requests read and not yet fully written
   std::uint16_t bound_port = 0;
@@ -140,7 +140,7 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
     if (ctx.counters.connections.load() > options.max_connections) keep_alive = false;
     co_return error_response(ApiError::kOverloaded, "too many requests in flight; retry later");
   }
-  co_return co_await async_dispatch(router, std::move(request), asio::use_awaitable);
+  co_return co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
 }
 
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
@@ -236,6 +236,7 @@ void Server::stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  impl_->pending->close();
 }
 
 bool is_loopback_host(const std::string& host) {

@@ -114,4 +114,23 @@ TEST_SUITE("api") {
     REQUIRE(r);
     CHECK(r->status == 503);
   }
+
+  TEST_CASE("an answer that comes after the server is gone touches nothing") {
+    RouteFixture f;
+    auto server = std::make_unique<cairn::api::Server>(f.router(), f.ctx(), Served::with_port0({}));
+    REQUIRE(server->start());
+    HttpClient c("127.0.0.1", server->port());
+    REQUIRE(c.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"late"})")->status == 201);
+    REQUIRE(c.send_raw("GET /v1/workflows/late?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n"));
+    while (f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    server.reset();  // the engine still holds the long-poll's reply
+    std::promise<cairn::Result<std::int64_t>> sent;
+    f.engine().signal("late", "go", Json::object(), "", [&](cairn::Result<std::int64_t> seq) { sent.set_value(seq); });
+    REQUIRE(sent.get_future().get());
+    // The run's watchers (the orphaned long-poll among them) are answered when it settles.
+    CHECK(f.call("GET", "/v1/workflows/late?wait=60s").body["status"] == "completed");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (f.ctx().counters.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    CHECK(f.ctx().counters.in_flight.load() == 0);
+  }
 }

@@ -249,8 +249,10 @@ int main(int argc, char** argv) {
       std::printf("  concurrency %4d: %7.0f runs/s (%.0f%% of ceiling)  p50 %6.2f ms  p99 %7.2f ms  CPU %.3f ms/run\n",
                   c, f.runs_per_s, 100 * f.runs_per_s / ceiling, f.p50_ms, f.p99_ms, f.cpu_ms_per_run);
     }
-    double per_run = bytes_per_waiting_run(dir, waiting);
-    std::printf("  memory per waiting run: %.0f bytes (target <= 2048)\n", per_run);
+    if (waiting > 0) {
+      double per_run = bytes_per_waiting_run(dir, waiting);
+      std::printf("  memory per waiting run: %.0f bytes (target <= 2048)\n", per_run);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "engine_bench: %s\n", e.what());
     return 1;

@@ -13,13 +13,18 @@ ActivityExecutor::ActivityExecutor(std::size_t threads, std::function<void(Attem
 
 ActivityExecutor::~ActivityExecutor() { stop(); }
 
+// One wake-up at a time: a woken worker wakes the next if work remains (see work()), so a burst of
+// submissions from the engine thread costs it one futex call, not one per attempt.
 void ActivityExecutor::submit(AttemptRequest request) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     queue_.push_back(std::move(request));
+    wake = idle_ > 0 && !wake_pending_;
+    wake_pending_ = wake_pending_ || wake;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 void ActivityExecutor::stop() {
@@ -64,13 +69,22 @@ AttemptResult ActivityExecutor::run(AttemptRequest& r) {
 void ActivityExecutor::work() {
   for (;;) {
     AttemptRequest r;
+    bool wake_next = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      while (queue_.empty() && !stopping_) {
+        ++idle_;
+        cv_.wait(lock);
+        --idle_;
+        wake_pending_ = false;  // any waker clears it, even one that finds the queue drained
+      }
       if (queue_.empty()) return;
       r = std::move(queue_.front());
       queue_.pop_front();
+      wake_next = !queue_.empty() && idle_ > 0 && !wake_pending_;
+      wake_pending_ = wake_pending_ || wake_next;
     }
+    if (wake_next) cv_.notify_one();
     on_result_(run(r));
   }
 }

@@ -62,6 +62,8 @@ class ActivityExecutor {
   std::condition_variable cv_;
   std::deque<AttemptRequest> queue_;  // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
+  std::size_t idle_ = 0;              // guarded by mu_: workers blocked on cv_
+  bool wake_pending_ = false;         // guarded by mu_: notified, and no worker has woken yet
   std::vector<std::thread> threads_;
 };
 

@@ -66,7 +66,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
         return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", req.id)));
       done(StartReply{req.id, req.type, status, false});
     };
-    if (lr->inflight > 0 || open.count(req.id)) return lr->on_settled.push_back(reply);
+    if (uncommitted(req.id, *lr)) return lr->on_settled.push_back(reply);
     return reply();
   }
   if (!generated) {
@@ -107,7 +107,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
 // for a commit (then memory and store agree), read from the store otherwise.
 Result<store::RunRecord> Engine::Impl::committed_record(const std::string& run_id) {
   LiveRun* lr = find_live(run_id);
-  if (!lr || lr->inflight > 0 || open.count(run_id)) return store.get_run(run_id);
+  if (!lr || uncommitted(run_id, *lr)) return store.get_run(run_id);
   const RunIdentity& ident = lr->run->identity();
   store::RunUpdate u = index_update(*lr->run);  // the same columns the last batch wrote
   return store::RunRecord{.id = ident.id,
@@ -165,7 +165,7 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
     if (!key.empty())
       if (auto it = live.signal_keys.find(key); it != live.signal_keys.end()) {
         std::int64_t seq = it->second;
-        if (live.inflight == 0 && !impl->open.count(id)) return done(seq);
+        if (!impl->uncommitted(id, live)) return done(seq);
         return live.on_settled.push_back([done, seq] { done(seq); });
       }
     std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
@@ -198,9 +198,9 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
       LiveRun* now_live = impl->find_live(id);
       if (!now_live) return done(Status(Errc::kUnavailable, "run was reloaded; ask again"));
       done(now_live->run->query(name));
-      if (now_live->run->terminal() && now_live->inflight == 0 && !impl->open.count(id)) impl->drop(id);
+      if (now_live->run->terminal() && !impl->uncommitted(id, *now_live)) impl->drop(id);
     };
-    if (live->inflight > 0 || impl->open.count(id)) return live->on_settled.push_back(answer);
+    if (impl->uncommitted(id, *live)) return live->on_settled.push_back(answer);
     answer();
   });
   if (!queued) done(unavailable());
@@ -329,8 +329,13 @@ void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
 void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
   auto* impl = impl_.get();
   bool queued = impl->post([impl, id, deadline, settled, done] {
-    auto rec = impl->committed_record(id);
-    if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
+    // While a commit of the run is pending, the watcher waits for it (notify_watchers() then
+    // answers from memory) rather than reading the store on this thread.
+    LiveRun* live = impl->find_live(id);
+    if (!live || !impl->uncommitted(id, *live) || deadline <= impl->now()) {
+      auto rec = impl->committed_record(id);
+      if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
+    }
     Watcher w{deadline, settled, done};
     w.timer = impl->timers.add(deadline, [impl, id, done] {
       auto it = impl->watchers.find(id);

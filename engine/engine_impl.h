@@ -137,6 +137,8 @@ struct Engine::Impl {
   // new run): pending work is then re-armed and the row refreshed only if it changed.
   LiveRun& adopt(std::unique_ptr<Run> run, const store::RunRecord* stored);
   LiveRun* find_live(const std::string& id, std::uint64_t incarnation);
+  // True while memory is ahead of the store for `live`: a batch of it is open or in flight.
+  bool uncommitted(const std::string& id, const LiveRun& live) const { return live.inflight > 0 || open.count(id); }
   void drop(const std::string& id);
   void maybe_evict(const std::string& id);
   void dispatch(LiveRun& lr, std::int64_t cmd);

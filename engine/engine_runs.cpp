@@ -101,7 +101,7 @@ void Engine::Impl::drop(const std::string& id) {
 void Engine::Impl::maybe_evict(const std::string& id) {
   LiveRun* lr = find_live(id);
   if (!lr) return;
-  bool busy = lr->inflight > 0 || !lr->executing.empty() || !lr->retry_timers.empty() || open.count(id) ||
+  bool busy = uncommitted(id, *lr) || !lr->executing.empty() || !lr->retry_timers.empty() ||
               (lr->run->phase() == RunPhase::kRunning && lr->run->has_pending_activity());
   if (lr->in_lru) {
     lru.erase(lr->lru);

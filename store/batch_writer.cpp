@@ -179,8 +179,14 @@ Status BatchWriter::begin() { return step_done(begin_, "begin transaction"); }
 Status BatchWriter::commit() { return step_done(commit_, "commit"); }
 
 void BatchWriter::rollback() {
+  known_.clear();
   // After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already rolled back.
   if (!sqlite3_get_autocommit(db_.get())) (void)step_done(rollback_, "rollback");
+}
+
+void BatchWriter::remember(const std::string& id, KnownRun run) {
+  if (known_.size() >= kMaxKnownRuns) known_.clear();
+  known_.insert_or_assign(id, run);
 }
 
 Result<sqlite3_stmt*> BatchWriter::advance_stmt(const RunUpdate& u) {
@@ -205,7 +211,10 @@ Status BatchWriter::create_run(const CreateRun& c, Millis now, BatchResult& out)
     q.bind(6, now).bind(7, c.parent_id).bind(8, c.idempotency_key);
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: create run {}", c.id));
   }
-  if (sqlite3_changes(db_.get()) == 1) return Status::ok();
+  if (sqlite3_changes(db_.get()) == 1) {
+    remember(c.id, {sqlite3_last_insert_rowid(db_.get()), 0});
+    return Status::ok();
+  }
   // Ignored: the id or the idempotency key is taken. Report the run that holds it.
   auto existing = select_run(db_, "id", c.id);
   if (!existing && existing.status().code() == Errc::kNotFound)
@@ -224,7 +233,11 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
   // Check the expected seq before writing anything, so a stale append leaves nothing
   // (invariant 2); the index row then changes with its events (invariant 3).
   std::int64_t rk = 0;
-  {
+  std::int64_t found_seq = 0;
+  if (auto known = known_.find(a.run_id); known != known_.end()) {
+    rk = known->second.rk;
+    found_seq = known->second.last_seq;
+  } else {
     StmtRun q(run_seq_);
     q.bind(1, a.run_id);
     const int rc = q.step();
@@ -233,12 +246,13 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
       return Status::ok();
     }
     if (rc != SQLITE_ROW) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
-    if (q.int64(1) != a.expected_last_seq) {
-      out.status = Status(Errc::kConflict, fmt::format("store: append run {}: expected last seq {}, found {}",
-                                                       a.run_id, a.expected_last_seq, q.int64(1)));
-      return Status::ok();
-    }
     rk = q.int64(0);
+    found_seq = q.int64(1);
+  }
+  if (found_seq != a.expected_last_seq) {
+    out.status = Status(Errc::kConflict, fmt::format("store: append run {}: expected last seq {}, found {}",
+                                                     a.run_id, a.expected_last_seq, found_seq));
+    return Status::ok();
   }
   auto stmt = advance_stmt(a.update);
   if (!stmt) return stmt.status();
@@ -261,6 +275,11 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
     q.bind(1, rk).bind(2, ++seq).bind(3, static_cast<std::int64_t>(e.type)).bind(4, e.cmd);
     q.bind(5, e.at).bind(6, e.data);
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
+  }
+  if (a.update.status && is_terminal(*a.update.status)) {
+    known_.erase(a.run_id);
+  } else {
+    remember(a.run_id, {rk, seq});
   }
   return Status::ok();
 }
@@ -322,6 +341,7 @@ Status BatchWriter::apply(const JournalBatch& b, BatchResult& out) {
   out.applied = out.status.is_ok() && !out.existing;
   if (!guarded) return Status::ok();
   if (!out.applied) {
+    known_.clear();  // it may hold this batch's appends
     if (Status st = step_done(rollback_to_, "rollback to savepoint"); !st) return st;
   }
   return step_done(release_, "release savepoint");

@@ -5,6 +5,8 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "cairn/status.h"
 #include "cairn/tables.h"
@@ -73,6 +75,18 @@ class BatchWriter {
   // that change keeps the status index untouched on the common append. (An UPDATE by rowid is a
   // one-row write, so SQLite opens no statement journal for it; RETURNING would force one.)
   std::array<sqlite3_stmt*, 32> advance_{};
+
+  // The rk and last seq of runs written recently, so an append skips the SELECT by id. Exact
+  // because this writer is the journal's only writer (invariant 8, held by the store's
+  // ProcessLock); a rollback (of a transaction or a savepoint) could leave entries ahead of the
+  // database, so every rollback clears it. Terminal runs leave it; it is cleared when full.
+  struct KnownRun {
+    std::int64_t rk = 0;
+    std::int64_t last_seq = 0;
+  };
+  static constexpr std::size_t kMaxKnownRuns = 65'536;
+  void remember(const std::string& id, KnownRun run);
+  std::unordered_map<std::string, KnownRun> known_;
 };
 
 }  // namespace cairn::store

@@ -35,6 +35,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
                   "store: max_batches_per_commit and read_connections must be at least 1, "
                   "max_page_count not negative");
   }
+  auto lock = ProcessLock::acquire(options.path);
+  if (!lock) return lock.status();
   auto db = std::make_unique<Db>();
   if (Status st = open_writer(*db, options.path, options.synchronous_full, options.max_page_count); !st) {
     return st;
@@ -43,13 +45,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (!writer) return writer.status();
   auto readers = ReadPool::open(options.path, options.read_connections);
   if (!readers) return readers.status();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(db), std::move(writer).value(),
-                                                      std::move(readers).value()));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(lock).value(), std::move(db),
+                                                      std::move(writer).value(), std::move(readers).value()));
 }
 
-SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<Db> db,
+SqliteStore::SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
                          std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers)
-    : options_(options), db_(std::move(db)), writer_(std::move(writer)), readers_(std::move(readers)) {
+    : options_(options), lock_(std::move(lock)), db_(std::move(db)), writer_(std::move(writer)), readers_(std::move(readers)) {
   stats_.batches_per_commit_histogram.assign(kHistogramBuckets, 0);
   thread_ = std::thread([this] { writer_loop(); });
   writer_id_ = thread_.get_id();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/batch_writer.h"
+#include "store/process_lock.h"
 #include "store/read_pool.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -59,7 +60,7 @@ class SqliteStore final : public Store {
     const JournalBatch& journal() const { return borrowed ? *borrowed : batch; }
   };
 
-  SqliteStore(const SqliteOptions& options, std::unique_ptr<Db> db,
+  SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
               std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers);
   void enqueue(Item item);
   // Queues `item` and waits for its result; refuses (kInternal) on the writer thread.
@@ -72,6 +73,7 @@ class SqliteStore final : public Store {
               std::uint64_t commit_micros, const Status& failure);
 
   const SqliteOptions options_;
+  ProcessLock lock_;  // released last, after every connection is closed
   std::unique_ptr<Db> db_;  // the write connection: used by the writer thread only
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;

@@ -110,6 +110,21 @@ TEST_SUITE("api") {
     CHECK(open.exit_code() == 2);
   }
 
+  TEST_CASE("a second server on a database in use refuses to start; the first keeps serving") {
+    TempDir dir;
+    ServerProcess first(dir.file("c.db"));
+    REQUIRE(first.started());
+    ServerProcess second(dir.file("c.db"));
+    CHECK_FALSE(second.started());
+    CHECK(second.exit_code() != 0);
+    HttpClient c = first.client();
+    CHECK(must(c.request("POST", "/v1/workflows", R"({"type":"bench.steps","id":"one"})")).status == 201);
+    CHECK(first.stop() == 0);
+    ServerProcess after(dir.file("c.db"));  // the lock went with the first process
+    REQUIRE(after.started());
+    CHECK(after.stop() == 0);
+  }
+
   TEST_CASE("a damaged database is refused with a non-zero exit") {
     TempDir dir;
     {

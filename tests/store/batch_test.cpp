@@ -172,6 +172,10 @@ TEST_CASE("a failing second append leaves nothing of the first") {
   CHECK(r.status.code() == Errc::kConflict);
   CHECK(last_seq(*s, "a") == 1);
   CHECK(history_size(*s, "a") == 1);
+  // The writer forgot the rolled-back append too: the next one still expects seq 1.
+  CHECK(s->commit(append_batch("a", 2)).status.code() == Errc::kConflict);
+  commit_ok(*s, append_batch("a", 1));
+  CHECK(last_seq(*s, "a") == 2);
 }
 
 TEST_CASE("a create whose append to another run fails leaves no run") {

@@ -1,5 +1,8 @@
-// Opening a database: schema version, WAL, reopening, and refusing damaged or foreign files.
+// Opening a database: schema version, WAL, reopening, and refusing damaged or foreign files or a
+// database another open store holds.
 #include <doctest/doctest.h>
+
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <fstream>
@@ -118,6 +121,20 @@ TEST_CASE("bad options and unopenable paths are refused") {
   auto s = open_sqlite_store(opts);
   CHECK(s.status().code() == Errc::kIoError);
   CHECK(s.status().message().find("no/such/dir") != std::string::npos);
+}
+
+TEST_CASE("a second store on an open database is refused with the holder's pid, and opens once it closed") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto first = open_sqlite_store(opts);
+  REQUIRE(first.is_ok());
+  auto second = open_sqlite_store(opts);
+  REQUIRE_FALSE(second.is_ok());
+  CHECK(second.status().code() == Errc::kUnavailable);
+  CHECK(second.status().message().find("pid " + std::to_string(::getpid())) != std::string::npos);
+  first.value()->close();
+  first.value().reset();
+  CHECK(open_sqlite_store(opts).is_ok());
 }
 
 }  // TEST_SUITE

@@ -1,7 +1,12 @@
-// http_bench: bench.steps runs started over HTTP by N keep-alive connections, each waiting for its
-// run through the long-poll, against the server's /healthz rate on the same connections (the
-// baseline: what the HTTP layer alone can do). Prints starts/s, start latency p50/p99,
-// completions/s and the ratio starts/healthz.
+// http_bench: bench.steps runs started over HTTP by N keep-alive connections, against the
+// server's /healthz rate on the same connections (the baseline: what the HTTP layer alone can do).
+// Two ways a client uses it, each with steps=1 and steps=5:
+//   fire:  each connection starts its next run as soon as the 201 arrives (a service placing
+//          orders); at the end the bench waits until the server has completed every run it
+//          started. completions/s = runs / (first start .. last completion), from /metrics.
+//   wait:  each connection starts a run and long-polls it to completion before the next (a
+//          synchronous caller); completions/s equals starts/s.
+// Prints starts/s, start latency p50/p99, completions/s and the ratio starts/healthz.
 //
 //   http_bench [--connections 64] [--seconds 5] [--server http://HOST:PORT] [--cairn PATH]
 //              [--sync full|normal]
@@ -40,7 +45,9 @@ struct Phase {
   std::uint64_t ops = 0;          // healthz answers, or starts
   std::uint64_t completions = 0;  // runs seen completed
   std::uint64_t errors = 0;
-  double elapsed = 0;
+  double elapsed = 0;       // the phase: first start .. deadline
+  double done_elapsed = 0;  // first start .. last completion
+  Clock::time_point began;
   std::vector<double> latencies_ms;  // start latency
 };
 
@@ -66,7 +73,9 @@ Phase run_phase(const Options& o, const std::string& host, std::uint16_t port, S
   go = true;
   for (auto& t : threads) t.join();
   Phase total;
+  total.began = start;
   total.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  total.done_elapsed = total.elapsed;
   for (auto& p : per) {
     total.ops += p.ops;
     total.completions += p.completions;
@@ -89,24 +98,75 @@ Phase healthz_phase(const Options& o, const std::string& host, std::uint16_t por
   });
 }
 
-Phase steps_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, const std::string& tag) {
+std::string steps_body(const std::string& id, int steps) {
+  return R"({"type":"bench.steps","id":")" + id + R"(","input":{"steps":)" + std::to_string(steps) + "}}";
+}
+
+// Starts one run; true (and its latency recorded) on 201.
+bool start_run(HttpClient& c, const std::string& id, int steps, Phase& mine) {
+  auto t0 = Clock::now();
+  auto r = c.request("POST", "/v1/workflows", steps_body(id, steps));
+  if (!r || r->status != 201) {
+    ++mine.errors;
+    return false;
+  }
+  mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  ++mine.ops;
+  return true;
+}
+
+bool completed(HttpClient& c, const std::string& id) {
+  auto done = c.request("GET", "/v1/workflows/" + id + "?wait=60s");
+  return done && done->status == 200 && done->body.find("\"status\":\"completed\"") != std::string::npos;
+}
+
+Phase wait_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, const std::string& tag) {
   return run_phase(o, host, port, [&](HttpClient& c, int conn, std::uint64_t n, Phase& mine) {
     std::string id = tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
-    std::string body = R"({"type":"bench.steps","id":")" + id + R"(","input":{"steps":)" + std::to_string(steps) + "}}";
-    auto t0 = Clock::now();
-    auto r = c.request("POST", "/v1/workflows", body);
-    if (!r || r->status != 201) {
-      ++mine.errors;
-      return;
-    }
-    mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    ++mine.ops;
-    auto done = c.request("GET", "/v1/workflows/" + id + "?wait=60s");
-    if (done && done->status == 200 && done->body.find("\"status\":\"completed\"") != std::string::npos)
-      ++mine.completions;
-    else
-      ++mine.errors;
+    if (!start_run(c, id, steps, mine)) return;
+    completed(c, id) ? ++mine.completions : ++mine.errors;
   });
+}
+
+// The server's count of runs ended with `status` (cairn_workflow_completions_total), -1 if unknown.
+long long completions_total(HttpClient& c, const std::string& status) {
+  auto r = c.request("GET", "/metrics");
+  if (!r || r->status != 200) return -1;
+  const std::string key = "cairn_workflow_completions_total{status=\"" + status + "\"} ";
+  auto at = r->body.find(key);
+  return at == std::string::npos ? -1 : std::atoll(r->body.c_str() + at + key.size());
+}
+
+Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, const std::string& tag) {
+  HttpClient watch(host, port);
+  const long long before = completions_total(watch, "completed");
+  const long long failed_before = completions_total(watch, "failed");
+  std::vector<std::string> last_ids(static_cast<std::size_t>(o.connections));
+  Phase p = run_phase(o, host, port, [&](HttpClient& c, int conn, std::uint64_t n, Phase& mine) {
+    std::string id = tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
+    if (start_run(c, id, steps, mine)) last_ids[static_cast<std::size_t>(conn)] = id;
+  });
+  // Wait until the server completed every run started (polling its counter: no id list to walk).
+  const auto give_up = Clock::now() + std::chrono::seconds(120);
+  long long now_done = 0;
+  while ((now_done = completions_total(watch, "completed") - before) < static_cast<long long>(p.ops) &&
+         Clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  p.completions = static_cast<std::uint64_t>(std::max(0LL, now_done));
+  p.done_elapsed = std::chrono::duration<double>(Clock::now() - p.began).count();
+  p.errors += static_cast<std::uint64_t>(std::max(0LL, completions_total(watch, "failed") - failed_before));
+  for (const auto& id : last_ids)  // spot check: each connection's last run, by id
+    if (!id.empty() && !completed(watch, id)) ++p.errors;
+  return p;
+}
+
+void report(const char* mode, int steps, const Phase& p, double health_rate) {
+  double starts = static_cast<double>(p.ops) / p.elapsed;
+  std::printf("  %s steps=%d  %9.0f starts/s  p50 %.2f ms  p99 %.2f ms  %9.0f completions/s  "
+              "starts/healthz %.1f %%  (errors %llu)\n",
+              mode, steps, starts, percentile(p.latencies_ms, 0.50), percentile(p.latencies_ms, 0.99),
+              static_cast<double>(p.completions) / p.done_elapsed, 100.0 * starts / health_rate,
+              static_cast<unsigned long long>(p.errors));
 }
 
 // The server under test: ours (a child process) or one given with --server.
@@ -215,13 +275,11 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(health.errors));
   std::string tag = "hb" + std::to_string(getpid());
   for (int steps : {1, 5}) {
-    Phase p = steps_phase(o, target.host(), target.port(), steps, tag + "s" + std::to_string(steps));
-    double starts = static_cast<double>(p.ops) / p.elapsed;
-    std::printf("  bench.steps steps=%d    %9.0f starts/s  p50 %.2f ms  p99 %.2f ms  %9.0f completions/s  "
-                "starts/healthz %.1f %%  (errors %llu)\n",
-                steps, starts, percentile(p.latencies_ms, 0.50), percentile(p.latencies_ms, 0.99),
-                static_cast<double>(p.completions) / p.elapsed, 100.0 * starts / health_rate,
-                static_cast<unsigned long long>(p.errors));
+    std::string t = tag + "s" + std::to_string(steps);
+    Phase fire = fire_phase(o, target.host(), target.port(), steps, t + "f");
+    report("fire", steps, fire, health_rate);
+    Phase wait = wait_phase(o, target.host(), target.port(), steps, t + "w");
+    report("wait", steps, wait, health_rate);
   }
   return 0;
 }

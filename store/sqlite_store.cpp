@@ -61,8 +61,10 @@ SqliteStore::~SqliteStore() { close(); }
 
 void SqliteStore::enqueue(Item item) {
   bool queued = false;
+  std::vector<Item> spent;  // freed on this thread, which allocated most of it, after unlocking
   {
     std::lock_guard lk(mu_);
+    spent.swap(spent_);
     if (!stopping_ || !writer_done_) {
       // After close() the writer still drains: queue the refusal so its callback keeps its
       // place after every earlier batch's (invariant 4).
@@ -131,6 +133,10 @@ void SqliteStore::writer_loop() {
       // Callbacks in submission order, after COMMIT returned (invariants 1 and 4).
       for (std::size_t i = 0; i < group.size(); ++i)
         if (group[i].done) group[i].done(std::move(results[i]));
+    }
+    {
+      std::lock_guard lk(mu_);
+      if (spent_.empty()) spent_.swap(items);  // the next enqueue() frees them
     }
     items.clear();
   }

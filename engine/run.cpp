@@ -49,16 +49,17 @@ std::string describe(const detail::Command& c) {
   return "?";
 }
 
-std::string describe(const store::Event& e) {
-  auto data = Json::parse(e.data, nullptr, false);
+std::string describe(EventType type, const Json& data) {
   std::string name;
   if (data.is_object()) {
     if (data.contains("name") && data["name"].is_string()) name = data["name"];
     if (data.contains("type") && data["type"].is_string()) name = data["type"];
   }
-  auto type = std::string(store::event_type_name(e.type));
-  return name.empty() ? type : fmt::format("{}({})", type, name);
+  auto label = std::string(store::event_type_name(type));
+  return name.empty() ? label : fmt::format("{}({})", label, name);
 }
+
+std::string describe(const store::Event& e) { return describe(e.type, Json::parse(e.data, nullptr, false)); }
 
 // Whether journal event `e` can belong to a command like `c`.
 bool compatible(const store::Event& e, const detail::Command& c) {
@@ -178,8 +179,8 @@ void Run::scan_for_retries(const std::vector<store::Event>& history) {
 }
 
 void Run::record(EventType type, std::int64_t cmd, Json data, store::Millis at) {
-  store::Event e{++last_seq_, type, cmd, at, data.dump()};
-  effects_.events.push_back({type, cmd, at, e.data});
+  const store::Event e{++last_seq_, type, cmd, at, {}};  // deliver() reads `data`, not e.data
+  effects_.events.push_back({type, cmd, at, data.dump()});
   deliver(e, data);
 }
 
@@ -204,12 +205,12 @@ void Run::deliver(const store::Event& e, const Json& data) {
     // Produced by the code while it reacted to an earlier event; it must have been consumed.
     if (e.cmd != 0 && !emitted_.count(e.cmd))
       fail_nondeterminism(fmt::format("seq {}: journal holds {} at command {}, the code did not issue it", e.seq,
-                                      describe(e), e.cmd));
+                                      describe(e.type, data), e.cmd));
     return;
   }
   auto unexpected = [&] {
     fail_nondeterminism(fmt::format("seq {}: journal holds {} for command {}, the code has no such pending command",
-                                    e.seq, describe(e), e.cmd));
+                                    e.seq, describe(e.type, data), e.cmd));
   };
   auto it = e.cmd ? pending_.find(e.cmd) : pending_.end();
   switch (e.type) {
@@ -221,7 +222,7 @@ void Run::deliver(const store::Event& e, const Json& data) {
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
       if (it->second.kind != Kind::kActivity || it->second.call.name != data.value("name", ""))
         return fail_nondeterminism(fmt::format("seq {}: journal holds {} at command {}, the code issued {}", e.seq,
-                                               describe(e), e.cmd, it->second.kind == Kind::kActivity
+                                               describe(e.type, data), e.cmd, it->second.kind == Kind::kActivity
                                                    ? "activity(" + it->second.call.name + ")"
                                                    : "another command"));
       return resolve(e.cmd, {OutKind::kOk, data.value("result", Json()), it->second.call.name, "", "", data.value("attempt", 1)});

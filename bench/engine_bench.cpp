@@ -119,6 +119,7 @@ void client(cairn::engine::Engine& engine, Load& load) {
 
 struct Figures {
   double runs_per_s, p50_ms, p99_ms, cpu_ms_per_run;
+  double batches_per_commit, commit_ms, commit_share;  // journal: group size, time in COMMIT (fsync)
 };
 
 Figures run_load(const std::string& dir, int concurrency, double seconds) {
@@ -126,6 +127,7 @@ Figures run_load(const std::string& dir, int concurrency, double seconds) {
   Load load;
   load.active = static_cast<std::size_t>(concurrency);
   double cpu0 = cpu_seconds();
+  const auto journal0 = fx.store->stats();
   auto t0 = Clock::now();
   for (int i = 0; i < concurrency; ++i) client(*fx.engine, load);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -140,7 +142,12 @@ Figures run_load(const std::string& dir, int concurrency, double seconds) {
   auto& l = load.latencies_ms;
   std::sort(l.begin(), l.end());
   auto pct = [&](double p) { return l.empty() ? 0.0 : l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))]; };
-  return {l.size() / elapsed, pct(0.50), pct(0.99), l.empty() ? 0 : cpu * 1000 / l.size()};
+  const auto journal = fx.store->stats();
+  const double commits = static_cast<double>(journal.commits - journal0.commits);
+  const double commit_s = static_cast<double>(journal.commit_micros_total - journal0.commit_micros_total) / 1e6;
+  return {l.size() / elapsed, pct(0.50), pct(0.99), l.empty() ? 0 : cpu * 1000 / l.size(),
+          commits ? static_cast<double>(journal.batches - journal0.batches) / commits : 0,
+          commits ? commit_s * 1000 / commits : 0, commit_s / elapsed};
 }
 
 // Memory of runs waiting on a timer after they were evicted (cache of 1,024 live runs).
@@ -246,8 +253,10 @@ int main(int argc, char** argv) {
     std::printf("  hand-batched ceiling (same rows, 256 runs/txn): %.0f runs/s\n", ceiling);
     for (int c : levels) {
       auto f = run_load(dir, c, seconds);
-      std::printf("  concurrency %4d: %7.0f runs/s (%.0f%% of ceiling)  p50 %6.2f ms  p99 %7.2f ms  CPU %.3f ms/run\n",
-                  c, f.runs_per_s, 100 * f.runs_per_s / ceiling, f.p50_ms, f.p99_ms, f.cpu_ms_per_run);
+      std::printf("  concurrency %4d: %7.0f runs/s (%.0f%% of ceiling)  p50 %6.2f ms  p99 %7.2f ms  CPU %.3f ms/run\n"
+                  "                    journal: %.1f batches/commit, COMMIT %.2f ms each, %.0f%% of the time\n",
+                  c, f.runs_per_s, 100 * f.runs_per_s / ceiling, f.p50_ms, f.p99_ms, f.cpu_ms_per_run,
+                  f.batches_per_commit, f.commit_ms, 100 * f.commit_share);
     }
     if (waiting > 0) {
       double per_run = bytes_per_waiting_run(dir, waiting);

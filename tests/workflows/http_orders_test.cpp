@@ -14,12 +14,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <string>
-#include <thread>
 
 #include "cairn/json.h"
 #include "workflows/shop.h"
@@ -85,14 +82,6 @@ class Server {
   Json get(const std::string& target) { return call(http::verb::get, target).second; }
   int post(const std::string& target, const Json& body = nullptr) { return call(http::verb::post, target, body).first; }
 
-  // Polls `probe` until it holds, for up to 10 s.
-  bool eventually(const std::function<bool()>& probe) {
-    for (int i = 0; i < 200; ++i) {
-      if (probe()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
   int sent(const std::string& order, const std::string& to, const std::string& kind) {
     int n = 0;
     const Json body = get("/v1/demo/notifications?order=" + order);
@@ -112,9 +101,9 @@ class Server {
       if (i["seller_id"] == seller && i["sku"] == sku) return i["available"].dump() + "/" + i["reserved"].dump();
     return "none";
   }
-  Json run(const std::string& id, const std::string& wait = "5s") {
-    return get("/v1/workflows/" + id + "?wait=" + wait + "&until=settled");
-  }
+  // The run once it is no longer running (waiting, or ended), by long-poll: an event, not a sleep.
+  Json run(const std::string& id) { return get("/v1/workflows/" + id + "?wait=30s&until=settled"); }
+  std::string settled(const std::string& id) { return run(id)["status"].get<std::string>(); }
   int start(const std::string& type, const std::string& id, const Json& input) {
     return post("/v1/workflows", Json{{"type", type}, {"id", id}, {"input", input}});
   }
@@ -136,8 +125,8 @@ TEST_CASE("over HTTP: ORD-001..005 against cairn serve") {
 
   // ORD-001: placed across two sellers; each seller told once; stock down exactly.
   REQUIRE(s.start("order.place", "order-1", cairn::test::sample_order()) == 201);
-  REQUIRE(s.eventually([&] { return s.sent("order-1", "customer", "order_confirmed") == 1; }));
-  CHECK(s.run("order-1")["status"] == "waiting");
+  REQUIRE(s.settled("order-1") == "waiting");
+  CHECK(s.sent("order-1", "customer", "order_confirmed") == 1);
   CHECK(s.get("/v1/workflows/order-1/queries/status")["result"]["state"] == "pending_fulfillment");
   CHECK(s.sent("order-1", "seller:s-1", "new_order") == 1);
   CHECK(s.sent("order-1", "seller:s-2", "new_order") == 1);
@@ -147,35 +136,38 @@ TEST_CASE("over HTTP: ORD-001..005 against cairn serve") {
   // ORD-003: shipment confirmed: the customer gets carrier and tracking number.
   CHECK(s.post("/v1/workflows/order-1/signals/shipment.confirmed",
                Json{{"seller_id", "s-1"}, {"carrier", "DHL"}, {"tracking_number", "TRK-1"}}) == 202);
-  REQUIRE(s.eventually([&] { return s.sent("order-1", "customer", "shipment") == 1; }));
+  REQUIRE(s.settled("order-1") == "waiting");
+  CHECK(s.sent("order-1", "customer", "shipment") == 1);
   auto notes = s.get("/v1/demo/notifications?order=order-1")["notifications"];
   CHECK(notes.back()["data"] == Json{{"seller_id", "s-1"}, {"carrier", "DHL"}, {"tracking_number", "TRK-1"}});
   CHECK(s.post("/v1/workflows/order-1/signals/shipment.confirmed",
                Json{{"seller_id", "s-2"}, {"carrier", "UPS"}, {"tracking_number", "TRK-2"}}) == 202);
   CHECK(s.post("/v1/workflows/order-1/signals/delivered", Json{{"seller_id", "s-1"}}) == 202);
   CHECK(s.post("/v1/workflows/order-1/signals/delivered", Json{{"seller_id", "s-2"}}) == 202);
-  REQUIRE(s.eventually([&] { return s.run("order-1", "500ms")["status"] == "completed"; }));
+  REQUIRE(s.settled("order-1") == "completed");
   CHECK(s.run("order-1")["result"]["state"] == "delivered");
   CHECK(s.sent("order-1", "customer", "feedback_invite") == 1);
 
   // ORD-002: a high-fraud order: admin alerted, fulfillment paused, the reject path reverses.
   REQUIRE(s.start("order.place", "order-2", cairn::test::sample_order("c-fraud-1")) == 201);
-  REQUIRE(s.eventually([&] { return s.sent("order-2", "admin", "fraud_review") == 1; }));
+  REQUIRE(s.settled("order-2") == "waiting");
+  CHECK(s.sent("order-2", "admin", "fraud_review") == 1);
   CHECK(s.get("/v1/workflows/order-2/queries/status")["result"]["state"] == "fraud_review");
   CHECK(s.level("s-1", "sku-1") == "8/0");
   CHECK(s.entries("order-2", "capture") == 0);
   CHECK(s.post("/v1/workflows/order-2/signals/fraud.review", Json{{"approved", false}, {"by", "alice"}}) == 202);
-  REQUIRE(s.eventually([&] { return s.run("order-2", "500ms")["status"] == "completed"; }));
+  REQUIRE(s.settled("order-2") == "completed");
   CHECK(s.run("order-2")["result"]["reason"] == "fraud_rejected");
   CHECK(s.entries("order-2", "void") == 2);
   CHECK(s.sent("order-2", "customer", "order_rejected") == 1);
 
   // ORD-004: a cancel before shipment: payment reversed, stock restored.
   REQUIRE(s.start("order.place", "order-3", cairn::test::sample_order()) == 201);
-  REQUIRE(s.eventually([&] { return s.sent("order-3", "customer", "order_confirmed") == 1; }));
+  REQUIRE(s.settled("order-3") == "waiting");
+  CHECK(s.sent("order-3", "customer", "order_confirmed") == 1);
   CHECK(s.level("s-1", "sku-1") == "6/0");
   CHECK(s.post("/v1/workflows/order-3/cancel") == 202);
-  REQUIRE(s.eventually([&] { return s.run("order-3", "500ms")["status"] == "cancelled"; }));
+  REQUIRE(s.settled("order-3") == "cancelled");
   CHECK(s.entries("order-3", "refund") == 2);
   CHECK(s.level("s-1", "sku-1") == "8/0");
   CHECK(s.level("s-2", "sku-9") == "4/0");
@@ -186,10 +178,11 @@ TEST_CASE("over HTTP: ORD-001..005 against cairn serve") {
   items.push_back(Json{{"sku", "sku-9"}, {"seller_id", "s-2"}, {"qty", 1}});
   REQUIRE(s.start("order.return", "return-1", Json{{"order_id", "order-1"}, {"items", items}, {"reason", "damaged"}}) ==
           201);
-  REQUIRE(s.eventually([&] { return s.sent("order-1", "seller:s-2", "return_requested") == 1; }));
+  REQUIRE(s.settled("return-1") == "waiting");
+  CHECK(s.sent("order-1", "seller:s-2", "return_requested") == 1);
   CHECK(s.sent("order-1", "customer", "return_label") == 1);
   CHECK(s.post("/v1/workflows/return-1/signals/return.received", Json{{"seller_id", "s-2"}}) == 202);
-  REQUIRE(s.eventually([&] { return s.run("return-1", "500ms")["status"] == "completed"; }));
+  REQUIRE(s.settled("return-1") == "completed");
   CHECK(s.run("return-1")["result"]["refund"] == 5723);
   CHECK(s.entries("order-1", "refund") == 1);
   CHECK(s.sent("order-1", "customer", "refund") == 1);

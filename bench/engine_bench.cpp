@@ -52,7 +52,7 @@ struct Fixture {
 
   Fixture(const std::string& dir, const std::string& name, std::size_t cache_size) {
     path = dir + "/" + name + ".db";
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+    cairn::store::remove_database_files(path);
     auto opened = cairn::store::open_sqlite_store({.path = path, .synchronous_full = true});
     if (!opened) throw std::runtime_error(opened.status().to_string());
     store = std::move(opened).value();
@@ -70,7 +70,7 @@ struct Fixture {
     engine.reset();
     store->close();
     store.reset();
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+    cairn::store::remove_database_files(path);
   }
 };
 
@@ -185,7 +185,7 @@ void exec(sqlite3* db, const char* sql) {
 // transactions of 256 runs at synchronous=FULL: the ceiling no engine on this disk can pass.
 double hand_batched_runs_per_s(const std::string& dir, double seconds) {
   std::string path = dir + "/hand-batched.db";
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  cairn::store::remove_database_files(path);
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
@@ -229,7 +229,7 @@ double hand_batched_runs_per_s(const std::string& dir, double seconds) {
   sqlite3_finalize(ins_ev);
   sqlite3_finalize(upd);
   sqlite3_close(db);
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  cairn::store::remove_database_files(path);
   return runs / elapsed;
 }
 

@@ -69,8 +69,7 @@ struct TestEnv::Impl {
     engine.reset();
     if (store) store->close();
     store.reset();
-    if (own_file)
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    if (own_file) store::remove_database_files(path);
   }
 
   void boot() {

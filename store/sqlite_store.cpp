@@ -6,6 +6,7 @@
 #include <bit>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <future>
 #include <span>
 
@@ -25,6 +26,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   auto store = SqliteStore::open(options);
   if (!store) return store.status();
   return std::unique_ptr<Store>(std::move(store).value());
+}
+
+void remove_database_files(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-lock"}) std::filesystem::remove(path + suffix, ignored);
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {

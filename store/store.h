@@ -235,4 +235,8 @@ struct SqliteOptions {
 // Fails with kCorruption (with SQLite's report) on a damaged file, kIoError if it cannot open.
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
+// Deletes the database file at `path` and its companions (-wal, -shm, -lock), if present. For
+// tests and benchmarks that own a throwaway database; never while a store has it open.
+void remove_database_files(const std::string& path);
+
 }  // namespace cairn::store

@@ -252,7 +252,7 @@ TEST_CASE("the last unit under concurrent orders, on the engine's SQLite store: 
   }
   db->close();
   db.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(so.path + suffix);
+  store::remove_database_files(so.path);
 }
 
 TEST_CASE("a notification is delivered once per idempotency key and listed per order") {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "cairn/json.h"
+#include "store/store.h"
 #include "workflows/shop.h"
 
 using cairn::Json;
@@ -55,7 +56,7 @@ class Server {
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_.string() + suffix);
+    cairn::store::remove_database_files(db_.string());
   }
 
   // {status, body as JSON}

@@ -38,6 +38,8 @@ bool take_order(const Request& request, std::string& order, Reply& done) {
 
 void handle_demo_set_stock(const Request& request, Context& ctx, Reply done) {
   std::string seller = request.param("seller_id"), sku = request.param("sku");
+  if (!valid_name(seller) || !valid_name(sku))
+    return done(bad_request("seller_id and sku must be 1 to 128 bytes of UTF-8 text"));
   auto available = request.json.find("available");
   if (!request.json.is_object() || available == request.json.end() || !available->is_number_integer())
     return done(bad_request("body must be {\"available\": <integer>}"));

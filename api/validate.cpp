@@ -68,6 +68,18 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return false;
+  try {
+    (void)Json(std::string(name)).dump();  // throws on invalid UTF-8
+  } catch (const Json::exception&) {
+    return false;
+  }
+  return true;
+}
+
 bool valid_key(std::string_view key) {
   if (key.empty() || key.size() > 256) return false;
   for (char c : key)

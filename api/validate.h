@@ -22,6 +22,9 @@ inline constexpr std::size_t kDefaultPageLimit = 100;
 
 // API.md "Ids": [A-Za-z0-9._:-]{1,128}. Signal and query names follow the same rule.
 bool valid_id(std::string_view id);
+// Free-text names taken from a path (a seller id, a SKU): 1..128 bytes of valid UTF-8 without
+// control characters, so they can be stored and echoed as JSON.
+bool valid_name(std::string_view name);
 // Idempotency keys: 1..256 printable ASCII characters.
 bool valid_key(std::string_view key);
 

@@ -44,14 +44,16 @@ struct Answer {
 
 class RouteFixture {
  public:
-  explicit RouteFixture(const std::string& tokens = "") : registry_(test_registry()) {
+  // `demo`: the demo routes are served, on tables of the same store.
+  explicit RouteFixture(const std::string& tokens = "", bool demo = false) : registry_(test_registry()) {
     store::SqliteOptions o;
     o.path = dir_.file("routes.db");
     store_ = std::move(store::open_sqlite_store(o)).value();
     engine_ = std::make_unique<engine::Engine>(*store_, registry_);
     engine_->start();
     engine_->TEST_wait_idle();
-    ctx_ = std::make_unique<api::Context>(*engine_, std::move(api::Auth::parse(tokens)).value(), nullptr);
+    ctx_ = std::make_unique<api::Context>(*engine_, std::move(api::Auth::parse(tokens)).value(),
+                                          demo ? store_.get() : nullptr);
     router_ = std::make_unique<api::Router>(*ctx_);
   }
   ~RouteFixture() {

@@ -1,7 +1,8 @@
 // Bug: `PUT /v1/demo/inventory/<seller>/<sku>` with invalid UTF-8 in the seller or SKU (from a
 // percent-decoded path) reached the services' tables, whose JSON dump threw type_error.316: a 500
 // (found by fuzz_http_request; CI did not fail on it because fuzz/run.sh lost the fuzzer's exit
-// status). It must be a 400 that stores nothing.
+// status). It must be a 400 that stores nothing. Fuzz regression issue 3; it lives with the API
+// tests because it needs RouteFixture's demo routes (tests/regressions use the faults fixture).
 #include <doctest/doctest.h>
 
 #include "api/route_fixture.h"

@@ -329,12 +329,16 @@ void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
 void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
   auto* impl = impl_.get();
   bool queued = impl->post([impl, id, deadline, settled, done] {
-    // While a commit of the run is pending, the watcher waits for it (notify_watchers() then
-    // answers from memory) rather than reading the store on this thread.
+    // A live run that is running, or whose commit is pending, cannot answer yet (the store is never
+    // ahead of memory): the watcher waits for the commit that settles it, which notify_watchers()
+    // answers from memory, without building or reading the run's row now.
     LiveRun* live = impl->find_live(id);
-    if (!live || !impl->uncommitted(id, *live) || deadline <= impl->now()) {
+    const bool expired = deadline <= impl->now();
+    const bool must_wait =
+        live && (live->run->status() == store::RunStatus::kRunning || impl->uncommitted(id, *live));
+    if (!must_wait || expired) {
       auto rec = impl->committed_record(id);
-      if (!rec || settled_enough(*rec, settled) || deadline <= impl->now()) return done(rec);
+      if (!rec || settled_enough(*rec, settled) || expired) return done(rec);
     }
     Watcher w{deadline, settled, done};
     w.timer = impl->timers.add(deadline, [impl, id, done] {
@@ -343,7 +347,7 @@ void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<st
         std::erase_if(it->second, [&](const Watcher& x) { return x.deadline <= impl->now(); });
         if (it->second.empty()) impl->watchers.erase(it);
       }
-      done(impl->store.get_run(id));
+      done(impl->committed_record(id));
     });
     impl->watchers[id].push_back(std::move(w));
   });

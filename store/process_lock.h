@@ -11,7 +11,6 @@ namespace cairn::store {
 
 class ProcessLock {
  public:
-  ProcessLock() = default;
   ~ProcessLock();
   ProcessLock(ProcessLock&& other) noexcept;
   ProcessLock& operator=(ProcessLock&& other) noexcept;

@@ -4,6 +4,8 @@
 // NOTE: Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -207,7 +209,10 @@ Status Server::start() {
   impl_->bound_port = acc.local_endpoint().port();
   asio::co_spawn(impl_->accept_strand, impl_->accept_loop(), asio::detached);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, impl_->options.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "cairn-http");  // shown by top -H, perf, gdb
+      impl_->ioc.run();
+    });
   return Status::ok();
 }
 

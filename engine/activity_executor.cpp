@@ -1,6 +1,8 @@
 // ActivityExecutor: a fixed pool of threads draining one queue of activity attempts.
 #include "engine/activity_executor.h"
 
+#include <pthread.h>
+
 #include "cairn/activity.h"
 #include "cairn/errors.h"
 
@@ -8,7 +10,10 @@ namespace cairn::engine {
 
 ActivityExecutor::ActivityExecutor(std::size_t threads, std::function<void(AttemptResult)> on_result)
     : on_result_(std::move(on_result)) {
-  for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) threads_.emplace_back([this] { work(); });
+  for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "cairn-activity");  // shown by top -H, perf, gdb
+      work();
+    });
 }
 
 ActivityExecutor::~ActivityExecutor() { stop(); }

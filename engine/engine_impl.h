@@ -5,12 +5,13 @@
 // The path of one step:
 //   activity result ─post─► loop: Run::record(ActivityCompleted) ─► code runs, issues next command
 //   ─► collect(): events + index update into the run's open batch, dispatch deferred ─► flush():
-//   Store::submit ─► writer commits (group commit) ─► on_committed (posted back): dispatch the next
-//   activity, answer callers, notify watchers, maybe evict.
+//   Store::submit_all ─► writer commits (group commit) ─► acknowledge() queues the result ─► loop:
+//   on_committed: dispatch the next activity, answer callers, notify watchers, maybe evict.
 // Invariant (E1): nothing is dispatched, acknowledged or shown to a watcher before the batch that
 // produced it is durable. (E2) a run's batches are submitted in seq order and each names the
 // previous one's last seq, so a failed batch fails every later one of that run; the run is then
-// dropped from memory and replayed from what is durable.
+// dropped from memory and replayed from what is durable. (E3) the store answers batches in the
+// order they were submitted, so an answer belongs to the oldest batch in `committing`.
 #pragma once
 
 #include <atomic>
@@ -58,6 +59,14 @@ struct OpenBatch {
   std::vector<std::function<void(const store::BatchResult&)>> then;
 };
 
+// A submitted batch waiting for its answer from the store.
+struct Committing {
+  std::string run_id;
+  std::uint64_t incarnation = 0;  // of the live run that wrote it, 0 if none
+  store::Millis indexed_at = 0;   // the batch's `now` when it wrote the run's index row, else 0
+  std::vector<std::function<void(const store::BatchResult&)>> then;
+};
+
 struct Watcher {
   store::Millis deadline = 0;
   bool settled = false;
@@ -72,6 +81,8 @@ struct Engine::Impl {
   // Queues `fn` for the workflow thread; false (and nothing queued) when stopping or, unless
   // `force`, when the queue is full.
   bool post(std::function<void()> fn, bool force = false);
+  // The store's answer to the oldest submitted batch (E3), for the loop; called on the writer.
+  void acknowledge(store::BatchResult result);
   void loop();
 
   store::Store& store;
@@ -84,6 +95,7 @@ struct Engine::Impl {
   std::condition_variable cv;
   std::condition_variable idle_cv;
   std::deque<std::function<void()>> inbox;  // guarded by mu
+  std::vector<store::BatchResult> acks;      // guarded by mu: answers not yet taken by the loop
   bool stopping = false;                    // guarded by mu
   bool loop_done = false;                   // guarded by mu
   bool idle = false;                        // guarded by mu: set by the loop before it sleeps
@@ -107,6 +119,7 @@ struct Engine::Impl {
   std::unordered_map<std::string, std::unique_ptr<LiveRun>> runs;
   std::list<std::string> lru;  // evictable runs, most recent first
   std::map<std::string, OpenBatch> open;
+  std::deque<Committing> committing;  // submitted batches, oldest first
   TimerQueue timers;
   std::map<std::pair<std::string, std::int64_t>, TimerQueue::Id> durable_timers;
   std::unordered_map<std::string, std::vector<Watcher>> watchers;
@@ -121,9 +134,7 @@ struct Engine::Impl {
   store::Append& append_of(LiveRun& lr);
   void collect(LiveRun& lr);
   void flush();
-  // indexed_at: the batch's `now` when it wrote the run's index row (its updated_at), else 0.
-  void on_committed(const std::string& run_id, std::uint64_t incarnation, store::Millis indexed_at,
-                    const store::BatchResult& result, OpenBatch& batch);
+  void on_committed(Committing& batch, const store::BatchResult& result);
   void after_run_committed(const std::string& run_id);
   void recover();
   bool compute_idle();

@@ -1,6 +1,7 @@
 // The workflow thread's loop, batching of run writes, commit acknowledgements, recovery, and the
 // thin public Engine methods that forward to it.
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <cstdio>
 #include <future>
@@ -35,23 +36,37 @@ bool Engine::Impl::post(std::function<void()> fn, bool force) {
   return true;
 }
 
+void Engine::Impl::acknowledge(store::BatchResult result) {
+  std::lock_guard lock(mu);
+  acks.push_back(std::move(result));
+  if (acks.size() == 1) cv.notify_one();  // later ones find the loop awake or already told
+}
+
 void Engine::Impl::loop() {
+  std::vector<store::BatchResult> answers;
   std::unique_lock lock(mu);
   for (;;) {
     auto work = std::exchange(inbox, {});
+    answers.swap(acks);
     lock.unlock();
+    for (auto& r : answers) {
+      Committing batch = std::move(committing.front());
+      committing.pop_front();
+      on_committed(batch, r);
+    }
+    answers.clear();
     for (auto& fn : work) fn();
     for (auto& fn : timers.take_due(now())) fn();
     flush();
     lock.lock();
-    if (!inbox.empty()) continue;
+    if (!inbox.empty() || !acks.empty()) continue;
     if (stopping && m_inflight == 0) break;
     store::Millis due = timers.next_due();
     if (due >= 0 && due <= now()) continue;
     next_due = due;
     idle = compute_idle();
     if (idle) idle_cv.notify_all();
-    auto wake = [&] { return !inbox.empty() || (stopping && m_inflight == 0); };
+    auto wake = [&] { return !inbox.empty() || !acks.empty() || (stopping && m_inflight == 0); };
     if (due < 0 || clock->manual())
       cv.wait(lock, wake);
     else
@@ -113,6 +128,8 @@ void Engine::Impl::collect(LiveRun& lr) {
 void Engine::Impl::flush() {
   if (open.empty()) return;
   auto batches = std::exchange(open, {});
+  std::vector<store::Submission> submissions;
+  submissions.reserve(batches.size());
   for (auto& [id, ob] : batches) {
     ob.batch.now = now();
     if (has_commit_filter) {
@@ -121,21 +138,19 @@ void Engine::Impl::flush() {
     }
     if (halted) continue;  // a simulated crash: this batch and everything after it is lost
     LiveRun* lr = find_live(id);
-    std::uint64_t inc = lr ? lr->incarnation : 0;
     if (lr) ++lr->inflight;
     ++m_inflight;
-    auto holder = std::make_shared<OpenBatch>();
-    holder->then = std::move(ob.then);
     const store::Millis indexed_at = ob.batch.appends.empty() ? 0 : ob.batch.now;  // the row's updated_at
-    store.submit(std::move(ob.batch), [this, id = id, inc, indexed_at, holder](store::BatchResult r) {
-      post([this, id, inc, indexed_at, holder, r = std::move(r)] { on_committed(id, inc, indexed_at, r, *holder); },
-           /*force=*/true);
-    });
+    committing.push_back({id, lr ? lr->incarnation : 0, indexed_at, std::move(ob.then)});
+    submissions.push_back({std::move(ob.batch), [this](store::BatchResult r) { acknowledge(std::move(r)); }});
   }
+  if (!submissions.empty()) store.submit_all(std::move(submissions));
 }
 
-void Engine::Impl::on_committed(const std::string& run_id, std::uint64_t inc, store::Millis indexed_at,
-                                const store::BatchResult& r, OpenBatch& batch) {
+void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) {
+  const std::string& run_id = batch.run_id;
+  const std::uint64_t inc = batch.incarnation;
+  const store::Millis indexed_at = batch.indexed_at;
   --m_inflight;
   LiveRun* lr = inc ? find_live(run_id, inc) : nullptr;
   if (lr) {
@@ -243,7 +258,10 @@ void Engine::start() {
     impl->recover();
     attempted.set_value();
   }, /*force=*/true);
-  impl->thread = std::thread([impl] { impl->loop(); });
+  impl->thread = std::thread([impl] {
+    pthread_setname_np(pthread_self(), "cairn-workflow");  // shown by top -H, perf, gdb
+    impl->loop();
+  });
   attempted.get_future().wait();
 }
 

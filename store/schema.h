@@ -13,6 +13,7 @@ namespace cairn::store {
 // How long a connection waits for a lock held by another connection before failing with
 // kUnavailable (SQLITE_BUSY).
 inline constexpr int kBusyTimeoutMs = 5000;
+inline constexpr int kWalCheckpointPages = 10000;  // see open_writer()
 
 // Opens the write connection: refuses a damaged file with kCorruption (PRAGMA quick_check's
 // report in the message), switches to WAL, sets synchronous, migrates to kSchemaVersion, and caps

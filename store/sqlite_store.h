@@ -26,6 +26,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;  // close()s
 
   void submit(JournalBatch batch, BatchCallback done) override;
+  void submit_all(std::vector<Submission> batches) override;
   BatchResult commit(JournalBatch batch) override;
   Status transact(const std::function<Status(TableTx&)>& fn) override;
 
@@ -62,7 +63,7 @@ class SqliteStore final : public Store {
 
   SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
               std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers);
-  void enqueue(Item item);
+  void enqueue(std::span<Item> items);  // moves from each
   // Queues `item` and waits for its result; refuses (kInternal) on the writer thread.
   BatchResult enqueue_and_wait(Item item);
   bool on_writer_thread() const { return std::this_thread::get_id() == writer_id_; }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <vector>
 
@@ -120,6 +121,36 @@ TEST_CASE("callbacks run in submission order") {
   REQUIRE(order.size() == kBatches);
   for (int i = 0; i < kBatches; ++i) CHECK(order[i] == i + 1);
   CHECK(s->get_run("r")->last_seq == kBatches + 1);
+}
+
+TEST_CASE("submit_all hands its batches to the writer at once: one transaction, callbacks in order") {
+  test::TempDir dir;
+  auto s = test::open_store(test::options_in(dir));
+  commit_ok(*s, create_batch("r"));
+  const std::uint64_t commits_before = s->stats().commits;
+  constexpr int kBatches = 100;
+  std::vector<int> order;  // written by the writer thread only
+  std::promise<void> all_done;
+  std::vector<Submission> batches;
+  for (int i = 1; i <= kBatches; ++i) {
+    batches.push_back({append_batch("r", i), [&, i](BatchResult r) {
+                         CHECK(r.applied);
+                         order.push_back(i);
+                         if (i == kBatches) all_done.set_value();
+                       }});
+  }
+  s->submit_all(std::move(batches));  // no gate: the writer can never see part of them
+  all_done.get_future().wait();
+  REQUIRE(order.size() == kBatches);
+  for (int i = 0; i < kBatches; ++i) CHECK(order[i] == i + 1);
+  CHECK(s->stats().commits - commits_before == 1);
+  CHECK(s->get_run("r")->last_seq == kBatches + 1);
+
+  s->close();
+  std::vector<Errc> refused;
+  s->submit_all({{append_batch("r", kBatches + 1), [&](BatchResult r) { refused.push_back(r.status.code()); }},
+                 {append_batch("r", kBatches + 2), [&](BatchResult r) { refused.push_back(r.status.code()); }}});
+  CHECK(refused == std::vector<Errc>{Errc::kUnavailable, Errc::kUnavailable});  // at once, in order
 }
 
 TEST_CASE("a failing batch fails alone while the others in its transaction commit") {

@@ -32,27 +32,40 @@ std::string Engine::Impl::generate_id() {
   return fmt::format("r-{:010x}{:06x}", id_rng() & 0xffffffffffull, ++id_counter & 0xffffff);
 }
 
-void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id) {
+Result<std::optional<store::RunRecord>> Engine::Impl::find_stored(const StartRequest& req) {
+  if (!req.idempotency_key.empty()) {
+    auto by_key = store.find_by_idempotency_key(req.idempotency_key);
+    if (by_key) return std::optional(std::move(by_key).value());
+    if (by_key.status().code() != Errc::kNotFound) return by_key.status();
+  }
+  if (!req.id.empty()) {
+    auto by_id = store.get_run(req.id);
+    if (by_id) return std::optional(std::move(by_id).value());
+    if (by_id.status().code() != Errc::kNotFound) return by_id.status();
+  }
+  return std::optional<store::RunRecord>();
+}
+
+void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id,
+                            Result<std::optional<store::RunRecord>> stored) {
   const WorkflowDef* def = registry.find_workflow(req.type);
   if (!def) return done(Status(Errc::kInvalidArgument, fmt::format("unknown workflow type '{}'", req.type)));
   if (std::string why = def->validate(req.input); !why.empty())
     return done(Status(Errc::kInvalidArgument, fmt::format("invalid input for {}: {}", req.type, why)));
+  if (!stored) return done(stored.status());
 
   // An existing run answers an equal start; anything else with its id or key is a conflict.
-  auto answer_existing = [&](const std::string& id, const std::string& type, const Json& input,
-                             store::RunStatus status) {
-    if (type != req.type || input != req.input)
-      return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", id)));
-    done(StartReply{id, type, status, false});
+  auto answer_existing = [&](const store::RunRecord& rec) {
+    if (rec.type != req.type || Json::parse(rec.input, nullptr, false) != req.input)
+      return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", rec.id)));
+    done(StartReply{rec.id, rec.type, rec.status, false});
   };
-  if (!req.idempotency_key.empty()) {
-    auto by_key = store.find_by_idempotency_key(req.idempotency_key);
-    if (by_key) {
-      if (!req.id.empty() && by_key->id != req.id)
-        return done(Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", by_key->id)));
-      return answer_existing(by_key->id, by_key->type, Json::parse(by_key->input, nullptr, false), by_key->status);
-    }
-    if (by_key.status().code() != Errc::kNotFound) return done(by_key.status());
+  const bool stored_by_key =
+      *stored && !req.idempotency_key.empty() && (*stored)->idempotency_key == req.idempotency_key;
+  if (stored_by_key) {
+    if (!req.id.empty() && (*stored)->id != req.id)
+      return done(Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", (*stored)->id)));
+    return answer_existing(**stored);
   }
   // A generated id is new by construction: no run to look up (the create would still report one).
   const bool generated = req.id.empty();
@@ -69,12 +82,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     if (uncommitted(req.id, *lr)) return lr->on_settled.push_back(reply);
     return reply();
   }
-  if (!generated) {
-    if (auto rec = store.get_run(req.id); rec)
-      return answer_existing(rec->id, rec->type, Json::parse(rec->input, nullptr, false), rec->status);
-    else if (rec.status().code() != Errc::kNotFound)
-      return done(rec.status());
-  }
+  if (*stored) return answer_existing(**stored);  // found by the client's id
 
   // Create speculatively: the run's first activation shares the create's transaction.
   const std::string id = req.id;
@@ -149,8 +157,11 @@ void Engine::Impl::notify_watchers(const std::string& run_id) {
 void Engine::start_run(StartRequest request, Done<StartReply> done) {
   auto* impl = impl_.get();
   if (!impl->ready) return done(Status(Errc::kUnavailable, "engine is recovering"));
-  bool queued = impl->post([impl, request = std::move(request), done]() mutable {
-    impl->do_start(std::move(request), done, "");
+  // The store reads run here, on the caller's thread, not on the workflow thread: what they find
+  // is still checked there against live runs, and a run stored meanwhile is reported by the create.
+  auto stored = impl->find_stored(request);
+  bool queued = impl->post([impl, request = std::move(request), done, stored = std::move(stored)]() mutable {
+    impl->do_start(std::move(request), done, "", std::move(stored));
   });
   if (!queued) done(impl->stopping ? unavailable() : Status(Errc::kOverloaded, "too many queued requests"));
 }

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -166,7 +167,12 @@ struct Engine::Impl {
   RetryPolicy policy_of(const ActivityCall& call) const;
 
   // engine_control.cpp
-  void do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id);
+  // The stored run a start names, by idempotency key first, then by the client's id; nullopt if
+  // none. Reads only: safe on any thread.
+  Result<std::optional<store::RunRecord>> find_stored(const StartRequest& req);
+  // `stored`: find_stored(req), read before the call (it may be stale; live runs are checked here).
+  void do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id,
+                Result<std::optional<store::RunRecord>> stored);
   Result<store::RunRecord> committed_record(const std::string& run_id);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();

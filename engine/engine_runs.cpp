@@ -257,6 +257,7 @@ void Engine::Impl::start_children(LiveRun& parent, std::vector<ChildStart> child
   for (auto& c : children) {
     StartRequest req{c.type, c.child_id, std::move(c.input), ""};
     std::string child_id = c.child_id;
+    auto stored = find_stored(req);
     do_start(std::move(req), [this, parent_id, child_id](Result<StartReply> r) {
       if (r && (r->created || !store::is_terminal(r->status))) return;
       if (r) {  // the child already existed and had ended: report it now
@@ -267,7 +268,7 @@ void Engine::Impl::start_children(LiveRun& parent, std::vector<ChildStart> child
       // A child that cannot start (unknown type, bad input) fails; store trouble is retried on revive.
       if (r.status().code() == Errc::kInvalidArgument)
         complete_child(parent_id, child_id, store::RunStatus::kFailed, "", r.status().message());
-    }, parent_id);
+    }, parent_id, std::move(stored));
   }
 }
 

@@ -368,6 +368,15 @@ TEST_SUITE("engine") {
     auto id = env.start("steps", 1, "order-1");
     CHECK(env.start("steps", 1, "order-1") == id);
     CHECK_THROWS_WITH(env.start("steps", 2, "order-1"), doctest::Contains("CONFLICT"));
+    // Completed, it leaves memory: the answers now come from the store.
+    env.run_until_idle();
+    REQUIRE(env.run(id).status == "completed");
+    CHECK(env.live_runs() == 0);
+    const std::size_t events = env.history(id).size();
+    CHECK(env.start("steps", 1, "order-1") == id);
+    CHECK_THROWS_WITH(env.start("steps", 2, "order-1"), doctest::Contains("CONFLICT"));
+    CHECK(env.run(id).status == "completed");
+    CHECK(env.history(id).size() == events);  // neither start wrote anything
     CHECK_THROWS_WITH(env.start("nope", 1), doctest::Contains("unknown workflow type"));
     CHECK_THROWS_WITH(env.start("steps", "not a number"), doctest::Contains("INVALID"));
   }

@@ -84,6 +84,15 @@ struct Engine::Impl {
   bool post(std::function<void()> fn, bool force = false);
   // The store's answer to the oldest submitted batch (E3), for the loop; called on the writer.
   void acknowledge(store::BatchResult result);
+  // Appends `item` to `queue` (guarded by mu) and wakes the loop if it was empty: the loop sleeps
+  // only with every queue empty, so a non-empty one means it was already told. One lock and, per
+  // burst, one wake-up, instead of a std::function and a notify per item.
+  template <class T>
+  void hand_to_loop(std::vector<T>& queue, T item) {
+    std::lock_guard lock(mu);
+    queue.push_back(std::move(item));
+    if (queue.size() == 1) cv.notify_one();
+  }
   void loop();
 
   store::Store& store;
@@ -97,6 +106,7 @@ struct Engine::Impl {
   std::condition_variable idle_cv;
   std::deque<std::function<void()>> inbox;  // guarded by mu
   std::vector<store::BatchResult> acks;      // guarded by mu: answers not yet taken by the loop
+  std::vector<AttemptResult> finished;       // guarded by mu: activity attempts not yet taken
   bool stopping = false;                    // guarded by mu
   bool loop_done = false;                   // guarded by mu
   bool idle = false;                        // guarded by mu: set by the loop before it sleeps

@@ -36,18 +36,16 @@ bool Engine::Impl::post(std::function<void()> fn, bool force) {
   return true;
 }
 
-void Engine::Impl::acknowledge(store::BatchResult result) {
-  std::lock_guard lock(mu);
-  acks.push_back(std::move(result));
-  if (acks.size() == 1) cv.notify_one();  // later ones find the loop awake or already told
-}
+void Engine::Impl::acknowledge(store::BatchResult result) { hand_to_loop(acks, std::move(result)); }
 
 void Engine::Impl::loop() {
   std::vector<store::BatchResult> answers;
+  std::vector<AttemptResult> attempts;
   std::unique_lock lock(mu);
   for (;;) {
     auto work = std::exchange(inbox, {});
     answers.swap(acks);
+    attempts.swap(finished);
     lock.unlock();
     for (auto& r : answers) {
       Committing batch = std::move(committing.front());
@@ -55,18 +53,20 @@ void Engine::Impl::loop() {
       on_committed(batch, r);
     }
     answers.clear();
+    for (auto& r : attempts) on_attempt_result(std::move(r));
+    attempts.clear();
     for (auto& fn : work) fn();
     for (auto& fn : timers.take_due(now())) fn();
     flush();
     lock.lock();
-    if (!inbox.empty() || !acks.empty()) continue;
+    if (!inbox.empty() || !acks.empty() || !finished.empty()) continue;
     if (stopping && m_inflight == 0) break;
     store::Millis due = timers.next_due();
     if (due >= 0 && due <= now()) continue;
     next_due = due;
     idle = compute_idle();
     if (idle) idle_cv.notify_all();
-    auto wake = [&] { return !inbox.empty() || !acks.empty() || (stopping && m_inflight == 0); };
+    auto wake = [&] { return !inbox.empty() || !acks.empty() || !finished.empty() || (stopping && m_inflight == 0); };
     if (due < 0 || clock->manual())
       cv.wait(lock, wake);
     else
@@ -250,7 +250,7 @@ Engine::~Engine() { stop(); }
 void Engine::start() {
   auto* impl = impl_.get();
   impl->executor = std::make_unique<ActivityExecutor>(impl->options.activity_threads, [impl](AttemptResult r) {
-    impl->post([impl, r = std::move(r)]() mutable { impl->on_attempt_result(std::move(r)); }, /*force=*/true);
+    impl->hand_to_loop(impl->finished, std::move(r));
   });
   impl->clock->on_advance([impl] { impl->post([] {}, /*force=*/true); });
   std::promise<void> attempted;

@@ -204,7 +204,8 @@ class Store : public Tables {
   // Queues a batch for the writer; `done` runs on the writer thread once the batch is durable or
   // has failed (invariants 1, 4). Must not block for long: hand work off to your own queue.
   virtual void submit(JournalBatch batch, BatchCallback done) = 0;
-  // submit() of each, in order, handed to the writer at once (one wake-up, one group).
+  // submit() of each, in order, queued at once: one lock, one wake-up, and the writer takes all
+  // of them or none into its next group (split only past max_batches_per_commit).
   virtual void submit_all(std::vector<Submission> batches) = 0;
   // submit() and wait.
   virtual BatchResult commit(JournalBatch batch) = 0;

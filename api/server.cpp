@@ -37,6 +37,19 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+constexpr std::chrono::seconds kLinger{2};  // see linger_and_close()
+
+// Lingering close: the client may still be sending (the rest of a body refused with 413). Closing
+// with unread bytes would reset the connection, and the client would get a broken pipe instead of
+// our answer; so read and drop what comes until it closes, for at most kLinger.
+asio::awaitable<void> linger_and_close(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(kLinger);
+  std::vector<char> sink(16 * 1024);
+  while (!ec) co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+}
+
 // The route's side of a parked request. If every copy of the Reply is dropped without a call (an
 // engine that stopped mid-request), the request still gets an answer, so no connection hangs.
 struct ReplyTicket {
@@ -185,8 +198,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     active.fetch_sub(1);
     if (ec || !keep_alive) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await linger_and_close(stream);
 }
 
 Server::Server(Router& router, Context& ctx, ServerOptions options)

@@ -87,8 +87,10 @@ class Engine {
   // threads. In-flight activities are abandoned (they re-run after restart). Idempotent.
   void stop();
 
-  // Errors: kInvalidArgument (unknown type, bad input: message says why), kConflict (id reused
-  // with other input, key of another id), kOverloaded, kUnavailable.
+  // Looks up the idempotency key and a client-chosen id in the store on the calling thread (like
+  // the reads below), then queues the start. Errors: kInvalidArgument (unknown type, bad input:
+  // message says why), kConflict (id reused with other input, key of another id), kOverloaded,
+  // kUnavailable.
   void start_run(StartRequest request, Done<StartReply> done);
   // Delivers a signal (buffered if no code waits). Returns the SignalReceived seq; a repeated
   // idempotency key returns the original seq and delivers nothing. kNotFound, kConflict (terminal).

@@ -32,22 +32,22 @@ std::string Engine::Impl::generate_id() {
   return fmt::format("r-{:010x}{:06x}", id_rng() & 0xffffffffffull, ++id_counter & 0xffffff);
 }
 
-Result<std::optional<store::RunRecord>> Engine::Impl::find_stored(const StartRequest& req) {
+Result<std::optional<StoredRun>> Engine::Impl::find_stored(const StartRequest& req) {
   if (!req.idempotency_key.empty()) {
     auto by_key = store.find_by_idempotency_key(req.idempotency_key);
-    if (by_key) return std::optional(std::move(by_key).value());
+    if (by_key) return std::optional(StoredRun{std::move(by_key).value(), true});
     if (by_key.status().code() != Errc::kNotFound) return by_key.status();
   }
   if (!req.id.empty()) {
     auto by_id = store.get_run(req.id);
-    if (by_id) return std::optional(std::move(by_id).value());
+    if (by_id) return std::optional(StoredRun{std::move(by_id).value(), false});
     if (by_id.status().code() != Errc::kNotFound) return by_id.status();
   }
-  return std::optional<store::RunRecord>();
+  return std::optional<StoredRun>();
 }
 
 void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id,
-                            Result<std::optional<store::RunRecord>> stored) {
+                            Result<std::optional<StoredRun>> stored) {
   const WorkflowDef* def = registry.find_workflow(req.type);
   if (!def) return done(Status(Errc::kInvalidArgument, fmt::format("unknown workflow type '{}'", req.type)));
   if (std::string why = def->validate(req.input); !why.empty())
@@ -60,16 +60,14 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
       return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", rec.id)));
     done(StartReply{rec.id, rec.type, rec.status, false});
   };
-  const bool stored_by_key =
-      *stored && !req.idempotency_key.empty() && (*stored)->idempotency_key == req.idempotency_key;
-  if (stored_by_key) {
-    if (!req.id.empty() && (*stored)->id != req.id)
-      return done(Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", (*stored)->id)));
-    return answer_existing(**stored);
+  if (*stored && (*stored)->by_key) {
+    const store::RunRecord& rec = (*stored)->record;
+    if (!req.id.empty() && rec.id != req.id)
+      return done(Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", rec.id)));
+    return answer_existing(rec);
   }
-  // A generated id is new by construction: no run to look up (the create would still report one).
-  const bool generated = req.id.empty();
-  if (generated) req.id = generate_id();
+  // A generated id is new by construction (the create would still report a clash).
+  if (req.id.empty()) req.id = generate_id();
   if (LiveRun* lr = find_live(req.id)) {
     const auto& ident = lr->run->identity();
     auto reply = [=, this] {
@@ -82,7 +80,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     if (uncommitted(req.id, *lr)) return lr->on_settled.push_back(reply);
     return reply();
   }
-  if (*stored) return answer_existing(**stored);  // found by the client's id
+  if (*stored) return answer_existing((*stored)->record);  // found by the client's id
 
   // Create speculatively: the run's first activation shares the create's transaction.
   const std::string id = req.id;

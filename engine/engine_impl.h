@@ -68,6 +68,12 @@ struct Committing {
   std::vector<std::function<void(const store::BatchResult&)>> then;
 };
 
+// A run a start found in the store, and whether its idempotency key (not its id) found it.
+struct StoredRun {
+  store::RunRecord record;
+  bool by_key = false;
+};
+
 struct Watcher {
   store::Millis deadline = 0;
   bool settled = false;
@@ -94,6 +100,7 @@ struct Engine::Impl {
     if (queue.size() == 1) cv.notify_one();
   }
   void loop();
+  bool has_work() const { return !inbox.empty() || !acks.empty() || !finished.empty(); }  // under mu
 
   store::Store& store;
   const Registry& registry;
@@ -179,10 +186,10 @@ struct Engine::Impl {
   // engine_control.cpp
   // The stored run a start names, by idempotency key first, then by the client's id; nullopt if
   // none. Reads only: safe on any thread.
-  Result<std::optional<store::RunRecord>> find_stored(const StartRequest& req);
+  Result<std::optional<StoredRun>> find_stored(const StartRequest& req);
   // `stored`: find_stored(req), read before the call (it may be stale; live runs are checked here).
   void do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id,
-                Result<std::optional<store::RunRecord>> stored);
+                Result<std::optional<StoredRun>> stored);
   Result<store::RunRecord> committed_record(const std::string& run_id);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();

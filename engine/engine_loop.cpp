@@ -59,14 +59,14 @@ void Engine::Impl::loop() {
     for (auto& fn : timers.take_due(now())) fn();
     flush();
     lock.lock();
-    if (!inbox.empty() || !acks.empty() || !finished.empty()) continue;
+    if (has_work()) continue;
     if (stopping && m_inflight == 0) break;
     store::Millis due = timers.next_due();
     if (due >= 0 && due <= now()) continue;
     next_due = due;
     idle = compute_idle();
     if (idle) idle_cv.notify_all();
-    auto wake = [&] { return !inbox.empty() || !acks.empty() || !finished.empty() || (stopping && m_inflight == 0); };
+    auto wake = [&] { return has_work() || (stopping && m_inflight == 0); };
     if (due < 0 || clock->manual())
       cv.wait(lock, wake);
     else

@@ -28,8 +28,15 @@ store::AuditEntry audit_entry(store::Millis at, const Actor& actor, const std::s
 
 }  // namespace
 
+// "r-" and 13 base-32 digits: 41 random bits, then a 24-bit counter (unique within a process, the
+// random bits across processes). 15 characters, so the id fits std::string's inline buffer and the
+// many copies a run's id gets on the hot path allocate nothing.
 std::string Engine::Impl::generate_id() {
-  return fmt::format("r-{:010x}{:06x}", id_rng() & 0xffffffffffull, ++id_counter & 0xffffff);
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuv";
+  const std::uint64_t bits = ((id_rng() & ((1ull << 41) - 1)) << 24) | (++id_counter & 0xffffff);
+  std::string id = "r-";
+  for (int shift = 60; shift >= 0; shift -= 5) id += kDigits[(bits >> shift) & 31];
+  return id;
 }
 
 Result<std::optional<StoredRun>> Engine::Impl::find_stored(const StartRequest& req) {
@@ -67,7 +74,8 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     return answer_existing(rec);
   }
   // A generated id is new by construction (the create would still report a clash).
-  if (req.id.empty()) req.id = generate_id();
+  const bool client_chose_id = !req.id.empty();
+  if (!client_chose_id) req.id = generate_id();
   if (LiveRun* lr = find_live(req.id)) {
     const auto& ident = lr->run->identity();
     auto reply = [=, this] {
@@ -89,23 +97,26 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
   lr.created_at = lr.updated_at = now();
   lr.idempotency_key = req.idempotency_key;
   OpenBatch& ob = open_batch(id);
-  ob.batch.create = store::CreateRun{id, req.type, def->version, req.input.dump(), parent_id, req.idempotency_key,
-                                     lr.created_at};
-  lr.run->record(EventType::kWorkflowStarted, 0,
-                 Json{{"input", req.input}, {"version", def->version}, {"parent_id", parent_id}}, now());
+  ob.batch.create = store::CreateRun{id, req.type, def->version, dump_json(req.input), parent_id,
+                                     req.idempotency_key, lr.created_at};
+  Json started = Json::object();  // member by member: a braced Json{{...}} copies the input twice more
+  started["input"] = req.input;
+  started["version"] = def->version;
+  started["parent_id"] = parent_id;
+  lr.run->record(EventType::kWorkflowStarted, 0, std::move(started), now());
   collect(lr);
   ++m_starts;
-  open_batch(id).then.push_back([this, id, req, done](const store::BatchResult& r) {
+  open_batch(id).then.push_back([this, id, client_chose_id, type = std::move(req.type), input = std::move(req.input),
+                                 done = std::move(done)](const store::BatchResult& r) {
     if (!r.status.is_ok()) return done(r.status);
     if (r.existing) {  // lost a race for the id or the key (another writer got there first)
       const auto& e = *r.existing;
-      if (e.type != req.type || Json::parse(e.input, nullptr, false) != req.input ||
-          (!req.id.empty() && e.id != id))
+      if (e.type != type || Json::parse(e.input, nullptr, false) != input || (client_chose_id && e.id != id))
         return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", e.id)));
       return done(StartReply{e.id, e.type, e.status, false});
     }
     LiveRun* live = find_live(id);
-    done(StartReply{id, req.type, live ? live->run->status() : store::RunStatus::kRunning, true});
+    done(StartReply{id, type, live ? live->run->status() : store::RunStatus::kRunning, true});
   });
 }
 
@@ -120,7 +131,7 @@ Result<store::RunRecord> Engine::Impl::committed_record(const std::string& run_i
                           .type = ident.type,
                           .version = ident.version,
                           .status = *u.status,
-                          .input = ident.input.dump(),
+                          .input = dump_json(ident.input),
                           .result = u.result.value_or(""),
                           .error = u.error.value_or(""),
                           .stuck_reason = *u.stuck_reason,

@@ -57,6 +57,7 @@ struct LiveRun {
 // One run's writes of this loop iteration, and what to do once they are durable.
 struct OpenBatch {
   store::JournalBatch batch;
+  std::vector<std::int64_t> dispatch;  // activities (commands) to start once it is durable (E1)
   std::vector<std::function<void(const store::BatchResult&)>> then;
 };
 
@@ -65,6 +66,7 @@ struct Committing {
   std::string run_id;
   std::uint64_t incarnation = 0;  // of the live run that wrote it, 0 if none
   store::Millis indexed_at = 0;   // the batch's `now` when it wrote the run's index row, else 0
+  std::vector<std::int64_t> dispatch;
   std::vector<std::function<void(const store::BatchResult&)>> then;
 };
 

@@ -99,10 +99,12 @@ store::Append& Engine::Impl::append_of(LiveRun& lr) {
 
 void Engine::Impl::collect(LiveRun& lr) {
   RunEffects fx = lr.run->take_effects();
-  const std::string id = lr.run->identity().id;
-  const std::uint64_t inc = lr.incarnation;
+  const std::string& id = lr.run->identity().id;
   store::Append& append = append_of(lr);
-  for (auto& e : fx.events) append.events.push_back(std::move(e));
+  if (append.events.empty())
+    append.events = std::move(fx.events);
+  else
+    for (auto& e : fx.events) append.events.push_back(std::move(e));
   lr.batched_seq = lr.run->last_seq();
   append.update = index_update(*lr.run);
 
@@ -117,11 +119,7 @@ void Engine::Impl::collect(LiveRun& lr) {
     ob.batch.arm.push_back(std::move(t));
   }
   // (E1) activities start only once the events that issued them are durable.
-  for (auto cmd : fx.activities)
-    ob.then.push_back([this, id, inc, cmd](const store::BatchResult& r) {
-      if (!r.status.is_ok() || !r.applied) return;
-      if (auto* live = find_live(id, inc)) dispatch(*live, cmd);
-    });
+  ob.dispatch.insert(ob.dispatch.end(), fx.activities.begin(), fx.activities.end());
   if (!fx.children.empty()) start_children(lr, std::move(fx.children));
 }
 
@@ -130,8 +128,12 @@ void Engine::Impl::flush() {
   auto batches = std::exchange(open, {});
   std::vector<store::Submission> submissions;
   submissions.reserve(batches.size());
-  for (auto& [id, ob] : batches) {
-    ob.batch.now = now();
+  const store::Millis at = now();
+  while (!batches.empty()) {
+    auto node = batches.extract(batches.begin());  // owns the key: moved, not copied, below
+    std::string& id = node.key();
+    OpenBatch& ob = node.mapped();
+    ob.batch.now = at;
     if (has_commit_filter) {
       std::lock_guard lock(mu);
       if (commit_filter && commit_filter(ob.batch)) halted = true;
@@ -141,7 +143,7 @@ void Engine::Impl::flush() {
     if (lr) ++lr->inflight;
     ++m_inflight;
     const store::Millis indexed_at = ob.batch.appends.empty() ? 0 : ob.batch.now;  // the row's updated_at
-    committing.push_back({id, lr ? lr->incarnation : 0, indexed_at, std::move(ob.then)});
+    committing.push_back({std::move(id), lr ? lr->incarnation : 0, indexed_at, std::move(ob.dispatch), std::move(ob.then)});
     submissions.push_back({std::move(ob.batch), [this](store::BatchResult r) { acknowledge(std::move(r)); }});
   }
   if (!submissions.empty()) store.submit_all(std::move(submissions));
@@ -170,6 +172,9 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
     last_store_error.clear();
     store_failing = false;
   }
+  if (r.status.is_ok() && r.applied)
+    for (auto cmd : batch.dispatch)
+      if (LiveRun* live = inc ? find_live(run_id, inc) : nullptr) dispatch(*live, cmd);
   for (auto& fn : batch.then) fn(r);
   lr = inc ? find_live(run_id, inc) : nullptr;  // a callback may have dropped or replaced it
   if (lr && (!r.status.is_ok() || !r.applied)) {

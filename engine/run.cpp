@@ -59,6 +59,18 @@ std::string describe(EventType type, const Json& data) {
   return name.empty() ? label : fmt::format("{}({})", label, name);
 }
 
+// The string member `key` of an object, or "" (no copy, unlike Json::value).
+std::string_view str_field(const Json& data, const char* key) {
+  auto it = data.find(key);
+  return it != data.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
+}
+
+// Moves member `key` out of `data` (null when absent): the payload was serialized already.
+Json take_field(Json& data, const char* key) {
+  auto it = data.find(key);
+  return it == data.end() ? Json() : std::move(*it);
+}
+
 std::string describe(const store::Event& e) { return describe(e.type, Json::parse(e.data, nullptr, false)); }
 
 // Whether journal event `e` can belong to a command like `c`.
@@ -107,7 +119,9 @@ Task<void> Run::main() {
     error = std::current_exception();
   }
   if (!error) {
-    finish(EventType::kWorkflowCompleted, Json{{"result", result}});
+    Json data = Json::object();
+    data["result"] = std::move(result);
+    finish(EventType::kWorkflowCompleted, std::move(data));
     co_return;
   }
   // Compensations handed over by Sagas the exception unwound: run them (newest first) before
@@ -132,7 +146,7 @@ void Run::finish(EventType type, Json data) {
   if (!emit(type, next_cmd_++, data)) return;
   phase_ = RunPhase::kTerminal;
   terminal_type_ = type;
-  if (type == EventType::kWorkflowCompleted) result_json_ = data.value("result", Json()).dump();
+  if (type == EventType::kWorkflowCompleted) result_json_ = dump_json(data["result"]);
   if (type == EventType::kWorkflowFailed) error_ = data["error"].get<std::string>();
 }
 
@@ -180,7 +194,7 @@ void Run::scan_for_retries(const std::vector<store::Event>& history) {
 
 void Run::record(EventType type, std::int64_t cmd, Json data, store::Millis at) {
   const store::Event e{++last_seq_, type, cmd, at, {}};  // deliver() reads `data`, not e.data
-  effects_.events.push_back({type, cmd, at, data.dump()});
+  effects_.events.push_back({type, cmd, at, dump_json(data)});
   deliver(e, data);
 }
 
@@ -188,10 +202,11 @@ RunEffects Run::take_effects() { return std::exchange(effects_, {}); }
 
 void Run::deliver(const store::Event& e) {
   auto data = Json::parse(e.data, nullptr, false);
-  deliver(e, data.is_object() ? data : Json::object());
+  if (!data.is_object()) data = Json::object();
+  deliver(e, data);
 }
 
-void Run::deliver(const store::Event& e, const Json& data) {
+void Run::deliver(const store::Event& e, Json& data) {
   now_ = e.at;
   if (e.type == EventType::kWorkflowTerminated && phase_ != RunPhase::kTerminal) {
     phase_ = RunPhase::kTerminal;
@@ -220,12 +235,12 @@ void Run::deliver(const store::Event& e, const Json& data) {
       return;
     case EventType::kActivityCompleted:
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
-      if (it->second.kind != Kind::kActivity || it->second.call.name != data.value("name", ""))
+      if (it->second.kind != Kind::kActivity || it->second.call.name != str_field(data, "name"))
         return fail_nondeterminism(fmt::format("seq {}: journal holds {} at command {}, the code issued {}", e.seq,
                                                describe(e.type, data), e.cmd, it->second.kind == Kind::kActivity
                                                    ? "activity(" + it->second.call.name + ")"
                                                    : "another command"));
-      return resolve(e.cmd, {OutKind::kOk, data.value("result", Json()), it->second.call.name, "", "", data.value("attempt", 1)});
+      return resolve(e.cmd, {OutKind::kOk, take_field(data, "result"), it->second.call.name, "", "", data.value("attempt", 1)});
     case EventType::kActivityFailed:
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
       if (it->second.kind != Kind::kActivity) return unexpected();
@@ -238,17 +253,17 @@ void Run::deliver(const store::Event& e, const Json& data) {
       if (e.cmd == 0) {
         // Journaled with no waiter named (none existed, or the run was stuck when it arrived):
         // the earliest matching wait takes it now, else it is buffered. Same rule live and replayed.
-        if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, data.value("payload", Json()), name});
-        signal_buffer_[name].emplace_back(e.seq, data.value("payload", Json()));
+        if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, take_field(data, "payload"), name});
+        signal_buffer_[name].emplace_back(e.seq, take_field(data, "payload"));
         return;
       }
       if (it == pending_.end() || it->second.kind != Kind::kSignal || it->second.outcome) return unexpected();
-      return resolve(e.cmd, {OutKind::kOk, data.value("payload", Json()), name});
+      return resolve(e.cmd, {OutKind::kOk, take_field(data, "payload"), name});
     }
     case EventType::kChildCompleted: {
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
       std::string status = data.value("status", "");
-      if (status == "completed") return resolve(e.cmd, {OutKind::kOk, data.value("result", Json()), it->second.child.child_id});
+      if (status == "completed") return resolve(e.cmd, {OutKind::kOk, take_field(data, "result"), it->second.child.child_id});
       return resolve(e.cmd, {OutKind::kFailed, Json(), it->second.child.child_id, status,
                              data.value("error", "child ended " + status)});
     }
@@ -310,7 +325,7 @@ void Run::fail_nondeterminism(const std::string& what) {
   stuck_reason_ = broken_.to_string();
 }
 
-bool Run::emit(EventType type, std::int64_t cmd, Json data) {
+bool Run::emit(EventType type, std::int64_t cmd, const Json& data) {
   if (cmd != 0) emitted_.insert(cmd);
   if (cmd != 0 && !is_new(cmd)) {
     auto it = journal_by_cmd_.find(cmd);
@@ -323,7 +338,7 @@ bool Run::emit(EventType type, std::int64_t cmd, Json data) {
     return false;
   }
   ++last_seq_;
-  effects_.events.push_back({type, cmd, now_, data.dump()});
+  effects_.events.push_back({type, cmd, now_, dump_json(data)});
   return true;
 }
 

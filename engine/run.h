@@ -143,12 +143,13 @@ class Run final : public detail::RunDriver {
 
   Task<void> main();
   void deliver(const store::Event& e);  // parses e.data (replay)
-  void deliver(const store::Event& e, const Json& data);
+  // `data` is the event's parsed payload; values the code receives are moved out of it.
+  void deliver(const store::Event& e, Json& data);
   void deliver_activity_failed(Pending& p, std::int64_t cmd, const Json& data);
   void resolve(std::int64_t cmd, detail::Outcome outcome);
   // Emits an event produced by the code (live), or checks the journal holds it (replay).
   // Returns false (and marks the run broken) on a mismatch.
-  bool emit(store::EventType type, std::int64_t cmd, Json data);
+  bool emit(store::EventType type, std::int64_t cmd, const Json& data);
   // A command is new when the journal holds nothing for it or any later command: then its events
   // are written, not looked up. (Positions in the journal cannot decide this: a stuck run's journal
   // ends with signals and admin actions the code never saw.)

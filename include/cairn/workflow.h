@@ -167,7 +167,7 @@ class WorkflowContext {
     if constexpr (std::is_void_v<T>)
       co_return;
     else
-      co_return out.value.template get<T>();
+      co_return detail::value_as<T>(out.value);
   }
 
   template <class T>
@@ -179,7 +179,7 @@ class WorkflowContext {
     if constexpr (std::is_void_v<T>)
       co_return;
     else
-      co_return out.value.template get<T>();
+      co_return detail::value_as<T>(out.value);
   }
 
   Task<void> sleep_until_ms(detail::Millis until) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,15 @@ struct Command {
   Millis until = -1;
   bool compensation = false;  // a Saga compensation: pauses the run (stuck) when exhausted
 };
+
+// A command's JSON value as T; a Json is moved out, not copied.
+template <class T>
+T value_as(Json& v) {
+  if constexpr (std::is_same_v<T, Json>)
+    return std::move(v);
+  else
+    return v.template get<T>();
+}
 
 struct Outcome {
   enum class Kind {

@@ -237,7 +237,7 @@ void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) 
     // effect may have happened) and is then recorded as it ends.
     std::vector<std::int64_t> in_backoff;
     for (const auto* call : live.run->pending_activities())
-      if (!call->compensation && call->attempts > 0 && !live.executing.count(call->cmd)) in_backoff.push_back(call->cmd);
+      if (!call->compensation && call->attempts > 0 && live.executing_attempt(call->cmd) == 0) in_backoff.push_back(call->cmd);
     for (auto cmd : in_backoff) {
       const ActivityCall* call = live.run->activity(cmd);
       if (!call || !live.run->cancel_requested()) continue;

@@ -41,7 +41,11 @@ struct LiveRun {
   std::uint64_t incarnation = 0;
   std::int64_t batched_seq = 0;  // last seq put into a batch (submitted or open)
   int inflight = 0;              // batches submitted, not yet acknowledged
-  std::map<std::int64_t, std::pair<int, TimerQueue::Id>> executing;  // cmd -> (attempt, timeout)
+  struct Attempt {
+    std::int64_t cmd = 0;
+    int attempt = 0;
+  };
+  std::vector<Attempt> executing;  // attempts in flight (a few at most: searched linearly)
   std::map<std::int64_t, TimerQueue::Id> retry_timers;               // cmd -> backoff timer
   std::map<std::string, std::int64_t> signal_keys;                   // idempotency key -> seq
   std::vector<std::function<void()>> on_settled;  // run when inflight drops to 0
@@ -52,6 +56,25 @@ struct LiveRun {
   store::Millis created_at = 0;
   store::Millis updated_at = 0;  // `now` of the last acknowledged batch
   std::string idempotency_key;
+
+  // The attempt of `cmd` in flight, 0 if none.
+  int executing_attempt(std::int64_t cmd) const {
+    for (const Attempt& a : executing)
+      if (a.cmd == cmd) return a.attempt;
+    return 0;
+  }
+  void erase_executing(std::int64_t cmd) {
+    std::erase_if(executing, [cmd](const Attempt& a) { return a.cmd == cmd; });
+  }
+};
+
+// An attempt's start-to-close deadline (see Engine::Impl::attempt_deadlines).
+struct AttemptDeadline {
+  store::Millis due = 0;
+  std::string run_id;
+  std::uint64_t incarnation = 0;
+  std::int64_t cmd = 0;
+  int attempt = 0;
 };
 
 // One run's writes of this loop iteration, and what to do once they are durable.
@@ -141,6 +164,11 @@ struct Engine::Impl {
   std::map<std::string, OpenBatch> open;
   std::deque<Committing> committing;  // submitted batches, oldest first
   TimerQueue timers;
+  // Start-to-close deadlines of attempts in flight, one FIFO per timeout length: of two attempts
+  // with the same timeout the later one is due later, so only a FIFO's front can be due. An entry
+  // whose attempt finished is dropped when it reaches the front. (A timer per attempt cost a
+  // closure and a map entry to add and to cancel, on every step.)
+  std::map<std::int64_t, std::deque<AttemptDeadline>> attempt_deadlines;  // timeout ms -> FIFO
   std::map<std::pair<std::string, std::int64_t>, TimerQueue::Id> durable_timers;
   std::unordered_map<std::string, std::vector<Watcher>> watchers;
   std::uint64_t next_incarnation = 0;
@@ -174,6 +202,8 @@ struct Engine::Impl {
   void maybe_evict(const std::string& id);
   void dispatch(LiveRun& lr, std::int64_t cmd);
   void on_attempt_result(AttemptResult r);
+  // Fails the attempts whose start-to-close deadline passed; returns the next deadline, -1 if none.
+  store::Millis expire_attempts();
   void fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, const std::string& type, const std::string& message,
                     bool terminal);
   void arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due);

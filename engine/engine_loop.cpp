@@ -57,11 +57,13 @@ void Engine::Impl::loop() {
     attempts.clear();
     for (auto& fn : work) fn();
     for (auto& fn : timers.take_due(now())) fn();
+    const store::Millis attempt_due = expire_attempts();
     flush();
     lock.lock();
     if (has_work()) continue;
     if (stopping && m_inflight == 0) break;
     store::Millis due = timers.next_due();
+    if (attempt_due >= 0 && (due < 0 || attempt_due < due)) due = attempt_due;
     if (due >= 0 && due <= now()) continue;
     next_due = due;
     idle = compute_idle();
@@ -119,7 +121,10 @@ void Engine::Impl::collect(LiveRun& lr) {
     ob.batch.arm.push_back(std::move(t));
   }
   // (E1) activities start only once the events that issued them are durable.
-  ob.dispatch.insert(ob.dispatch.end(), fx.activities.begin(), fx.activities.end());
+  if (ob.dispatch.empty())
+    ob.dispatch = std::move(fx.activities);
+  else
+    ob.dispatch.insert(ob.dispatch.end(), fx.activities.begin(), fx.activities.end());
   if (!fx.children.empty()) start_children(lr, std::move(fx.children));
 }
 

@@ -91,7 +91,6 @@ void Engine::Impl::drop(const std::string& id) {
   if (it == runs.end()) return;
   LiveRun& lr = *it->second;
   if (lr.in_lru) lru.erase(lr.lru);
-  for (auto& [cmd, ex] : lr.executing) timers.cancel(ex.second);
   m_executing -= lr.executing.size();
   for (auto& [cmd, t] : lr.retry_timers) timers.cancel(t);
   runs.erase(it);
@@ -132,7 +131,7 @@ RetryPolicy Engine::Impl::policy_of(const ActivityCall& call) const {
 void Engine::Impl::dispatch(LiveRun& lr, std::int64_t cmd) {
   if (halted || lr.run->phase() != RunPhase::kRunning) return;
   const ActivityCall* call = lr.run->activity(cmd);
-  if (!call || lr.executing.count(cmd)) return;
+  if (!call || lr.executing_attempt(cmd) != 0) return;
   const std::string id = lr.run->identity().id;
   const std::uint64_t inc = lr.incarnation;
   if (call->retry_at > now()) {
@@ -156,17 +155,8 @@ void Engine::Impl::dispatch(LiveRun& lr, std::int64_t cmd) {
                          : def->options.timeout ? *def->options.timeout
                                                 : milliseconds{30000};
   store::Millis deadline = now() + timeout.count();
-  auto timeout_timer = timers.add(deadline, [this, id, inc, cmd, attempt, timeout] {
-    LiveRun* live = find_live(id, inc);
-    if (!live) return;
-    auto ex = live->executing.find(cmd);
-    if (ex == live->executing.end() || ex->second.first != attempt) return;
-    live->executing.erase(ex);
-    --m_executing;
-    fail_attempt(*live, cmd, attempt, "timeout",
-                 fmt::format("start-to-close timeout of {} ms passed", timeout.count()), false);
-  });
-  lr.executing[cmd] = {attempt, timeout_timer};
+  attempt_deadlines[timeout.count()].push_back({deadline, id, inc, cmd, attempt});
+  lr.executing.push_back({cmd, attempt});
   ++m_executing;
   ++m_attempts;
   if (on_attempt) on_attempt(fmt::format("{}/{}", id, cmd), call->name);
@@ -176,10 +166,8 @@ void Engine::Impl::dispatch(LiveRun& lr, std::int64_t cmd) {
 void Engine::Impl::on_attempt_result(AttemptResult r) {
   LiveRun* lr = find_live(r.run_id, r.incarnation);
   if (!lr) return;
-  auto ex = lr->executing.find(r.cmd);
-  if (ex == lr->executing.end() || ex->second.first != r.attempt) return;  // timed out meanwhile
-  timers.cancel(ex->second.second);
-  lr->executing.erase(ex);
+  if (lr->executing_attempt(r.cmd) != r.attempt) return;  // timed out meanwhile
+  lr->erase_executing(r.cmd);
   --m_executing;
   const ActivityCall* call = lr->run->activity(r.cmd);
   if (!call) return maybe_evict(r.run_id);  // abandoned (an any() loser): the result is not needed
@@ -192,6 +180,32 @@ void Engine::Impl::on_attempt_result(AttemptResult r) {
   data["attempt"] = r.attempt;
   lr->run->record(EventType::kActivityCompleted, r.cmd, std::move(data), now());
   collect(*lr);
+}
+
+store::Millis Engine::Impl::expire_attempts() {
+  store::Millis next = -1;
+  for (auto& [timeout, fifo] : attempt_deadlines) {
+    while (!fifo.empty()) {
+      AttemptDeadline& d = fifo.front();
+      LiveRun* live = find_live(d.run_id, d.incarnation);
+      if (!live || live->executing_attempt(d.cmd) != d.attempt) {  // finished, or its run is gone
+        fifo.pop_front();
+        continue;
+      }
+      if (d.due > now()) {
+        next = next < 0 ? d.due : std::min(next, d.due);
+        break;
+      }
+      const std::int64_t cmd = d.cmd;
+      const int attempt = d.attempt;
+      fifo.pop_front();
+      live->erase_executing(cmd);
+      --m_executing;
+      fail_attempt(*live, cmd, attempt, "timeout", fmt::format("start-to-close timeout of {} ms passed", timeout),
+                   false);
+    }
+  }
+  return next;
 }
 
 void Engine::Impl::fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, const std::string& type,

@@ -166,8 +166,9 @@ struct Engine::Impl {
   TimerQueue timers;
   // Start-to-close deadlines of attempts in flight, one FIFO per timeout length: of two attempts
   // with the same timeout the later one is due later, so only a FIFO's front can be due. An entry
-  // whose attempt finished is dropped when it reaches the front. (A timer per attempt cost a
-  // closure and a map entry to add and to cancel, on every step.)
+  // whose attempt finished is dropped when it reaches the front, so a FIFO holds at most
+  // (attempts/s x timeout) entries, as the timer heap's cancelled entries did. (A timer per
+  // attempt cost a closure and a map entry to add and to cancel, on every step.)
   std::map<std::int64_t, std::deque<AttemptDeadline>> attempt_deadlines;  // timeout ms -> FIFO
   std::map<std::pair<std::string, std::int64_t>, TimerQueue::Id> durable_timers;
   std::unordered_map<std::string, std::vector<Watcher>> watchers;

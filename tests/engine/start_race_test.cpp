@@ -2,12 +2,12 @@
 // whose answer it has not seen yet): both are answered with the one run the key created.
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <future>
 
 #include "cairn/cairn.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 using namespace cairn;
 
@@ -29,37 +29,31 @@ std::future<Result<engine::StartReply>> start(engine::Engine& engine, engine::St
 
 TEST_SUITE("engine") {
   TEST_CASE("equal starts racing on one idempotency key get the run it created; other input conflicts") {
-    auto dir = std::filesystem::temp_directory_path() / ("cairn-start-race-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    {
-      auto opened = store::open_sqlite_store({.path = (dir / "race.db").string()});
-      REQUIRE(opened);
-      auto store = std::move(opened).value();
-      Registry registry;
-      registry.workflow("wait_for_go", wait_for_go);
-      engine::Engine engine(*store, registry);
-      engine.start();
+    store::test::TempDir dir;
+    auto store = store::test::open_store(store::test::options_in(dir));
+    Registry registry;
+    registry.workflow("wait_for_go", wait_for_go);
+    engine::Engine engine(*store, registry);
+    engine.start();
 
-      // Both look the key up before either is committed, so the second is created speculatively
-      // and the store's unique key reports the first.
-      auto first = start(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
-      auto second = start(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
-      auto a = first.get();
-      auto b = second.get();
-      REQUIRE_MESSAGE(a, a.status().to_string());
-      REQUIRE_MESSAGE(b, b.status().to_string());
-      CHECK(a->id == b->id);
-      CHECK(a->created != b->created);  // exactly one of them created it
+    // Both look the key up before either is committed, so the second is created speculatively
+    // and the store's unique key reports the first.
+    auto first = start(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
+    auto second = start(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
+    auto a = first.get();
+    auto b = second.get();
+    REQUIRE_MESSAGE(a, a.status().to_string());
+    REQUIRE_MESSAGE(b, b.status().to_string());
+    CHECK(a->id == b->id);
+    CHECK(a->created != b->created);  // exactly one of them created it
 
-      auto other = start(engine, {"wait_for_go", "", Json{{"n", 2}}, "key-1"}).get();
-      REQUIRE_FALSE(other);
-      CHECK(other.status().code() == Errc::kConflict);
+    auto other = start(engine, {"wait_for_go", "", Json{{"n", 2}}, "key-1"}).get();
+    REQUIRE_FALSE(other);
+    CHECK(other.status().code() == Errc::kConflict);
 
-      auto listed = store->search({.limit = 10});
-      REQUIRE(listed);
-      CHECK(listed->runs.size() == 1);  // the losing speculative create left nothing
-      engine.stop();
-    }
-    std::filesystem::remove_all(dir);
+    auto listed = store->search({.limit = 10});
+    REQUIRE(listed);
+    CHECK(listed->runs.size() == 1);  // the losing speculative create left nothing
+    engine.stop();
   }
 }

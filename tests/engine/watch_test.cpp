@@ -2,12 +2,12 @@
 // when the engine builds it from memory instead of reading the store.
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <future>
 
 #include "cairn/cairn.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 using namespace cairn;
 
@@ -54,39 +54,33 @@ void check_same_row(const store::RunRecord& answered, const store::RunRecord& st
 
 TEST_SUITE("engine") {
   TEST_CASE("a long-poll answers with the index row the store holds, waiting and completed") {
-    auto dir = std::filesystem::temp_directory_path() / ("cairn-watch-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    {
-      auto opened = store::open_sqlite_store({.path = (dir / "w.db").string()});
-      REQUIRE(opened);
-      auto store = std::move(opened).value();
-      Registry registry;
-      registry.workflow("approve_then_ship", approve_then_ship);
-      registry.activity("double", [](ActivityContext&, int x) { return 2 * x; });
-      engine::Engine engine(*store, registry);
-      engine.start();
+    store::test::TempDir dir;
+    auto store = store::test::open_store(store::test::options_in(dir));
+    Registry registry;
+    registry.workflow("approve_then_ship", approve_then_ship);
+    registry.activity("double", [](ActivityContext&, int x) { return 2 * x; });
+    engine::Engine engine(*store, registry);
+    engine.start();
 
-      auto started = await_result<engine::StartReply>([&](auto done) {
-        engine.start_run({"approve_then_ship", "w-1", Json{{"n", 21}}, "key-w-1"}, done);
-      });
-      CHECK(started.created);
-      const auto far = engine.now() + 60000;
-      auto waiting = await_result<store::RunRecord>([&](auto done) { engine.watch("w-1", far, true, done); });
-      CHECK(waiting.status == store::RunStatus::kWaiting);
-      auto stored = engine.get("w-1");
-      REQUIRE(stored);
-      check_same_row(waiting, *stored);
+    auto started = await_result<engine::StartReply>([&](auto done) {
+      engine.start_run({"approve_then_ship", "w-1", Json{{"n", 21}}, "key-w-1"}, done);
+    });
+    CHECK(started.created);
+    const auto far = engine.now() + 60000;
+    auto waiting = await_result<store::RunRecord>([&](auto done) { engine.watch("w-1", far, true, done); });
+    CHECK(waiting.status == store::RunStatus::kWaiting);
+    auto stored = engine.get("w-1");
+    REQUIRE(stored);
+    check_same_row(waiting, *stored);
 
-      (void)await_result<std::int64_t>([&](auto done) { engine.signal("w-1", "approve", Json{{"by", "ann"}}, "", done); });
-      auto completed = await_result<store::RunRecord>([&](auto done) { engine.watch("w-1", far, false, done); });
-      CHECK(completed.status == store::RunStatus::kCompleted);
-      CHECK(Json::parse(completed.result) == Json{{"n", 42}, {"by", "ann"}});
-      stored = engine.get("w-1");
-      REQUIRE(stored);
-      check_same_row(completed, *stored);
-      engine.stop();
-      store->close();
-    }
-    std::filesystem::remove_all(dir);
+    (void)await_result<std::int64_t>([&](auto done) { engine.signal("w-1", "approve", Json{{"by", "ann"}}, "", done); });
+    auto completed = await_result<store::RunRecord>([&](auto done) { engine.watch("w-1", far, false, done); });
+    CHECK(completed.status == store::RunStatus::kCompleted);
+    CHECK(Json::parse(completed.result) == Json{{"n", 42}, {"by", "ann"}});
+    stored = engine.get("w-1");
+    REQUIRE(stored);
+    check_same_row(completed, *stored);
+    engine.stop();
+    store->close();
   }
 }

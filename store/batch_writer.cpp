@@ -146,8 +146,9 @@ Status BatchWriter::prepare() {
       {&release_, "RELEASE item"},
       {&rollback_to_, "ROLLBACK TO item"},
       {&insert_run_,
-       "INSERT OR IGNORE INTO runs(id, type, version, status, input, created_at, updated_at, "
-       "parent_id, idempotency_key, last_seq) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, 0)"},
+       "INSERT OR IGNORE INTO runs(id, type, version, status, input, created_at, updated_at, parent_id, "
+       "idempotency_key, last_seq, result, error, stuck_reason, waiting_kind, waiting_name, waiting_until) "
+       "VALUES(?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
       {&run_seq_, "SELECT rk, last_seq FROM runs WHERE id = ?1"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
@@ -204,11 +205,21 @@ Result<sqlite3_stmt*> BatchWriter::advance_stmt(const RunUpdate& u) {
   return s;
 }
 
-Status BatchWriter::create_run(const CreateRun& c, Millis now, BatchResult& out) {
+Status BatchWriter::create_run(const CreateRun& c, Millis now, const Append* first, BatchResult& out) {
   {
+    static const RunUpdate kNone;
+    const RunUpdate& u = first ? first->update : kNone;
     StmtRun q(insert_run_);
     q.bind(1, c.id).bind(2, c.type).bind(3, c.version).bind(4, c.input).bind(5, c.created_at);
     q.bind(6, now).bind(7, c.parent_id).bind(8, c.idempotency_key);
+    q.bind(9, static_cast<std::int64_t>(u.status.value_or(RunStatus::kRunning)));
+    q.bind(10, first ? static_cast<std::int64_t>(first->events.size()) : 0);
+    q.bind(11, u.result ? std::string_view(*u.result) : std::string_view(""));
+    q.bind(12, u.error ? std::string_view(*u.error) : std::string_view(""));
+    q.bind(13, u.stuck_reason ? std::string_view(*u.stuck_reason) : std::string_view(""));
+    if (u.waiting_on && *u.waiting_on) {
+      q.bind(14, (*u.waiting_on)->kind).bind(15, (*u.waiting_on)->name).bind(16, (*u.waiting_on)->until);
+    }  // else the waiting columns stay bound to NULL: nothing
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: create run {}", c.id));
   }
   if (sqlite3_changes(db_.get()) == 1) {
@@ -229,7 +240,7 @@ Status BatchWriter::create_run(const CreateRun& c, Millis now, BatchResult& out)
   return Status::ok();
 }
 
-Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
+Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool row_written) {
   // Check the expected seq before writing anything, so a stale append leaves nothing
   // (invariant 2); the index row then changes with its events (invariant 3).
   std::int64_t rk = 0;
@@ -254,9 +265,9 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
                                                      a.run_id, a.expected_last_seq, found_seq));
     return Status::ok();
   }
-  auto stmt = advance_stmt(a.update);
-  if (!stmt) return stmt.status();
-  {
+  if (!row_written) {
+    auto stmt = advance_stmt(a.update);
+    if (!stmt) return stmt.status();
     StmtRun q(*stmt);
     q.bind(1, a.expected_last_seq + static_cast<std::int64_t>(a.events.size())).bind(2, now).bind(3, rk);
     const RunUpdate& u = a.update;
@@ -285,12 +296,17 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out) {
 }
 
 Status BatchWriter::write(const JournalBatch& b, BatchResult& out) {
+  // The append of a new run's first events (the engine's WorkflowStarted) rides in its INSERT.
+  const Append* first = nullptr;
+  if (b.create && !b.appends.empty() && b.appends.front().run_id == b.create->id &&
+      b.appends.front().expected_last_seq == 0)
+    first = &b.appends.front();
   if (b.create) {
-    Status st = create_run(*b.create, b.now, out);
+    Status st = create_run(*b.create, b.now, first, out);
     if (!st || !out.status || out.existing) return st;
   }
   for (const Append& a : b.appends) {
-    Status st = append(a, b.now, out);
+    Status st = append(a, b.now, out, &a == first);
     if (!st || !out.status) return st;
   }
   for (const TimerKey& t : b.disarm) {

@@ -46,8 +46,11 @@ class BatchWriter {
   // Writes the batch; sets out.status / out.existing on a failed precondition, which only
   // happens before the batch wrote anything or inside a savepoint (apply decides which).
   Status write(const JournalBatch& batch, BatchResult& out);
-  Status append(const Append& a, Millis now, BatchResult& out);
-  Status create_run(const CreateRun& c, Millis now, BatchResult& out);
+  // `row_written`: the run's index row was written by create_run() with this append's values.
+  Status append(const Append& a, Millis now, BatchResult& out, bool row_written);
+  // `first`: the batch's append of the run's first events, whose index values the row gets at
+  // once (one INSERT instead of an INSERT and an UPDATE); nullptr when the batch has none.
+  Status create_run(const CreateRun& c, Millis now, const Append* first, BatchResult& out);
   Result<sqlite3_stmt*> advance_stmt(const RunUpdate& u);
   Status step_done(sqlite3_stmt* s, const char* what);
 

@@ -57,6 +57,41 @@ TEST_CASE("creating a run stores its index row and its first event") {
   CHECK((*h)[0].data == R"({"input":{"n":1},"version":1})");
 }
 
+TEST_CASE("a run's first append sets its index row in the create itself, every field") {
+  test::TempDir dir;
+  auto s = test::open_store(test::options_in(dir));
+  JournalBatch waiting = create_batch("w", 1000);
+  waiting.appends[0].update.status = RunStatus::kWaiting;
+  waiting.appends[0].update.waiting_on = WaitingOn{"timer", "", 5000};
+  commit_ok(*s, std::move(waiting));
+  auto w = s->get_run("w");
+  REQUIRE(w.is_ok());
+  CHECK(w->status == RunStatus::kWaiting);
+  REQUIRE(w->waiting_on.has_value());
+  CHECK(*w->waiting_on == WaitingOn{"timer", "", 5000});
+  CHECK(w->last_seq == 1);
+  CHECK(w->result.empty());
+  CHECK(w->error.empty());
+
+  JournalBatch done = create_batch("d", 1000);  // a workflow that ends in its first activation
+  done.appends[0].events.push_back(event(EventType::kWorkflowFailed, R"({"error":"no"})"));
+  done.appends[0].update.status = RunStatus::kFailed;
+  done.appends[0].update.error = "no";
+  done.appends[0].update.stuck_reason = "";
+  done.appends[0].update.waiting_on = std::optional<WaitingOn>{};
+  commit_ok(*s, std::move(done));
+  auto d = s->get_run("d");
+  REQUIRE(d.is_ok());
+  CHECK(d->status == RunStatus::kFailed);
+  CHECK(d->error == "no");
+  CHECK(d->last_seq == 2);
+  CHECK_FALSE(d->waiting_on.has_value());
+  CHECK(history_size(*s, "d") == 2);
+  CHECK(s->count_runs(RunStatus::kFailed).value() == 1);  // the status index agrees with the row
+  commit_ok(*s, append_batch("w", 1, 1, 2000));           // and the next append finds the seq
+  CHECK(last_seq(*s, "w") == 2);
+}
+
 TEST_CASE("a create alone leaves the run at seq 0") {
   test::TempDir dir;
   auto s = test::open_store(test::options_in(dir));

@@ -2,6 +2,7 @@
 // queues its work for the workflow thread and answers through `done` once the outcome is durable.
 #include <fmt/format.h>
 
+#include "engine/dump_json.h"
 #include "engine/engine_impl.h"
 
 namespace cairn::engine {

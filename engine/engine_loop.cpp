@@ -85,6 +85,20 @@ bool Engine::Impl::compute_idle() {
 
 // ---- batching --------------------------------------------------------------------------------
 
+namespace {
+
+// Appends `from` to `to`, taking its buffer when `to` is empty (the common case: no allocation).
+template <class T>
+void append_moved(std::vector<T>& to, std::vector<T>&& from) {
+  if (to.empty()) {
+    to = std::move(from);
+    return;
+  }
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
 OpenBatch& Engine::Impl::open_batch(const std::string& run_id) { return open[run_id]; }
 
 store::Append& Engine::Impl::append_of(LiveRun& lr) {
@@ -103,10 +117,7 @@ void Engine::Impl::collect(LiveRun& lr) {
   RunEffects fx = lr.run->take_effects();
   const std::string& id = lr.run->identity().id;
   store::Append& append = append_of(lr);
-  if (append.events.empty())
-    append.events = std::move(fx.events);
-  else
-    for (auto& e : fx.events) append.events.push_back(std::move(e));
+  append_moved(append.events, std::move(fx.events));
   lr.batched_seq = lr.run->last_seq();
   append.update = index_update(*lr.run);
 
@@ -121,10 +132,7 @@ void Engine::Impl::collect(LiveRun& lr) {
     ob.batch.arm.push_back(std::move(t));
   }
   // (E1) activities start only once the events that issued them are durable.
-  if (ob.dispatch.empty())
-    ob.dispatch = std::move(fx.activities);
-  else
-    ob.dispatch.insert(ob.dispatch.end(), fx.activities.begin(), fx.activities.end());
+  append_moved(ob.dispatch, std::move(fx.activities));
   if (!fx.children.empty()) start_children(lr, std::move(fx.children));
 }
 

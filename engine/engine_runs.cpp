@@ -183,6 +183,7 @@ void Engine::Impl::on_attempt_result(AttemptResult r) {
 }
 
 store::Millis Engine::Impl::expire_attempts() {
+  const store::Millis t = now();
   store::Millis next = -1;
   for (auto& [timeout, fifo] : attempt_deadlines) {
     while (!fifo.empty()) {
@@ -192,7 +193,7 @@ store::Millis Engine::Impl::expire_attempts() {
         fifo.pop_front();
         continue;
       }
-      if (d.due > now()) {
+      if (d.due > t) {
         next = next < 0 ? d.due : std::min(next, d.due);
         break;
       }
@@ -231,12 +232,7 @@ void Engine::Impl::fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, cons
   lr.run->record(EventType::kActivityFailed, cmd, std::move(data), now());
   collect(lr);
   if (final) return;
-  const std::string id = lr.run->identity().id;
-  const std::uint64_t inc = lr.incarnation;
-  open_batch(id).then.push_back([this, id, inc, cmd](const store::BatchResult& r) {
-    if (!r.status.is_ok()) return;
-    if (LiveRun* live = find_live(id, inc)) dispatch(*live, cmd);  // arms the backoff timer
-  });
+  open_batch(lr.run->identity().id).dispatch.push_back(cmd);  // once durable: arms the backoff timer
 }
 
 // ---- durable timers ----------------------------------------------------------------------------

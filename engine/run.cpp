@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cairn/saga.h"
+#include "engine/dump_json.h"
 
 namespace cairn::engine {
 

@@ -73,6 +73,18 @@ int update_mask(const RunUpdate& u) {
          (u.stuck_reason ? kStuckBit : 0) | (u.waiting_on ? kWaitingBit : 0);
 }
 
+// Binds the index fields `u` sets at the parameters the run INSERT and the append UPDATE share:
+// ?5 status, ?6 result, ?7 error, ?8 stuck reason, ?9-?11 waiting on. Unset ones stay NULL (the
+// INSERT turns them into the column defaults; a cleared waiting-on is NULL in both).
+void bind_index_fields(StmtRun& q, const RunUpdate& u) {
+  if (u.status) q.bind(5, static_cast<std::int64_t>(*u.status));
+  if (u.result) q.bind(6, *u.result);
+  if (u.error) q.bind(7, *u.error);
+  if (u.stuck_reason) q.bind(8, *u.stuck_reason);
+  if (u.waiting_on && *u.waiting_on)
+    q.bind(9, (*u.waiting_on)->kind).bind(10, (*u.waiting_on)->name).bind(11, (*u.waiting_on)->until);
+}
+
 }  // namespace
 
 // The TableTx handed to transact()'s function. The first SQLite error is kept and turns every
@@ -146,9 +158,10 @@ Status BatchWriter::prepare() {
       {&release_, "RELEASE item"},
       {&rollback_to_, "ROLLBACK TO item"},
       {&insert_run_,
-       "INSERT OR IGNORE INTO runs(id, type, version, status, input, created_at, updated_at, parent_id, "
-       "idempotency_key, last_seq, result, error, stuck_reason, waiting_kind, waiting_name, waiting_until) "
-       "VALUES(?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
+       "INSERT OR IGNORE INTO runs(last_seq, updated_at, status, result, error, stuck_reason, waiting_kind, "
+       "waiting_name, waiting_until, id, type, version, input, created_at, parent_id, idempotency_key) "
+       "VALUES(?1, ?2, COALESCE(?5, 0), COALESCE(?6, ''), COALESCE(?7, ''), COALESCE(?8, ''), ?9, ?10, ?11, "
+       "?12, ?13, ?14, ?15, ?16, ?17, ?18)"},
       {&run_seq_, "SELECT rk, last_seq FROM runs WHERE id = ?1"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
@@ -207,19 +220,11 @@ Result<sqlite3_stmt*> BatchWriter::advance_stmt(const RunUpdate& u) {
 
 Status BatchWriter::create_run(const CreateRun& c, Millis now, const Append* first, BatchResult& out) {
   {
-    static const RunUpdate kNone;
-    const RunUpdate& u = first ? first->update : kNone;
     StmtRun q(insert_run_);
-    q.bind(1, c.id).bind(2, c.type).bind(3, c.version).bind(4, c.input).bind(5, c.created_at);
-    q.bind(6, now).bind(7, c.parent_id).bind(8, c.idempotency_key);
-    q.bind(9, static_cast<std::int64_t>(u.status.value_or(RunStatus::kRunning)));
-    q.bind(10, first ? static_cast<std::int64_t>(first->events.size()) : 0);
-    q.bind(11, u.result ? std::string_view(*u.result) : std::string_view(""));
-    q.bind(12, u.error ? std::string_view(*u.error) : std::string_view(""));
-    q.bind(13, u.stuck_reason ? std::string_view(*u.stuck_reason) : std::string_view(""));
-    if (u.waiting_on && *u.waiting_on) {
-      q.bind(14, (*u.waiting_on)->kind).bind(15, (*u.waiting_on)->name).bind(16, (*u.waiting_on)->until);
-    }  // else the waiting columns stay bound to NULL: nothing
+    q.bind(1, first ? static_cast<std::int64_t>(first->events.size()) : 0).bind(2, now);
+    if (first) bind_index_fields(q, first->update);  // else running, nothing set
+    q.bind(12, c.id).bind(13, c.type).bind(14, c.version).bind(15, c.input).bind(16, c.created_at);
+    q.bind(17, c.parent_id).bind(18, c.idempotency_key);
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: create run {}", c.id));
   }
   if (sqlite3_changes(db_.get()) == 1) {
@@ -270,14 +275,7 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     if (!stmt) return stmt.status();
     StmtRun q(*stmt);
     q.bind(1, a.expected_last_seq + static_cast<std::int64_t>(a.events.size())).bind(2, now).bind(3, rk);
-    const RunUpdate& u = a.update;
-    if (u.status) q.bind(5, static_cast<std::int64_t>(*u.status));
-    if (u.result) q.bind(6, *u.result);
-    if (u.error) q.bind(7, *u.error);
-    if (u.stuck_reason) q.bind(8, *u.stuck_reason);
-    if (u.waiting_on && *u.waiting_on) {
-      q.bind(9, (*u.waiting_on)->kind).bind(10, (*u.waiting_on)->name).bind(11, (*u.waiting_on)->until);
-    }  // else the waiting columns stay bound to NULL: cleared
+    bind_index_fields(q, a.update);  // a cleared waiting-on stays NULL
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
   std::int64_t seq = a.expected_last_seq;

@@ -31,19 +31,4 @@ inline std::int64_t int_field(const Json& j, const char* key, std::int64_t fallb
   throw std::invalid_argument(std::string(key) + " must be an integer between " + std::to_string(lo) + " and " +
                               std::to_string(hi));
 }
-
-// j.dump() (compact, UTF-8 checked the same way) with one allocation of the exact size:
-// Json::dump builds a serializer (two allocations) and grows its string by appending, which
-// reallocates four or five times for a 150-byte event. This keeps one serializer and its buffer
-// per thread and copies the text out.
-inline std::string dump_json(const Json& j) {
-  thread_local std::string scratch;
-  thread_local nlohmann::detail::serializer<Json> serializer(
-      nlohmann::detail::output_adapter<char, std::string>(scratch), ' ');
-  scratch.clear();
-  serializer.dump(j, false, false, 0);
-  std::string out = scratch;
-  if (scratch.capacity() > (std::size_t{64} << 10)) scratch.clear(), scratch.shrink_to_fit();  // keep no large buffer
-  return out;
-}
 }  // namespace cairn

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,7 +39,7 @@ struct Request {
 
 struct Response {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string_view content_type = "application/json";  // always a literal: nothing to allocate
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/Length
   std::string body;
 };

@@ -43,8 +43,10 @@ void handle_start(const Request& request, Context& ctx, Reply done) {
     return done(bad_request("Idempotency-Key must be 1 to 256 printable ASCII characters"));
   ctx.engine.start_run(std::move(start), [done = std::move(done)](Result<engine::StartReply> r) {
     if (!r) return done(error_response(r.status()));
-    done(json_response(r->created ? 201 : 200,
-                       Json{{"id", r->id}, {"type", r->type}, {"status", store::run_status_name(r->status)}}));
+    Response created;
+    created.status = r->created ? 201 : 200;
+    created.body = start_reply_body(r->id, r->type, r->status);
+    done(std::move(created));
   });
 }
 

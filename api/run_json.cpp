@@ -9,6 +9,32 @@ namespace {
 
 Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 
+// Appends `s` as a JSON string. ASCII only (the caller checks): escapes quotes, backslashes and
+// control characters.
+void append_ascii_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += "\\u00";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+bool is_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 }  // namespace
 
 Json stored_json(const std::string& text) {
@@ -60,6 +86,22 @@ Json event_json(const store::Event& event) {
 Json audit_json(const store::AuditEntry& e) {
   return Json{{"at", format_rfc3339(e.at)}, {"actor", e.actor},     {"role", text_or_null(e.role)},
               {"action", e.action},          {"target", e.target}, {"outcome", e.outcome}};
+}
+
+std::string start_reply_body(const std::string& id, const std::string& type, store::RunStatus status) {
+  const std::string_view status_name = store::run_status_name(status);
+  if (!is_ascii(id) || !is_ascii(type))  // only a registered type name can be: let Json check it
+    return Json{{"id", id}, {"type", type}, {"status", status_name}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  out.reserve(id.size() + type.size() + status_name.size() + 32);
+  out += "{\"id\":";
+  append_ascii_json_string(out, id);
+  out += ",\"type\":";
+  append_ascii_json_string(out, type);
+  out += ",\"status\":";
+  append_ascii_json_string(out, status_name);
+  out += '}';
+  return out;
 }
 
 }  // namespace cairn::api

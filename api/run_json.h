@@ -21,5 +21,7 @@ Json run_summary_json(const store::RunRecord& run);
 Json event_json(const store::Event& event);
 // {"at","actor","role","action","target","outcome"}.
 Json audit_json(const store::AuditEntry& entry);
+// POST /v1/workflows: {"id","type","status"}, written as text (the hot path of every start).
+std::string start_reply_body(const std::string& id, const std::string& type, store::RunStatus status);
 
 }  // namespace cairn::api

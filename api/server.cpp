@@ -188,7 +188,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     }
     if (ec) active.fetch_add(1);
     http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() ? parser.get().version() : 11};
-    out.set(http::field::content_type, res.content_type);
+    out.set(http::field::content_type, beast::string_view(res.content_type.data(), res.content_type.size()));
     for (const auto& [name, value] : res.headers) out.set(name, value);
     out.body() = std::move(res.body);
     out.keep_alive(keep_alive);

@@ -11,8 +11,6 @@ using store::EventType;
 
 namespace {
 
-Status unavailable() { return Status(Errc::kUnavailable, "engine is stopping or overloaded"); }
-
 bool settled_enough(const store::RunRecord& r, bool settled) {
   return store::is_terminal(r.status) || r.status == store::RunStatus::kStuck ||
          (settled && r.status != store::RunStatus::kRunning);
@@ -170,16 +168,15 @@ void Engine::start_run(StartRequest request, Done<StartReply> done) {
   // The store reads run here, on the caller's thread, not on the workflow thread: what they find
   // is still checked there against live runs, and a run stored meanwhile is reported by the create.
   auto stored = impl->find_stored(request);
-  bool queued = impl->post([impl, request = std::move(request), done, stored = std::move(stored)]() mutable {
-    impl->do_start(std::move(request), done, "", std::move(stored));
+  impl->call_on_loop(std::move(done), [impl, request = std::move(request), stored = std::move(stored)](auto done) mutable {
+    impl->do_start(std::move(request), std::move(done), "", std::move(stored));
   });
-  if (!queued) done(impl->stopping ? unavailable() : Status(Errc::kOverloaded, "too many queued requests"));
 }
 
 void Engine::signal(const std::string& id, const std::string& name, Json payload, const std::string& key,
                     Done<std::int64_t> done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, id, name, payload = std::move(payload), key, done]() mutable {
+  impl->call_on_loop(std::move(done), [impl, id, name, payload = std::move(payload), key](auto done) mutable {
     auto lr = impl->ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
@@ -205,12 +202,11 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
       done(seq);
     });
   });
-  if (!queued) done(unavailable());
 }
 
 void Engine::query(const std::string& id, const std::string& name, Done<Json> done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, id, name, done] {
+  impl->call_on_loop(std::move(done), [impl, id, name](auto done) {
     auto lr = impl->ensure_live(id, /*allow_terminal=*/true);
     if (!lr) return done(lr.status());
     LiveRun* live = *lr;
@@ -224,12 +220,11 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
     if (impl->uncommitted(id, *live)) return live->on_settled.push_back(answer);
     answer();
   });
-  if (!queued) done(unavailable());
 }
 
 void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, id, actor, done] {
+  impl->call_on_loop(std::move(done), [impl, id, actor](auto done) {
     auto lr = impl->ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
@@ -257,12 +252,11 @@ void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) 
     ob.batch.audit.push_back(audit_entry(impl->now(), actor, "cancel", id));
     ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
   });
-  if (!queued) done(unavailable());
 }
 
 void Engine::terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, id, reason, actor, done] {
+  impl->call_on_loop(std::move(done), [impl, id, reason, actor](auto done) {
     auto lr = impl->ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
@@ -280,12 +274,11 @@ void Engine::terminate(const std::string& id, const std::string& reason, const A
     ob.batch.audit.push_back(audit_entry(impl->now(), actor, "terminate", id));
     ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
   });
-  if (!queued) done(unavailable());
 }
 
 void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, id, actor, done] {
+  impl->call_on_loop(std::move(done), [impl, id, actor](auto done) {
     auto rec = impl->store.get_run(id);
     if (!rec) return done(rec.status());
     auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
@@ -344,12 +337,11 @@ void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
       if (r.status.is_ok()) (void)impl->ensure_live(id);
     });
   });
-  if (!queued) done(unavailable());
 }
 
 void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, id, deadline, settled, done] {
+  impl->call_on_loop(std::move(done), [impl, id, deadline, settled](auto done) {
     // A live run that is running, or whose commit is pending, cannot answer yet (the store is never
     // ahead of memory): the watcher waits for the commit that settles it, which notify_watchers()
     // answers from memory, without building or reading the run's row now.
@@ -372,18 +364,16 @@ void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<st
     });
     impl->watchers[id].push_back(std::move(w));
   });
-  if (!queued) done(unavailable());
 }
 
 void Engine::record_audit(store::AuditEntry entry, DoneStatus done) {
   auto* impl = impl_.get();
-  bool queued = impl->post([impl, entry = std::move(entry), done]() mutable {
+  impl->call_on_loop(std::move(done), [impl, entry = std::move(entry)](auto done) mutable {
     if (entry.at == 0) entry.at = impl->now();
     OpenBatch& ob = impl->open_batch(fmt::format("#audit{}", ++impl->audit_counter));
     ob.batch.audit.push_back(std::move(entry));
     ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
   });
-  if (!queued) done(unavailable());
 }
 
 }  // namespace cairn::engine

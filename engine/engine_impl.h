@@ -110,9 +110,22 @@ struct Engine::Impl {
   Impl(store::Store& s, const Registry& r, EngineOptions o);
 
   // ---- any thread ----
-  // Queues `fn` for the workflow thread; false (and nothing queued) when stopping or, unless
-  // `force`, when the queue is full.
-  bool post(std::function<void()> fn, bool force = false);
+  // Queues `fn` for the workflow thread. Refused, with `fn` left as it was, when stopping
+  // (kUnavailable) or, unless `force`, when the queue is full (kOverloaded).
+  Status try_post(std::function<void()>& fn, bool force = false);
+  bool post(std::function<void()> fn, bool force = false) { return try_post(fn, force).is_ok(); }
+  // Runs `work(done)` on the workflow thread, or answers `done` with the refusal at once. `done`
+  // is moved, never copied: a caller's callback often holds a whole chain of them (a reply).
+  template <class D, class W>
+  void call_on_loop(D done, W work) {
+    struct Call {
+      W work;
+      D done;
+      void operator()() { work(std::move(done)); }
+    };
+    std::function<void()> job = Call{std::move(work), std::move(done)};
+    if (Status refused = try_post(job); !refused.is_ok()) job.target<Call>()->done(std::move(refused));
+  }
   // The store's answer to the oldest submitted batch (E3), for the loop; called on the writer.
   void acknowledge(store::BatchResult result);
   // Appends `item` to `queue` (guarded by mu) and wakes the loop if it was empty: the loop sleeps

@@ -27,13 +27,14 @@ Engine::Impl::Impl(store::Store& s, const Registry& r, EngineOptions o)
 
 // Notifies under the lock: once the loop has taken the last item it may stop and destroy `cv`, so a
 // poster (the store's writer thread) must not touch it after releasing `mu`.
-bool Engine::Impl::post(std::function<void()> fn, bool force) {
+Status Engine::Impl::try_post(std::function<void()>& fn, bool force) {
   std::lock_guard lock(mu);
-  if (!force && (stopping || halted)) return false;
-  if (!force && inbox.size() >= options.max_queued_requests) return false;
+  if (!force && (stopping || halted)) return Status(Errc::kUnavailable, "engine is stopping");
+  if (!force && inbox.size() >= options.max_queued_requests)
+    return Status(Errc::kOverloaded, "too many queued requests");
   inbox.push_back(std::move(fn));
   cv.notify_one();
-  return true;
+  return Status::ok();
 }
 
 void Engine::Impl::acknowledge(store::BatchResult result) { hand_to_loop(acks, std::move(result)); }

@@ -1,8 +1,10 @@
-// Unit tests of the input checks, time formatting, target parsing and the error table.
+// Unit tests of the input checks, time formatting, target parsing, the error table and the
+// start reply written as text.
 #include <doctest/doctest.h>
 
 #include "api/errors.h"
 #include "api/http_types.h"
+#include "api/run_json.h"
 #include "api/validate.h"
 
 using namespace cairn::api;
@@ -89,5 +91,22 @@ TEST_SUITE("api") {
     CHECK(internal.status == 500);
     CHECK(internal.body.find("/secret/path") == std::string::npos);
     CHECK(internal.body.find("internal error (ref ") != std::string::npos);
+  }
+
+  TEST_CASE("the start reply written as text is the JSON the Json library writes, for any type name") {
+    using cairn::store::RunStatus;
+    const std::string invalid_utf8 = "bad\xff" "byte";
+    for (std::string type : {std::string("bench.steps"), std::string("we\"ird\\name"), std::string("tab\there\x01"),
+                             std::string("caf\xc3\xa9"), invalid_utf8}) {
+      std::string text = start_reply_body("order-1", type, RunStatus::kRunning);
+      cairn::Json parsed = cairn::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+      REQUIRE_MESSAGE(parsed.is_object(), text);
+      CHECK(parsed.size() == 3);
+      CHECK(parsed["id"] == "order-1");
+      CHECK(parsed["status"] == "running");
+      if (type != invalid_utf8) CHECK(parsed["type"] == type);
+      else CHECK(parsed["type"] == "bad\xef\xbf\xbd" "byte");  // the invalid byte becomes U+FFFD
+    }
+    CHECK(start_reply_body("r-1", "t", RunStatus::kCompleted) == R"({"id":"r-1","type":"t","status":"completed"})");
   }
 }

@@ -1,12 +1,14 @@
 // `cairn serve`: store + registry + engine + HTTP server; graceful shutdown on SIGTERM/SIGINT.
 #include "cli/serve.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "activities/simulated.h"
 #include "api/context.h"
@@ -31,7 +33,7 @@ const char* const kServeHelp =
     "  --no-demo            no order sagas, simulated services or /v1/demo routes\n"
     "  --sync full|normal   full (default): a commit is fsync'd before it is acknowledged;\n"
     "                       normal: a power loss may lose the last commits\n"
-    "  --threads N          HTTP I/O threads (default 2)\n"
+    "  --threads N          HTTP I/O threads (default: half the cores, at least 1)\n"
     "  --max-inflight N     requests handled at once before answering 429 (default 4096)\n"
     "  --max-connections N  open connections before answering 429 (default 10000)\n"
     "Prints `listening on HOST:PORT` once it recovered and accepts requests. SIGTERM/SIGINT: stop accepting,\n"
@@ -73,7 +75,9 @@ int run_serve(int argc, char** argv) {
   server_options.host = listen.substr(0, colon);
   if (server_options.host.size() > 2 && server_options.host.front() == '[')
     server_options.host = server_options.host.substr(1, server_options.host.size() - 2);
-  std::int64_t port = -1, threads = 2;
+  // The engine keeps two threads busy under load (workflow, writer): HTTP gets the other half of
+  // the cores. On 2 cores one I/O thread beat two for starts and for /healthz (docs/BENCHMARKS.md).
+  std::int64_t port = -1, threads = std::max<std::int64_t>(1, std::thread::hardware_concurrency() / 2);
   char* end = nullptr;
   port = std::strtoll(listen.c_str() + colon + 1, &end, 10);
   if (colon + 1 == listen.size() || *end || port < 0 || port > 65535) return usage("bad port in --listen " + listen);

@@ -148,13 +148,6 @@ Status open_writer(Db& db, const std::string& path, bool synchronous_full,
   // may lose the last commits (callbacks already ran for them).
   const char* sync = synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
   if (Status st = db.exec(sync, "store: set synchronous"); !st) return st;
-  // The writer checkpoints (copies the WAL back into the database, fsyncing both) every
-  // kWalCheckpointPages frames instead of SQLite's 1,000: a checkpoint copies each page once however
-  // often it changed, and the live runs rewrite the same few hundred pages, so a longer interval
-  // copies far fewer pages per commit (+18 % runs/s at concurrency 1024, docs/BENCHMARKS.md). The
-  // cost is a WAL of up to ~40 MiB on disk, reused from its start after each checkpoint.
-  const std::string checkpoint = fmt::format("PRAGMA wal_autocheckpoint = {}", kWalCheckpointPages);
-  if (Status st = db.exec(checkpoint.c_str(), "store: set wal_autocheckpoint"); !st) return st;
   if (Status st = migrate(db, path); !st) return st;
   return set_max_page_count(db, max_page_count);
 }

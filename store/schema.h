@@ -13,7 +13,12 @@ namespace cairn::store {
 // How long a connection waits for a lock held by another connection before failing with
 // kUnavailable (SQLITE_BUSY).
 inline constexpr int kBusyTimeoutMs = 5000;
-inline constexpr int kWalCheckpointPages = 10000;  // see open_writer()
+// The WAL is checkpointed (copied back into the database, both fsync'd) every kWalCheckpointPages
+// frames instead of SQLite's 1,000: a checkpoint copies each page once however often it changed,
+// and the live runs rewrite the same few hundred pages, so a longer interval copies far fewer pages
+// per commit (+18 % runs/s at concurrency 1024, docs/BENCHMARKS.md). The cost is a WAL of ~40 MiB
+// on disk, reused from its start after a checkpoint. store/checkpointer.h says who checkpoints.
+inline constexpr int kWalCheckpointPages = 10000;
 
 // Opens the write connection: refuses a damaged file with kCorruption (PRAGMA quick_check's
 // report in the message), switches to WAL, sets synchronous, migrates to kSchemaVersion, and caps

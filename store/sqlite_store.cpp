@@ -52,13 +52,20 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (!writer) return writer.status();
   auto readers = ReadPool::open(options.path, options.read_connections);
   if (!readers) return readers.status();
+  auto checkpointer = Checkpointer::open(
+      options.path, options.wal_checkpoint_pages > 0 ? options.wal_checkpoint_pages : kWalCheckpointPages);
+  if (!checkpointer) return checkpointer.status();
   return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(lock).value(), std::move(db),
-                                                      std::move(writer).value(), std::move(readers).value()));
+                                                      std::move(writer).value(), std::move(readers).value(),
+                                                      std::move(checkpointer).value()));
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
-                         std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers)
-    : options_(options), lock_(std::move(lock)), db_(std::move(db)), writer_(std::move(writer)), readers_(std::move(readers)) {
+                         std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
+                         std::unique_ptr<Checkpointer> checkpointer)
+    : options_(options), lock_(std::move(lock)), db_(std::move(db)), writer_(std::move(writer)),
+      readers_(std::move(readers)), checkpointer_(std::move(checkpointer)) {
+  checkpointer_->watch(*db_);
   stats_.batches_per_commit_histogram.assign(kHistogramBuckets, 0);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "cairn-writer");  // shown by top -H, perf, gdb
@@ -238,7 +245,12 @@ void SqliteStore::close() {
   // From a callback the writer cannot join itself; it exits once this group is done and the
   // destructor joins it.
   if (on_writer_thread()) return;
-  std::call_once(joined_, [this] { thread_.join(); });
+  std::call_once(joined_, [this] {
+    thread_.join();
+    checkpointer_->unwatch(*db_);  // no commit can call it now; it stops before db_ closes
+  });
 }
+
+std::uint64_t SqliteStore::TEST_wait_checkpoints(std::uint64_t n) { return checkpointer_->wait_for_passes(n); }
 
 }  // namespace cairn::store

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/batch_writer.h"
+#include "store/checkpointer.h"
 #include "store/process_lock.h"
 #include "store/read_pool.h"
 #include "store/sqlite_db.h"
@@ -47,6 +48,8 @@ class SqliteStore final : public Store {
   // Test hook: sets PRAGMA max_page_count on the write connection, in order with the queued
   // batches (raise it after a simulated full disk to check the store recovers).
   Status TEST_set_max_page_count(std::int64_t pages);
+  // Test hook: waits until `n` background WAL checkpoint passes have completed; returns how many have.
+  std::uint64_t TEST_wait_checkpoints(std::uint64_t n);
 
  private:
   // Work run on the writer thread inside the group transaction instead of a JournalBatch; a
@@ -62,7 +65,8 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
-              std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers);
+              std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
+              std::unique_ptr<Checkpointer> checkpointer);
   void enqueue(std::span<Item> items);  // moves from each
   // Queues `item` and waits for its result; refuses (kInternal) on the writer thread.
   BatchResult enqueue_and_wait(Item item);
@@ -78,6 +82,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> db_;  // the write connection: used by the writer thread only
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_, after the writer stopped
 
   std::mutex mu_;
   std::condition_variable work_;

@@ -238,6 +238,8 @@ struct SqliteOptions {
   std::size_t read_connections = 4;
   // Cap on the database size in pages (0 = SQLite's default). Tests use it to simulate a full disk.
   std::int64_t max_page_count = 0;
+  // WAL frames before a background checkpoint (0 = kWalCheckpointPages). Tests set it small.
+  int wal_checkpoint_pages = 0;
 };
 
 // Opens (creating if needed) and migrates the database, runs quick_check, starts the writer.

@@ -27,12 +27,27 @@ store::AuditEntry audit_entry(store::Millis at, const Actor& actor, const std::s
 
 }  // namespace
 
-// "r-" and 13 base-32 digits: 41 random bits, then a 24-bit counter (unique within a process, the
-// random bits across processes). 15 characters, so the id fits std::string's inline buffer and the
-// many copies a run's id gets on the hot path allocate nothing.
+// "r-" and 13 base-32 digits (ordered like their ASCII) of milliseconds since the epoch << 22 |
+// a sequence: generated ids sort by creation time, so the unique index on runs.id grows at its
+// right edge. (A random id put each start on a leaf of its own: a 4 KiB WAL frame more per run,
+// 4.2 pwrite calls per start against 2.3 now.) The sequence starts at a random value in each new
+// millisecond and counts up: ids from two processes in the same millisecond (a clock stepped back
+// across a restart) are unlikely to meet, and the create would still report a clash. Within a
+// process every id is larger than the last: a clock that stands still or steps back only advances
+// the sequence, which past its 2^22 values borrows the next millisecond. 15 characters: the id
+// fits std::string's inline buffer, so the many copies it gets on the hot path allocate nothing.
 std::string Engine::Impl::generate_id() {
   static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuv";
-  const std::uint64_t bits = ((id_rng() & ((1ull << 41) - 1)) << 24) | (++id_counter & 0xffffff);
+  constexpr int kSequenceBits = 22;
+  const auto ms = static_cast<std::uint64_t>(std::max<Millis>(now(), 0));
+  if (ms > id_ms) {
+    id_ms = ms;
+    id_sequence = id_rng() & ((1ull << (kSequenceBits - 1)) - 1);  // half the range left to count up
+  } else if (++id_sequence >> kSequenceBits) {
+    ++id_ms;
+    id_sequence = 0;
+  }
+  const std::uint64_t bits = (id_ms << kSequenceBits) | id_sequence;
   std::string id = "r-";
   for (int shift = 60; shift >= 0; shift -= 5) id += kDigits[(bits >> shift) & 31];
   return id;

@@ -187,7 +187,8 @@ struct Engine::Impl {
   std::unordered_map<std::string, std::vector<Watcher>> watchers;
   std::uint64_t next_incarnation = 0;
   std::mt19937_64 id_rng{std::random_device{}()};
-  std::uint64_t id_counter = 0;
+  std::uint64_t id_ms = 0;        // generate_id(): the millisecond of the last id
+  std::uint64_t id_sequence = 0;  // and its sequence within that millisecond
   std::uint64_t audit_counter = 0;
   std::atomic<store::Millis> next_due{-1};  // published when the loop sleeps (tests)
 

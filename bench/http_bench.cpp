@@ -7,33 +7,41 @@
 //          started. completions/s = runs / (first start .. last completion), from /metrics.
 //   wait:  each connection starts a run and long-polls it to completion before the next (a
 //          synchronous caller); completions/s equals starts/s.
-// Prints starts/s, start latency p50/p99, completions/s and the ratio starts/healthz.
-//
+// Starts let the server choose the run's id, except one more fire steps=1 phase with ids of the
+// client's own. Prints starts/s, start latency p50/p99, completions/s, starts/healthz, and the
+// CPU the load generator used: all connections share one client thread (bench/load_connection.h).//
 //   http_bench [--connections 64] [--seconds 5] [--server http://HOST:PORT] [--cairn PATH]
 //              [--sync full|normal]
 // Without --server it starts `cairn serve --listen 127.0.0.1:0` on a temporary database (the
 // binary is found beside this one: ../cli/cairn) and stops it with SIGTERM at the end.
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <utility>  // before asio/awaitable.hpp: Boost 1.74's header misses it under g++ 12
+
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <memory>
 #include <thread>
-#include <utility>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "api/http_client.h"
+#include "load_connection.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using cairn::api::HttpClient;
+using cairn::bench::LoadConnection;
 
 struct Options {
   int connections = 64;
@@ -51,33 +59,48 @@ struct Phase {
   double done_elapsed = 0;  // first start .. last completion
   Clock::time_point began;
   std::vector<double> latencies_ms;  // start latency
+  double client_cores = 0;           // the load generator's CPU time / elapsed
 };
 
-// Each connection runs `step` until the phase's time is up; the figures are summed.
+[[noreturn]] void fail(const std::string& why) {
+  std::fprintf(stderr, "http_bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// One connection's loop: `step` until the phase's time is up (or the connection fails).
+template <class Step>
+boost::asio::awaitable<void> drive(LoadConnection& c, int conn, Clock::time_point deadline, Step& step, Phase& mine) {
+  for (std::uint64_t n = 0; Clock::now() < deadline && !c.failed(); ++n) co_await step(c, conn, n, mine);
+}
+
+// Every connection runs `step` until the phase's time is up, all on this thread; the figures are
+// summed. Also measures what the load generator itself cost (this thread's CPU time).
 template <class Step>
 Phase run_phase(const Options& o, const std::string& host, std::uint16_t port, Step step) {
-  std::vector<Phase> per(static_cast<std::size_t>(o.connections));
-  std::vector<std::thread> threads;
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  auto deadline = std::make_shared<Clock::time_point>();
-  for (int i = 0; i < o.connections; ++i)
-    threads.emplace_back([&, i] {
-      HttpClient c(host, port);
-      Phase& mine = per[static_cast<std::size_t>(i)];
-      ++ready;
-      while (!go.load()) std::this_thread::yield();
-      for (std::uint64_t n = 0; Clock::now() < *deadline; ++n) step(c, i, n, mine);
-    });
-  while (ready.load() < o.connections) std::this_thread::yield();
-  auto start = Clock::now();
-  *deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-  go = true;
-  for (auto& t : threads) t.join();
+  boost::asio::io_context io(1);
+  std::vector<std::unique_ptr<LoadConnection>> conns;
+  for (int i = 0; i < o.connections; ++i) {
+    conns.push_back(std::make_unique<LoadConnection>(io, host, port));
+    if (conns.back()->failed()) fail("cannot connect to the server");
+  }
+  std::vector<Phase> per(conns.size());
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  const double cpu_before = thread_cpu_seconds();
+  for (std::size_t i = 0; i < conns.size(); ++i)
+    boost::asio::co_spawn(io, drive(*conns[i], static_cast<int>(i), deadline, step, per[i]), boost::asio::detached);
+  io.run();
   Phase total;
   total.began = start;
   total.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   total.done_elapsed = total.elapsed;
+  total.client_cores = (thread_cpu_seconds() - cpu_before) / total.elapsed;
   for (auto& p : per) {
     total.ops += p.ops;
     total.completions += p.completions;
@@ -93,40 +116,60 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
 }
 
+// The steps below are coroutines run by drive(); they answer when their request(s) did.
+using Step = boost::asio::awaitable<void>;
+
 Phase healthz_phase(const Options& o, const std::string& host, std::uint16_t port) {
-  return run_phase(o, host, port, [](HttpClient& c, int, std::uint64_t, Phase& mine) {
-    auto r = c.request("GET", "/healthz");
-    r && r->status == 200 ? ++mine.ops : ++mine.errors;
+  return run_phase(o, host, port, [](LoadConnection& c, int, std::uint64_t, Phase& mine) -> Step {
+    auto r = co_await c.request("GET", "/healthz");
+    r.status == 200 ? ++mine.ops : ++mine.errors;
   });
 }
 
+// A start's body: with the client's id, or none (the server generates it, as most clients let it).
 std::string steps_body(const std::string& id, int steps) {
-  return R"({"type":"bench.steps","id":")" + id + R"(","input":{"steps":)" + std::to_string(steps) + "}}";
+  const std::string input = R"("input":{"steps":)" + std::to_string(steps) + "}}";
+  return id.empty() ? R"({"type":"bench.steps",)" + input : R"({"type":"bench.steps","id":")" + id + R"(",)" + input;
 }
 
-// Starts one run; true (and its latency recorded) on 201.
-bool start_run(HttpClient& c, const std::string& id, int steps, Phase& mine) {
+// The id of the client's start (`tag`-connection-n), or "" when the server is to choose it.
+std::string client_id(const std::string& tag, int conn, std::uint64_t n) {
+  return tag.empty() ? "" : tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
+}
+
+// Starts one run; its id (read from the 201 when the server chose it) and its latency recorded
+// on 201, "" otherwise.
+boost::asio::awaitable<std::string> start_run(LoadConnection& c, std::string id, int steps, Phase& mine) {
   auto t0 = Clock::now();
-  auto r = c.request("POST", "/v1/workflows", steps_body(id, steps));
-  if (!r || r->status != 201) {
+  auto r = co_await c.request("POST", "/v1/workflows", steps_body(id, steps));
+  constexpr std::string_view kId = R"({"id":")";  // the answer's first member
+  if (r.status != 201 || !r.body.starts_with(kId)) {
     ++mine.errors;
-    return false;
+    co_return "";
   }
   mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   ++mine.ops;
-  return true;
+  if (id.empty()) id = r.body.substr(kId.size(), r.body.find('"', kId.size()) - kId.size());
+  co_return id;
+}
+
+// The long poll that answers when run `id` has ended, and whether its answer says completed.
+std::string wait_target(const std::string& id) { return "/v1/workflows/" + id + "?wait=60s"; }
+bool says_completed(int status, const std::string& body) {
+  return status == 200 && body.find("\"status\":\"completed\"") != std::string::npos;
 }
 
 bool completed(HttpClient& c, const std::string& id) {
-  auto done = c.request("GET", "/v1/workflows/" + id + "?wait=60s");
-  return done && done->status == 200 && done->body.find("\"status\":\"completed\"") != std::string::npos;
+  auto done = c.request("GET", wait_target(id));
+  return done && says_completed(done->status, done->body);
 }
 
-Phase wait_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, const std::string& tag) {
-  return run_phase(o, host, port, [&](HttpClient& c, int conn, std::uint64_t n, Phase& mine) {
-    std::string id = tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
-    if (!start_run(c, id, steps, mine)) return;
-    completed(c, id) ? ++mine.completions : ++mine.errors;
+Phase wait_phase(const Options& o, const std::string& host, std::uint16_t port, int steps) {
+  return run_phase(o, host, port, [&](LoadConnection& c, int, std::uint64_t, Phase& mine) -> Step {
+    std::string id = co_await start_run(c, "", steps, mine);
+    if (id.empty()) co_return;
+    auto done = co_await c.request("GET", wait_target(id));
+    says_completed(done.status, done.body) ? ++mine.completions : ++mine.errors;
   });
 }
 
@@ -144,9 +187,9 @@ Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, 
   const long long before = completions_total(watch, "completed");
   const long long failed_before = completions_total(watch, "failed");
   std::vector<std::string> last_ids(static_cast<std::size_t>(o.connections));
-  Phase p = run_phase(o, host, port, [&](HttpClient& c, int conn, std::uint64_t n, Phase& mine) {
-    std::string id = tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
-    if (start_run(c, id, steps, mine)) last_ids[static_cast<std::size_t>(conn)] = id;
+  Phase p = run_phase(o, host, port, [&](LoadConnection& c, int conn, std::uint64_t n, Phase& mine) -> Step {
+    std::string id = co_await start_run(c, client_id(tag, conn, n), steps, mine);
+    if (!id.empty()) last_ids[static_cast<std::size_t>(conn)] = id;
   });
   // Wait until the server completed every run started (polling its counter: no id list to walk).
   const auto give_up = Clock::now() + std::chrono::seconds(120);
@@ -164,10 +207,10 @@ Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, 
 
 void report(const std::string& name, const Phase& p, double health_rate) {
   double starts = static_cast<double>(p.ops) / p.elapsed;
-  std::printf("  %s  %9.0f starts/s  p50 %.2f ms  p99 %.2f ms  %9.0f completions/s  "
-              "starts/healthz %.1f %%  (errors %llu)\n",
+  std::printf("  %-24s %9.0f starts/s  p50 %.2f ms  p99 %.2f ms  %9.0f completions/s  "
+              "starts/healthz %.1f %%  (client %.2f core, errors %llu)\n",
               name.c_str(), starts, percentile(p.latencies_ms, 0.50), percentile(p.latencies_ms, 0.99),
-              static_cast<double>(p.completions) / p.done_elapsed, 100.0 * starts / health_rate,
+              static_cast<double>(p.completions) / p.done_elapsed, 100.0 * starts / health_rate, p.client_cores,
               static_cast<unsigned long long>(p.errors));
 }
 
@@ -222,10 +265,6 @@ class Target {
       std::filesystem::remove_all(dir_, ec);
     }
   }
-  [[noreturn]] static void fail(const std::string& why) {
-    std::fprintf(stderr, "http_bench: %s\n", why.c_str());
-    std::exit(1);
-  }
   std::string describe() const {
     return pid_ > 0 ? "own `cairn serve` (temp db)" : "http://" + host_ + ":" + std::to_string(port_);
   }
@@ -244,7 +283,7 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Target::fail(a + " needs a value");
+      if (i + 1 >= argc) fail(a + " needs a value");
       return argv[++i];
     };
     if (a == "--connections") o.connections = std::max(1, std::atoi(value().c_str()));
@@ -252,7 +291,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--server") o.server = value();
     else if (a == "--cairn") o.cairn = value();
     else if (a == "--sync") o.sync = value();
-    else Target::fail("unknown option " + a + " (see the top of bench/http_bench.cpp)");
+    else fail("unknown option " + a + " (see the top of bench/http_bench.cpp)");
   }
   return o;
 }
@@ -266,30 +305,34 @@ int main(int argc, char** argv) {
   for (HttpClient c(target.host(), target.port());;) {
     auto r = c.request("GET", "/readyz");
     if (r && r->status == 200) break;
-    if (!r) Target::fail("cannot reach the server: " + r.status().message());
+    if (!r) fail("cannot reach the server: " + r.status().message());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::printf("http_bench: %d keep-alive connections, %.1f s per phase, server %s, sync=%s\n", o.connections,
               o.seconds, target.describe().c_str(), o.sync.c_str());
   // The baseline is measured before and after the start phases and averaged: on a shared VM the
   // /healthz rate alone moves by a third between minutes, and the ratio should compare like with like.
-  auto healthz_rate = [&] {
+  auto healthz_rate = [&](const char* when) {
     Phase health = healthz_phase(o, target.host(), target.port());
-    if (health.errors) std::printf("  healthz errors: %llu\n", static_cast<unsigned long long>(health.errors));
-    return static_cast<double>(health.ops) / health.elapsed;
+    const double rate = static_cast<double>(health.ops) / health.elapsed;
+    std::printf("  healthz %-16s %9.0f req/s  (client %.2f core, errors %llu)\n", when, rate,
+                health.client_cores, static_cast<unsigned long long>(health.errors));
+    return rate;
   };
-  const double before = healthz_rate();
-  std::printf("  healthz before         %9.0f req/s\n", before);
-  std::string tag = "hb" + std::to_string(getpid());
+  const double before = healthz_rate("before");
+  // The server chooses the ids, except in one phase: with the client's own ids (64 interleaved
+  // sequences here), each start also looks its id up and writes a leaf of the id index of its own.
   std::vector<std::pair<std::string, Phase>> phases;
   for (int steps : {1, 5}) {
-    std::string t = tag + "s" + std::to_string(steps);
-    phases.emplace_back("fire steps=" + std::to_string(steps), fire_phase(o, target.host(), target.port(), steps, t + "f"));
-    phases.emplace_back("wait steps=" + std::to_string(steps), wait_phase(o, target.host(), target.port(), steps, t + "w"));
+    const std::string s = std::to_string(steps);
+    phases.emplace_back("fire steps=" + s, fire_phase(o, target.host(), target.port(), steps, ""));
+    if (steps == 1)
+      phases.emplace_back("fire steps=1, client ids",
+                          fire_phase(o, target.host(), target.port(), steps, "hb" + std::to_string(getpid())));
+    phases.emplace_back("wait steps=" + s, wait_phase(o, target.host(), target.port(), steps));
   }
-  const double after = healthz_rate();
-  const double baseline = (before + after) / 2;
-  std::printf("  healthz after          %9.0f req/s  (baseline: the mean, %.0f req/s)\n", after, baseline);
+  const double baseline = (before + healthz_rate("after")) / 2;
+  std::printf("  healthz baseline         %9.0f req/s  (the mean of before and after)\n", baseline);
   for (const auto& [name, phase] : phases) report(name, phase, baseline);
   return 0;
 }

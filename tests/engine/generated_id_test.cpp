@@ -10,6 +10,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "start_future.h"
 #include "store/store_test_util.h"
 
 using namespace cairn;
@@ -21,12 +22,7 @@ Task<Json> echo(WorkflowContext&, Json input) { co_return input; }
 // Starts `n` runs without an id, in this order, and returns their ids in the same order.
 std::vector<std::string> start_many(engine::Engine& engine, int n) {
   std::vector<std::future<Result<engine::StartReply>>> answers;
-  for (int i = 0; i < n; ++i) {
-    auto answer = std::make_shared<std::promise<Result<engine::StartReply>>>();
-    answers.push_back(answer->get_future());
-    engine.start_run({"echo", "", Json{{"i", i}}, ""},
-                     [answer](Result<engine::StartReply> r) { answer->set_value(std::move(r)); });
-  }
+  for (int i = 0; i < n; ++i) answers.push_back(engine::testing::start_future(engine, {"echo", "", Json{{"i", i}}, ""}));
   std::vector<std::string> ids;
   for (auto& a : answers) {
     auto r = a.get();

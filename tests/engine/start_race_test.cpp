@@ -2,27 +2,19 @@
 // whose answer it has not seen yet): both are answered with the one run the key created.
 #include <doctest/doctest.h>
 
-#include <future>
-
 #include "cairn/cairn.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "start_future.h"
 #include "store/store_test_util.h"
 
 using namespace cairn;
+using engine::testing::start_future;
 
 namespace {
 
 Task<Json> wait_for_go(WorkflowContext& ctx, Json) {
   co_return co_await ctx.wait_signal<Json>("go");
-}
-
-// Starts `request` and returns a future for its answer.
-std::future<Result<engine::StartReply>> start(engine::Engine& engine, engine::StartRequest request) {
-  auto answer = std::make_shared<std::promise<Result<engine::StartReply>>>();
-  auto future = answer->get_future();
-  engine.start_run(std::move(request), [answer](Result<engine::StartReply> r) { answer->set_value(std::move(r)); });
-  return future;
 }
 
 }  // namespace
@@ -38,8 +30,8 @@ TEST_SUITE("engine") {
 
     // Both look the key up before either is committed, so the second is created speculatively
     // and the store's unique key reports the first.
-    auto first = start(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
-    auto second = start(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
+    auto first = start_future(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
+    auto second = start_future(engine, {"wait_for_go", "", Json{{"n", 1}}, "key-1"});
     auto a = first.get();
     auto b = second.get();
     REQUIRE_MESSAGE(a, a.status().to_string());
@@ -47,7 +39,7 @@ TEST_SUITE("engine") {
     CHECK(a->id == b->id);
     CHECK(a->created != b->created);  // exactly one of them created it
 
-    auto other = start(engine, {"wait_for_go", "", Json{{"n", 2}}, "key-1"}).get();
+    auto other = start_future(engine, {"wait_for_go", "", Json{{"n", 2}}, "key-1"}).get();
     REQUIRE_FALSE(other);
     CHECK(other.status().code() == Errc::kConflict);
 

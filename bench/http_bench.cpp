@@ -9,7 +9,8 @@
 //          synchronous caller); completions/s equals starts/s.
 // Starts let the server choose the run's id, except one more fire steps=1 phase with ids of the
 // client's own. Prints starts/s, start latency p50/p99, completions/s, starts/healthz, and the
-// CPU the load generator used: all connections share one client thread (bench/load_connection.h).//
+// CPU the load generator used: all connections share one client thread (bench/load_connection.h).
+//
 //   http_bench [--connections 64] [--seconds 5] [--server http://HOST:PORT] [--cairn PATH]
 //              [--sync full|normal]
 // Without --server it starts `cairn serve --listen 127.0.0.1:0` on a temporary database (the
@@ -26,8 +27,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <string>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -117,10 +118,10 @@ double percentile(const std::vector<double>& sorted, double p) {
 }
 
 // The steps below are coroutines run by drive(); they answer when their request(s) did.
-using Step = boost::asio::awaitable<void>;
+using StepTask = boost::asio::awaitable<void>;
 
 Phase healthz_phase(const Options& o, const std::string& host, std::uint16_t port) {
-  return run_phase(o, host, port, [](LoadConnection& c, int, std::uint64_t, Phase& mine) -> Step {
+  return run_phase(o, host, port, [](LoadConnection& c, int, std::uint64_t, Phase& mine) -> StepTask {
     auto r = co_await c.request("GET", "/healthz");
     r.status == 200 ? ++mine.ops : ++mine.errors;
   });
@@ -165,7 +166,7 @@ bool completed(HttpClient& c, const std::string& id) {
 }
 
 Phase wait_phase(const Options& o, const std::string& host, std::uint16_t port, int steps) {
-  return run_phase(o, host, port, [&](LoadConnection& c, int, std::uint64_t, Phase& mine) -> Step {
+  return run_phase(o, host, port, [&](LoadConnection& c, int, std::uint64_t, Phase& mine) -> StepTask {
     std::string id = co_await start_run(c, "", steps, mine);
     if (id.empty()) co_return;
     auto done = co_await c.request("GET", wait_target(id));
@@ -187,7 +188,7 @@ Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, 
   const long long before = completions_total(watch, "completed");
   const long long failed_before = completions_total(watch, "failed");
   std::vector<std::string> last_ids(static_cast<std::size_t>(o.connections));
-  Phase p = run_phase(o, host, port, [&](LoadConnection& c, int conn, std::uint64_t n, Phase& mine) -> Step {
+  Phase p = run_phase(o, host, port, [&](LoadConnection& c, int conn, std::uint64_t n, Phase& mine) -> StepTask {
     std::string id = co_await start_run(c, client_id(tag, conn, n), steps, mine);
     if (!id.empty()) last_ids[static_cast<std::size_t>(conn)] = id;
   });

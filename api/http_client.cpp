@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace cairn::api {
@@ -126,55 +127,27 @@ Status HttpClient::send_raw(std::string_view bytes) {
 }
 
 Result<HttpResponse> HttpClient::read_response() {
-  std::size_t end;
-  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-    if (buffer_.size() > 64 * 1024) return Status{Errc::kIoError, "response headers too large"};
-    if (Status s = fill(); !s) return s;
-  }
   HttpResponse r;
-  std::string_view head(buffer_.data(), end);
-  auto line_end = head.find("\r\n");
-  std::string_view status_line = head.substr(0, line_end);
-  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12)
-    return Status{Errc::kIoError, "not an HTTP answer"};
-  r.status = std::atoi(std::string(status_line.substr(9, 3)).c_str());
-  std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-  while (pos < head.size()) {
-    auto next = head.find("\r\n", pos);
-    if (next == std::string_view::npos) next = head.size();
-    std::string_view line = head.substr(pos, next - pos);
-    auto colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      r.headers[lower(line.substr(0, colon))] = std::string(value);
-    }
-    pos = next + 2;
-  }
-  std::size_t length = std::strtoull(r.header("content-length").c_str(), nullptr, 10);
-  std::size_t body_start = end + 4;
-  while (buffer_.size() < body_start + length)
+  auto keep_header = [&r](std::string_view name, std::string_view value) { r.headers[lower(name)] = std::string(value); };
+  std::optional<ResponseFrame> frame;
+  for (;;) {
+    auto framed = frame_response(buffer_, keep_header);
+    if (!framed) return framed.status();
+    if ((frame = *framed)) break;
     if (Status s = fill(); !s) return s;
-  r.body = buffer_.substr(body_start, length);
-  buffer_.erase(0, body_start + length);
+  }
+  while (buffer_.size() < frame->size())
+    if (Status s = fill(); !s) return s;
+  r.status = frame->status;
+  r.body = buffer_.substr(frame->body_start, frame->body_length);
+  buffer_.erase(0, frame->size());
   if (lower(r.header("connection")) == "close") close();
   return r;
 }
 
 Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
                                          const HttpHeaders& headers) {
-  std::string req;
-  req.reserve(256 + body.size());
-  req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
-  bool has_type = false;
-  for (const auto& [name, value] : headers) {
-    has_type |= lower(name) == "content-type";
-    req.append(name).append(": ").append(value).append("\r\n");
-  }
-  if (!body.empty() && !has_type) req.append("Content-Type: application/json\r\n");
-  if (!body.empty() || method == "POST" || method == "PUT")
-    req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
-  req.append("\r\n").append(body);
+  const std::string req = format_request(method, target, host_, body, headers);
   bool reused = fd_ >= 0;
   Status s = send_raw(req);
   auto r = s ? read_response() : Result<HttpResponse>(s);
@@ -186,6 +159,55 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
   }
   if (!r) close();
   return r;
+}
+
+std::string format_request(std::string_view method, std::string_view target, std::string_view host,
+                           std::string_view body, const HttpHeaders& headers) {
+  std::string req;
+  req.reserve(256 + body.size());
+  req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  bool has_type = false;
+  for (const auto& [name, value] : headers) {
+    has_type |= lower(name) == "content-type";
+    req.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!body.empty() && !has_type) req.append("Content-Type: application/json\r\n");
+  if (!body.empty() || method == "POST" || method == "PUT")
+    req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  req.append("\r\n").append(body);
+  return req;
+}
+
+Result<std::optional<ResponseFrame>> frame_response(
+    std::string_view bytes, const std::function<void(std::string_view, std::string_view)>& on_header) {
+  const std::size_t end = bytes.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    if (bytes.size() > 64 * 1024) return Status{Errc::kIoError, "response headers too large"};
+    return std::optional<ResponseFrame>();
+  }
+  const std::string_view head = bytes.substr(0, end);
+  auto line_end = head.find("\r\n");
+  std::string_view status_line = head.substr(0, line_end);
+  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12)
+    return Status{Errc::kIoError, "not an HTTP answer"};
+  ResponseFrame frame;
+  frame.status = std::atoi(std::string(status_line.substr(9, 3)).c_str());
+  frame.body_start = end + 4;
+  std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    auto next = head.find("\r\n", pos);
+    if (next == std::string_view::npos) next = head.size();
+    std::string_view line = head.substr(pos, next - pos);
+    auto colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (lower(name) == "content-length") frame.body_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+      if (on_header) on_header(name, value);
+    }
+    pos = next + 2;
+  }
+  return std::optional(frame);
 }
 
 }  // namespace cairn::api

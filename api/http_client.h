@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +26,24 @@ struct HttpResponse {
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// The text of one request: a non-empty body is JSON unless `headers` names a Content-Type, and
+// POST/PUT always carry a Content-Length. Shared by HttpClient and the benchmark's async client.
+std::string format_request(std::string_view method, std::string_view target, std::string_view host,
+                           std::string_view body = {}, const HttpHeaders& headers = {});
+
+// Where one answer lies at the start of the bytes read so far (Content-Length bodies only).
+struct ResponseFrame {
+  int status = 0;
+  std::size_t body_start = 0;   // just past the head's blank line
+  std::size_t body_length = 0;  // Content-Length (0 when absent)
+  std::size_t size() const { return body_start + body_length; }
+};
+// nullopt while the head is incomplete; kIoError for bytes that are not an HTTP answer or a head
+// over 64 KiB. `on_header(name, value)` sees each header line (name as sent, leading spaces of
+// the value dropped).
+Result<std::optional<ResponseFrame>> frame_response(
+    std::string_view bytes, const std::function<void(std::string_view, std::string_view)>& on_header = {});
 
 class HttpClient {
  public:

@@ -2,14 +2,14 @@
 // coroutines on an asio io_context, so that all of a benchmark's connections share one client
 // thread (as wrk's do) instead of one blocking thread each. The load generator runs on the same
 // cores as the server; a thread per connection cost it a wake-up per answer.
-// Reads Content-Length bodies only, which is what the server sends; requests are not pipelined.
+// Requests and answers are framed by api/http_client.h, as HttpClient's; requests are not pipelined.
 #pragma once
 
 #include <utility>  // before asio/awaitable.hpp: Boost 1.74's header misses it under g++ 12
 
 #include <array>
 #include <cstdint>
-#include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +20,9 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "api/http_client.h"
+#include "cairn/status.h"
 
 namespace cairn::bench {
 
@@ -47,23 +50,19 @@ class LoadConnection {
                                             std::string_view body = {}) {
     LoadReply reply;
     if (failed_) co_return reply;
-    out_.assign(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_);
-    if (!body.empty())
-      out_.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(std::to_string(body.size()));
-    out_.append("\r\n\r\n").append(body);
+    out_ = api::format_request(method, target, host_, body);
     boost::system::error_code ec;
     co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), on_error(ec));
-    std::size_t head_end = std::string::npos;
-    while (!ec && (head_end = in_.find("\r\n\r\n")) == std::string::npos) co_await read_more(ec);
-    const std::size_t length = ec ? 0 : content_length(std::string_view(in_).substr(0, head_end));
-    while (!ec && in_.size() < head_end + 4 + length) co_await read_more(ec);
-    if (ec || !in_.starts_with("HTTP/1.") || head_end < 12) {
+    Result<std::optional<api::ResponseFrame>> frame = std::optional<api::ResponseFrame>();
+    while (!ec && (frame = api::frame_response(in_)) && !*frame) co_await read_more(ec);
+    while (!ec && frame && in_.size() < (*frame)->size()) co_await read_more(ec);
+    if (ec || !frame) {
       failed_ = true;
       co_return reply;
     }
-    reply.status = std::atoi(in_.c_str() + 9);
-    reply.body.assign(in_, head_end + 4, length);
-    in_.erase(0, head_end + 4 + length);
+    reply.status = (*frame)->status;
+    reply.body.assign(in_, (*frame)->body_start, (*frame)->body_length);
+    in_.erase(0, (*frame)->size());
     co_return reply;
   }
 
@@ -75,19 +74,6 @@ class LoadConnection {
   boost::asio::awaitable<void> read_more(boost::system::error_code& ec) {
     std::size_t n = co_await socket_.async_read_some(boost::asio::buffer(chunk_), on_error(ec));
     in_.append(chunk_.data(), n);
-  }
-
-  // The Content-Length header's value in a response head (0 when absent).
-  static std::size_t content_length(std::string_view head) {
-    constexpr std::string_view kName = "content-length:";
-    for (std::size_t at = head.find("\r\n"); at != std::string_view::npos; at = head.find("\r\n", at + 2)) {
-      std::string_view line = head.substr(at + 2, kName.size());
-      bool match = line.size() == kName.size();
-      for (std::size_t i = 0; match && i < kName.size(); ++i)
-        match = (line[i] | 0x20) == kName[i];  // ASCII case-insensitive, enough for the server's headers
-      if (match) return static_cast<std::size_t>(std::strtoull(line.data() + kName.size(), nullptr, 10));
-    }
-    return 0;
   }
 
   boost::asio::ip::tcp::socket socket_;

@@ -14,12 +14,16 @@ namespace cairn::store {
 Result<std::unique_ptr<Checkpointer>> Checkpointer::open(const std::string& path, int pages) {
   auto db = std::make_unique<Db>();
   if (Status st = db->open(path, /*create=*/false, kBusyTimeoutMs); !st) return st;
+  // A connection learns that the database is in WAL mode when it first reads it; until then
+  // sqlite3_wal_checkpoint_v2() on it returns SQLITE_OK having done nothing (its frame counts -1).
+  if (auto read = db->query_column("SELECT count(*) FROM sqlite_master", "store: open checkpointer"); !read)
+    return read.status();
   return std::unique_ptr<Checkpointer>(new Checkpointer(std::move(db), pages));
 }
 
 Checkpointer::Checkpointer(std::unique_ptr<Db> db, int pages) : db_(std::move(db)), pages_(pages) {
   thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "cairn-checkpoint");  // shown by top -H, perf, gdb
+    pthread_setname_np(pthread_self(), "cairn-checkpt");  // shown by top -H, perf, gdb (15 bytes at most)
     loop();
   });
 }
@@ -65,10 +69,11 @@ void Checkpointer::loop() {
     if (stopping_) return;
     requested_ = false;
     lock.unlock();
-    const int rc = sqlite3_wal_checkpoint_v2(db_->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     report_failure(rc, "background", db_->get());
     lock.lock();
-    ++passes_;
+    if (copied > 0) ++passes_;
     passed_.notify_all();
   }
 }

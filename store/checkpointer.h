@@ -33,7 +33,8 @@ class Checkpointer {
   // destroyed, once no commit can run on `writer`.
   void watch(Db& writer);
   void unwatch(Db& writer);
-  // Background passes completed so far; waits (up to a minute) until there are at least `n`.
+  // Background passes that worked on the WAL (its frames checkpointed after them, not a no-op) so
+  // far; waits (up to a minute) until there are at least `n`.
   std::uint64_t wait_for_passes(std::uint64_t n);
 
  private:
@@ -50,7 +51,7 @@ class Checkpointer {
   std::condition_variable passed_;  // wait_for_passes()
   bool requested_ = false;   // guarded by mu_
   bool stopping_ = false;    // guarded by mu_
-  std::uint64_t passes_ = 0;  // guarded by mu_: background passes done
+  std::uint64_t passes_ = 0;  // guarded by mu_: background passes that worked on the WAL
   std::thread thread_;
 };
 

@@ -69,6 +69,22 @@ std::string correlation_id() {
   return fmt::format("{:08x}{:04x}", static_cast<std::uint32_t>(now), static_cast<std::uint16_t>(++counter));
 }
 
+// The store starts its messages with its name and the operation (`store: search: malformed
+// cursor "x"`): context for logs, internals for a client, who gets only what follows (`malformed
+// cursor "x"`). Operation names never hold a quote, while quoted input may hold ": ", so the
+// stripping stops at the first segment with a quote.
+std::string client_message(std::string_view message) {
+  constexpr std::string_view kStore = "store: ";
+  if (!message.starts_with(kStore)) return std::string(message);
+  message.remove_prefix(kStore.size());
+  for (;;) {
+    auto sep = message.find(": ");
+    if (sep == std::string_view::npos || message.substr(0, sep).find('"') != std::string_view::npos) break;
+    message.remove_prefix(sep + 2);
+  }
+  return std::string(message);
+}
+
 }  // namespace
 
 Response error_response(const Status& status) {
@@ -78,7 +94,7 @@ Response error_response(const Status& status) {
     case Errc::kConflict:
     case Errc::kInvalidArgument:
     case Errc::kOverloaded:
-    case Errc::kUnavailable: return error_response(e, status.message());
+    case Errc::kUnavailable: return error_response(e, client_message(status.message()));
     default: break;
   }
   std::string ref = correlation_id();

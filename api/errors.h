@@ -35,7 +35,8 @@ ApiError api_error_for(Errc c);
 
 // `{"error":{"code","message"}}` with the status of `e`; 429 adds `Retry-After: 1`.
 Response error_response(ApiError e, std::string message);
-// Maps an engine/store failure. Caller-facing codes keep the engine's message; anything that
+// Maps an engine/store failure. Caller-facing codes keep the engine's message, without the
+// store's `store: <operation>: ` context (`no run with id "x"`); anything that
 // would leak internals (I/O, corruption, bugs) is logged to stderr with a correlation id and
 // answered with a generic message naming that id.
 Response error_response(const Status& status);

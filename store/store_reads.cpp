@@ -78,7 +78,7 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
       events.push_back(Event{r.int64(0), static_cast<EventType>(r.int64(1)), r.int64(2), r.int64(3), r.text(4)});
     });
     if (!st) return st;
-    if (!found) return Status(Errc::kNotFound, fmt::format("store: history of run {}: no such run", id));
+    if (!found) return Status(Errc::kNotFound, fmt::format("store: history: no run with id \"{}\"", id));
     return events;
   });
 }

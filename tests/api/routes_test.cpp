@@ -159,6 +159,16 @@ TEST_SUITE("api") {
       check_error(f.call("GET", target), 400, "bad_request");
   }
 
+  TEST_CASE("unknown runs and bad cursors are explained in the caller's terms, without the store's prefixes") {
+    RouteFixture f;
+    auto message = [&](const std::string& target) { return f.call("GET", target).body["error"].value("message", ""); };
+    CHECK(message("/v1/workflows/nope") == R"(no run with id "nope")");
+    CHECK(message("/v1/workflows/nope/history") == R"(no run with id "nope")");
+    CHECK(message("/v1/workflows?cursor=garbage") == R"(malformed cursor "garbage")");
+    CHECK(message("/v1/workflows?cursor=a%3A%20b") == R"(malformed cursor "a: b")");
+    CHECK(message("/v1/audit?cursor=garbage") == R"(malformed cursor "garbage")");
+  }
+
   TEST_CASE("history pages with after, limit and next_cursor") {
     RouteFixture f;
     REQUIRE(f.post("/v1/workflows", {{"type", "bench.steps"}, {"id", "h"}, {"input", {{"steps", 5}}}}).status == 201);

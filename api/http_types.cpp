@@ -55,8 +55,10 @@ bool parse_target(const std::string& target, Request& request) {
   auto q = t.find('?');
   if (!decode(t.substr(0, q), false, request.path)) return false;
   request.query.clear();
+  request.raw_query.clear();
   if (q == std::string_view::npos) return true;
   std::string_view rest = t.substr(q + 1);
+  request.raw_query = rest;
   while (!rest.empty()) {
     auto amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);

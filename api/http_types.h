@@ -22,6 +22,7 @@ struct Request {
   std::string method;                         // "GET", "POST", ...
   std::string path;                           // percent-decoded, without the query string
   std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
+  std::string raw_query;                      // the query string as sent, without the `?`
   // Lower-case names. The server copies only those routes read: authorization, content-type,
   // idempotency-key.
   std::map<std::string, std::string> headers;

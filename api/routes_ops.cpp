@@ -60,10 +60,11 @@ void handle_ui(const Request&, Context&, Reply done) {
   done(std::move(r));
 }
 
-void handle_ui_redirect(const Request&, Context&, Reply done) {
+// The query string goes along: it may carry the page's `?token=`.
+void handle_ui_redirect(const Request& request, Context&, Reply done) {
   Response r;
   r.status = 308;
-  r.headers.emplace_back("Location", "/ui/");
+  r.headers.emplace_back("Location", request.raw_query.empty() ? "/ui/" : "/ui/?" + request.raw_query);
   r.body = "{}";
   done(std::move(r));
 }

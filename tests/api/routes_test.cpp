@@ -299,4 +299,14 @@ TEST_SUITE("api") {
     CHECK(ui.raw.body.find("/v1/workflows") != std::string::npos);
     CHECK(f.call("GET", "/ui").status == 308);
   }
+
+  TEST_CASE("/ui redirects to /ui/ keeping the query string, so ?token= still opens the page") {
+    RouteFixture f;
+    Answer bare = f.call("GET", "/ui");
+    CHECK(bare.status == 308);
+    CHECK(bare.header("Location") == "/ui/");
+    Answer with_token = f.call("GET", "/ui?token=s3%20cret&x=1");
+    CHECK(with_token.status == 308);
+    CHECK(with_token.header("Location") == "/ui/?token=s3%20cret&x=1");
+  }
 }

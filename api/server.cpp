@@ -152,7 +152,10 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
   if (!operational && (ctx.counters.connections.load() > options.max_connections ||
                        ctx.counters.in_flight.load() >= options.max_in_flight)) {
     ctx.counters.shed.fetch_add(1, std::memory_order_relaxed);
-    if (ctx.counters.connections.load() > options.max_connections) keep_alive = false;
+    if (ctx.counters.connections.load() > options.max_connections) {
+      keep_alive = false;
+      co_return error_response(ApiError::kOverloaded, "too many connections; retry later");
+    }
     co_return error_response(ApiError::kOverloaded, "too many requests in flight; retry later");
   }
   co_return co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);

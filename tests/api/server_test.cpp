@@ -86,6 +86,20 @@ TEST_SUITE("api") {
     CHECK(other.request("GET", "/v1/workflows")->status == 200);
   }
 
+  TEST_CASE("over the connection bound requests are 429 naming that bound, and the connection closes") {
+    cairn::api::ServerOptions o;
+    o.max_connections = 1;
+    Served s(o);
+    HttpClient first = s.client();
+    REQUIRE(first.request("GET", "/healthz")->status == 200);  // its connection is counted
+    HttpClient second = s.client();
+    auto r = second.request("GET", "/v1/workflows");
+    REQUIRE(r);
+    CHECK(r->status == 429);
+    CHECK(Json::parse(r->body)["error"]["message"] == "too many connections; retry later");
+    CHECK(r->header("connection") == "close");
+  }
+
   TEST_CASE("a draining server answers 503 on open connections and closes them") {
     Served s;
     HttpClient c = s.client();

@@ -22,6 +22,7 @@ enum class ApiError {
   kOverloaded,
   kUnavailable,
   kInternal,
+  kNotImplemented,  // 501: a transfer coding the server does not understand (docs/api.md)
 };
 
 struct ErrorInfo {

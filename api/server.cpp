@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,7 @@
 
 #include "api/errors.h"
 #include "api/pending_replies.h"
+#include "api/request_framing.h"
 #include "api/validate.h"
 
 namespace cairn::api {
@@ -77,6 +79,37 @@ auto async_dispatch(Router& router, const std::shared_ptr<PendingReplies>& pendi
         router.dispatch(std::move(req), [ticket](Response r) { ticket->complete(std::move(r)); });
       },
       token, std::move(request));
+}
+
+// Every Transfer-Encoding field's value joined, or nullopt when there is none.
+std::optional<std::string> transfer_encoding(const http::request<http::string_body>& in) {
+  auto [first, last] = in.equal_range(http::field::transfer_encoding);
+  if (first == last) return std::nullopt;
+  std::string joined;
+  for (auto it = first; it != last; ++it)
+    joined.append(joined.empty() ? "" : ", ").append(it->value().data(), it->value().size());
+  return joined;
+}
+
+// True, with the answer in `out`, for a request that is refused before routing: one that could
+// not be parsed (400 saying why; 413 over the body limit) or whose framing cannot be served (see
+// refuse_framing()); the connection then closes. False for a request to route, and for a read
+// error with nobody to answer: the client closed, reset or timed out, even mid-request.
+bool refusal(const boost::system::error_code& ec, const http::request<http::string_body>& in, Response& out) {
+  std::optional<Response> refused;
+  if (!ec) {
+    refused = refuse_framing(in.version(), transfer_encoding(in));
+  } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    if (ec == http::error::body_limit)
+      refused = error_response(ApiError::kPayloadTooLarge, "the body is larger than 1 MiB");
+    else if (ec == http::error::header_limit)
+      refused = error_response(ApiError::kBadRequest, "the headers are larger than 16 KiB");
+    else
+      refused = error_response(ApiError::kBadRequest, "malformed HTTP request: " + ec.message());
+  }
+  if (refused) out = std::move(*refused);
+  return refused.has_value();
 }
 
 Request to_request(const http::request<http::string_body>& in, bool& target_ok) {
@@ -177,20 +210,15 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     stream.expires_after(options.read_timeout);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     Response res;
-    bool keep_alive = false;
-    if (ec == http::error::body_limit) {
-      res = error_response(ApiError::kPayloadTooLarge, "the body is larger than 1 MiB");
-    } else if (ec == http::error::header_limit) {
-      res = error_response(ApiError::kBadRequest, "the headers are larger than 16 KiB");
-    } else if (ec) {
-      break;  // closed, timed out, reset, or not HTTP: nothing useful to answer
-    } else {
-      active.fetch_add(1);
+    bool keep_alive = false;  // a refused request closes the connection
+    const bool refused = refusal(ec, parser.get(), res);
+    if (ec && !refused) break;  // nobody to answer
+    active.fetch_add(1);
+    if (!refused) {
       keep_alive = parser.get().keep_alive();
       res = co_await answer(parser.get(), keep_alive);
     }
-    if (ec) active.fetch_add(1);
-    http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() ? parser.get().version() : 11};
+    http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() == 10 ? 10u : 11u};
     out.set(http::field::content_type, beast::string_view(res.content_type.data(), res.content_type.size()));
     for (const auto& [name, value] : res.headers) out.set(name, value);
     out.body() = std::move(res.body);

@@ -1,4 +1,5 @@
-// The Beast server in-process: keep-alive, 413, 429 under the in-flight bound, 503 when draining.
+// The Beast server in-process: keep-alive, 413, 429 under the in-flight and connection bounds, 503
+// when draining, 400/501 for malformed or unservable framing.
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -98,6 +99,48 @@ TEST_SUITE("api") {
     CHECK(r->status == 429);
     CHECK(Json::parse(r->body)["error"]["message"] == "too many connections; retry later");
     CHECK(r->header("connection") == "close");
+  }
+
+  TEST_CASE("malformed requests are answered 400 with the error body, then the connection closes") {
+    Served s;
+    const std::string post = "POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    for (const std::string& bytes :
+         {post + "Content-Length: -5\r\n\r\n", post + "Content-Length: abc\r\n\r\n",
+          post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", std::string("GET /healthz HTTP/1.1\r\nno colon\r\n\r\n"),
+          std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n"),
+          post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"}) {
+      CAPTURE(bytes);
+      HttpClient c = s.client();
+      REQUIRE(c.send_raw(bytes));
+      auto r = c.read_response();
+      REQUIRE(r);
+      CHECK(r->status == 400);
+      CHECK(Json::parse(r->body)["error"]["code"] == "bad_request");
+      CHECK(r->header("connection") == "close");
+    }
+  }
+
+  TEST_CASE("a Transfer-Encoding other than chunked is refused and what follows is never read as a request") {
+    Served s;
+    const std::string head = "POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::pair<std::string, int> cases[] = {
+        {"Transfer-Encoding: gzip\r\n\r\n" + smuggled, 400},
+        {"Transfer-Encoding: chunked, identity\r\n\r\n" + smuggled, 400},
+        {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled, 400},
+        {"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smuggled, 501},
+    };
+    for (const auto& [rest, status] : cases) {
+      CAPTURE(rest);
+      HttpClient c = s.client();
+      REQUIRE(c.send_raw(head + rest));
+      auto r = c.read_response();
+      REQUIRE(r);
+      CHECK(r->status == status);
+      CHECK(Json::parse(r->body)["error"]["code"] == (status == 400 ? "bad_request" : "not_implemented"));
+      CHECK(r->header("connection") == "close");
+      CHECK_FALSE(c.read_response());  // the smuggled GET got no answer: the server closed
+    }
   }
 
   TEST_CASE("a draining server answers 503 on open connections and closes them") {

@@ -126,7 +126,7 @@ Status HttpClient::send_raw(std::string_view bytes) {
   return write_all(bytes);
 }
 
-Result<HttpResponse> HttpClient::read_response() {
+Result<HttpResponse> HttpClient::read_response(bool head) {
   HttpResponse r;
   auto keep_header = [&r](std::string_view name, std::string_view value) { r.headers[lower(name)] = std::string(value); };
   std::optional<ResponseFrame> frame;
@@ -136,6 +136,7 @@ Result<HttpResponse> HttpClient::read_response() {
     if ((frame = *framed)) break;
     if (Status s = fill(); !s) return s;
   }
+  if (head) frame->body_length = 0;  // the Content-Length is the GET's; no body follows
   while (buffer_.size() < frame->size())
     if (Status s = fill(); !s) return s;
   r.status = frame->status;
@@ -150,12 +151,12 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
   const std::string req = format_request(method, target, host_, body, headers);
   bool reused = fd_ >= 0;
   Status s = send_raw(req);
-  auto r = s ? read_response() : Result<HttpResponse>(s);
+  auto r = s ? read_response(method == "HEAD") : Result<HttpResponse>(s);
   // A kept-alive connection the server closed meanwhile fails at once: try a fresh one.
   if (!r && reused && r.status().code() == Errc::kIoError) {
     close();
     s = send_raw(req);
-    r = s ? read_response() : Result<HttpResponse>(s);
+    r = s ? read_response(method == "HEAD") : Result<HttpResponse>(s);
   }
   if (!r) close();
   return r;

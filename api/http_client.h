@@ -63,9 +63,10 @@ class HttpClient {
   // the connection broke, kTimeout when no answer came within timeout().
   Result<HttpResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
                                const HttpHeaders& headers = {});
-  // Lower level, for tests: send bytes as they are, then read one answer.
+  // Lower level, for tests: send bytes as they are, then read one answer (to a HEAD request
+  // when `head`: no body follows its head).
   Status send_raw(std::string_view bytes);
-  Result<HttpResponse> read_response();
+  Result<HttpResponse> read_response(bool head = false);
 
   // Applies from the next connection on.
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }

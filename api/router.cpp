@@ -124,7 +124,8 @@ void Router::dispatch(Request request, Reply reply) {
   std::string allow;
   for (const Compiled& c : routes_) {
     if (!match(c, segments, request)) continue;
-    if (c.route.method == request.method) {
+    // HEAD is a GET whose body the server leaves out (RFC 9110 §9.3.2).
+    if (c.route.method == request.method || (request.method == "HEAD" && c.route.method == "GET")) {
       route = &c.route;
       break;
     }

@@ -1,6 +1,6 @@
 // Router: method + path -> handler. 404 for an unknown path, 405 with `Allow` for a known path
 // and wrong method, 503 for API routes until the engine is ready, then auth (401/403, audited),
-// then body checks (415, 400), then the handler.
+// then body checks (415, 400), then the handler. HEAD is routed as GET (the server drops the body).
 #pragma once
 
 #include <string>

@@ -224,6 +224,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     out.body() = std::move(res.body);
     out.keep_alive(keep_alive);
     out.prepare_payload();
+    if (parser.get().method() == http::verb::head) out.body().clear();  // Content-Length stays the GET's
     stream.expires_after(options.read_timeout);
     co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
     active.fetch_sub(1);

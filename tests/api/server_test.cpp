@@ -1,5 +1,5 @@
 // The Beast server in-process: keep-alive, 413, 429 under the in-flight and connection bounds, 503
-// when draining, 400/501 for malformed or unservable framing.
+// when draining, 400/501 for malformed or unservable framing, HEAD.
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -141,6 +141,25 @@ TEST_SUITE("api") {
       CHECK(r->header("connection") == "close");
       CHECK_FALSE(c.read_response());  // the smuggled GET got no answer: the server closed
     }
+  }
+
+  TEST_CASE("HEAD answers like GET without the body") {
+    Served s;
+    HttpClient c = s.client();
+    for (const char* path : {"/healthz", "/readyz", "/v1/workflows"}) {
+      CAPTURE(path);
+      auto got = c.request("GET", path);
+      auto head = c.request("HEAD", path);
+      REQUIRE(got);
+      REQUIRE(head);
+      CHECK(head->status == 200);
+      CHECK(head->body.empty());
+      CHECK(head->header("content-length") == std::to_string(got->body.size()));
+    }
+    auto wrong = c.request("HEAD", "/v1/workflows/x/cancel");
+    REQUIRE(wrong);
+    CHECK(wrong->status == 405);
+    CHECK(wrong->body.empty());
   }
 
   TEST_CASE("a draining server answers 503 on open connections and closes them") {

@@ -146,6 +146,7 @@ struct Server::Impl {
   std::shared_ptr<PendingReplies> pending = std::make_shared<PendingReplies>();
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> active{0};  // requests read and not yet fully written
+  std::chrono::steady_clock::time_point drained_at;  // set by drain(), read by wait_idle()
   std::uint16_t bound_port = 0;
   bool stopped = false;
 };
@@ -263,6 +264,7 @@ Status Server::start() {
 std::uint16_t Server::port() const { return impl_->bound_port; }
 
 void Server::drain() {
+  impl_->drained_at = std::chrono::steady_clock::now();
   impl_->draining.store(true);
   asio::post(impl_->accept_strand, [impl = impl_.get()] {
     boost::system::error_code ignored;
@@ -272,11 +274,15 @@ void Server::drain() {
 
 bool Server::wait_idle(std::chrono::milliseconds timeout) {
   auto until = std::chrono::steady_clock::now() + timeout;
-  while (impl_->active.load() > 0) {
-    if (std::chrono::steady_clock::now() >= until) return false;
+  auto grace_ends = impl_->drained_at + impl_->options.drain_grace;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    // Within the grace an open connection may still bring a request, to be answered 503.
+    bool quiet = impl_->ctx.counters.connections.load() == 0 || now >= grace_ends;
+    if (impl_->active.load() == 0 && quiet) return true;
+    if (now >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return true;
 }
 
 void Server::stop() {

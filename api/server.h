@@ -28,6 +28,9 @@ struct ServerOptions {
   // A request (headers and body) must arrive within this; an idle keep-alive connection is
   // closed after it too.
   std::chrono::milliseconds read_timeout{15'000};
+  // After drain(), how long connections that are still open may bring a request (answered 503
+  // `unavailable`): wait_idle() waits this long for them to close.
+  std::chrono::milliseconds drain_grace{2'000};
 };
 
 class Server {
@@ -46,7 +49,9 @@ class Server {
   // Stops accepting; requests that arrive later on open connections are answered 503
   // `unavailable` with `Connection: close`. Requests already dispatched finish normally.
   void drain();
-  // Waits until no request is being handled or written, at most `timeout`; true when idle.
+  // Waits, at most `timeout`, until no request is being handled or written and every connection
+  // has closed or had options.drain_grace since drain() to send one; true when so. Call it from
+  // the thread that called drain().
   bool wait_idle(std::chrono::milliseconds timeout);
   // Closes every connection and joins the threads. Idempotent.
   void stop();

@@ -152,8 +152,8 @@ int run_serve(int argc, char** argv) {
 
   int received = 0;
   sigwait(&signals, &received);
+  server.drain();  // first, so that once the line below is out every new request is answered 503
   std::fprintf(stderr, "cairn serve: %s received, shutting down\n", received == SIGINT ? "SIGINT" : "SIGTERM");
-  server.drain();
   ctx.watches.cancel_all(api::error_response(api::ApiError::kUnavailable, "the server is shutting down"));
   engine->stop();  // answers every queued call and waits for in-flight commits
   if (!server.wait_idle(std::chrono::seconds(10)))

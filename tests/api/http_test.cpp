@@ -182,6 +182,30 @@ TEST_SUITE("api") {
     CHECK(again.stop() == 0);
   }
 
+  TEST_CASE("after SIGTERM, requests on connections opened before it answer 503 and close; exit is 0") {
+    TempDir dir;
+    ServerProcess server(dir.file("c.db"));
+    REQUIRE(server.started());
+    HttpClient kept = server.client();
+    REQUIRE(must(kept.request("GET", "/healthz")).status == 200);
+    HttpClient half = server.client();
+    REQUIRE(must(half.request("GET", "/healthz")).status == 200);  // accepted: not in the listen backlog
+    REQUIRE(half.send_raw("GET /v1/workflows HTTP/1.1\r\nHost: x\r\n"));
+    server.signal(SIGTERM);
+    // The event "draining": the listener is closed, so a new connection is refused.
+    while (server.client().request("GET", "/healthz")) {
+    }
+    auto check_refused = [](const HttpResponse& r) {
+      CHECK(r.status == 503);
+      CHECK(code_of(r) == "unavailable");
+      CHECK(r.header("connection") == "close");
+    };
+    check_refused(must(kept.request("GET", "/v1/workflows")));
+    REQUIRE(half.send_raw("\r\n"));  // the rest of a request begun before SIGTERM
+    check_refused(must(half.read_response()));
+    CHECK(server.wait_exit() == 0);
+  }
+
   TEST_CASE("a long-poll answers when the run finishes, well before its wait ends") {
     TempDir dir;
     ServerProcess server(dir.file("c.db"));

@@ -92,12 +92,13 @@ class ServerProcess {
 
   // Sends `sig` and returns the exit status (exit code, or 128 + signal).
   int stop(int sig = SIGTERM) {
-    if (pid_ > 0) ::kill(pid_, sig);
+    signal(sig);
     return wait_exit();
   }
-  int exit_code() const { return exit_code_; }
-
- private:
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  // Waits for the process to end; returns its exit status as stop() does.
   int wait_exit() {
     int status = 0;
     if (pid_ <= 0) return exit_code_;
@@ -106,6 +107,9 @@ class ServerProcess {
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return exit_code_;
   }
+  int exit_code() const { return exit_code_; }
+
+ private:
 
   pid_t pid_ = -1;
   std::FILE* stdout_ = nullptr;

@@ -8,9 +8,9 @@
 #include <map>
 #include <sstream>
 
-#include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/format.h"
+#include "cli/session.h"
 
 namespace cairn::cli {
 
@@ -64,10 +64,6 @@ constexpr const char* kCommon =
     "common options: --server URL (or CAIRN_SERVER; default http://127.0.0.1:8080), --token T (or CAIRN_TOKEN),\n"
     "                --json (print the API's JSON answer)\n";
 
-struct Failure {
-  int code;
-};
-
 // Percent-encodes a query value or path segment.
 std::string encode(const std::string& s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -104,38 +100,6 @@ std::string json_argument(const std::string& name, const std::string& value) {
   return text;
 }
 
-class Session {
- public:
-  Session(api::HttpClient client, std::string token) : client_(std::move(client)), token_(std::move(token)) {}
-
-  // The answer's JSON when 2xx; prints the error and throws Failure otherwise.
-  Json call(const std::string& method, const std::string& target, const std::string& body = "",
-            const std::string& idempotency_key = "") {
-    api::HttpHeaders headers;
-    if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
-    if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
-    auto r = client_.request(method, target, body, headers);
-    if (!r) {
-      std::fprintf(stderr, "cairn: cannot reach %s:%u: %s\n", client_.host().c_str(), client_.port(),
-                   r.status().message().c_str());
-      throw Failure{kExitNoConnection};
-    }
-    Json j = Json::parse(r->body, nullptr, false);
-    if (r->status >= 200 && r->status < 300) return j.is_discarded() ? Json() : j;
-    std::string code = "http_" + std::to_string(r->status), message = r->body;
-    if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
-      code = j["error"].value("code", code);
-      message = j["error"].value("message", message);
-    }
-    std::fprintf(stderr, "error: %s (%d): %s\n", code.c_str(), r->status, message.c_str());
-    throw Failure{kExitApiError};
-  }
-
- private:
-  api::HttpClient client_;
-  std::string token_;
-};
-
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 int execute(const std::string& name, const Args& args, Session& api, bool json) {
@@ -149,14 +113,14 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     }
     Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", *input))}};
     if (auto id = args.get("id")) body["id"] = *id;
-    Json r = api.call("POST", "/v1/workflows", body.dump(), args.get("idempotency-key").value_or(""));
+    Json r = api.call("POST", "/v1/workflows", kStartAnswer, body.dump(), args.get("idempotency-key").value_or("")).body;
     json ? show_json(r) : print(r.value("id", "") + " " + r.value("status", "") + "\n");
   } else if (name == "list") {
     std::string q;
     for (const char* key : {"status", "type", "limit", "cursor"})
       if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
     if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";
-    Json r = api.call("GET", "/v1/workflows" + q);
+    Json r = api.call("GET", "/v1/workflows" + q, kRunListAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"ID", "TYPE", "STATUS", "CREATED", "WAITING ON / WHY STUCK"}};
     for (const Json& w : r["workflows"])
@@ -166,14 +130,14 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
   } else if (name == "show") {
     std::string base = "/v1/workflows/" + encode(pos[0]);
-    Json run = api.call("GET", base);
+    Json run = api.call("GET", base, kRunAnswer).body;
     std::vector<Json> events;
-    std::string after = "0";
-    for (;;) {
-      Json page = api.call("GET", base + "/history?limit=1000&after=" + after);
+    // A cursor that does not move forward would page forever.
+    for (std::int64_t after = 0;;) {
+      Json page = api.call("GET", base + "/history?limit=1000&after=" + std::to_string(after), kHistoryAnswer).body;
       for (Json& e : page["events"]) events.push_back(std::move(e));
-      if (!page["next_cursor"].is_number()) break;
-      after = std::to_string(page["next_cursor"].get<std::int64_t>());
+      if (!page["next_cursor"].is_number() || page["next_cursor"].get<std::int64_t>() <= after) break;
+      after = page["next_cursor"].get<std::int64_t>();
     }
     if (json) return show_json(Json{{"run", run}, {"history", events}}), kExitOk;
     print(run_report(run, events));
@@ -183,11 +147,12 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
       std::fprintf(stderr, "cairn signal: --data is required\n%s", commands().at(name).help);
       return kExitUsage;
     }
-    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]),
-                      json_argument("data", *data), args.get("idempotency-key").value_or(""));
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]), kSignalAnswer,
+                      json_argument("data", *data), args.get("idempotency-key").value_or(""))
+                 .body;
     json ? show_json(r) : print("delivered as event " + std::to_string(r.value("seq", std::int64_t{0})) + "\n");
   } else if (name == "cancel" || name == "retry") {
-    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, "");
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, kActionAnswer).body;
     json ? show_json(r) : print(name + " accepted for " + pos[0] + "\n");
   } else if (name == "terminate") {
     auto reason = args.get("reason");
@@ -195,13 +160,15 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
       std::fprintf(stderr, "cairn terminate: --reason is required\n%s", commands().at(name).help);
       return kExitUsage;
     }
-    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", Json{{"reason", *reason}}.dump());
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", kActionAnswer,
+                      Json{{"reason", *reason}}.dump())
+                 .body;
     json ? show_json(r) : print("terminate accepted for " + pos[0] + "\n");
   } else if (name == "audit") {
     std::string q;
     for (const char* key : {"limit", "cursor"})
       if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
-    Json r = api.call("GET", "/v1/audit" + q);
+    Json r = api.call("GET", "/v1/audit" + q, kAuditAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"AT", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME"}};
     for (const Json& e : r["entries"])
@@ -210,7 +177,7 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     print(table(rows));
     if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
   } else if (name == "types") {
-    Json r = api.call("GET", "/v1/workflow-types");
+    Json r = api.call("GET", "/v1/workflow-types", kTypesAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"TYPE", "VERSIONS", "SIGNALS", "QUERIES"}};
     for (const Json& t : r["types"])

@@ -9,11 +9,13 @@
 
 namespace cairn::cli {
 
-// Exit codes (docs/cli.md): 0 ok, 1 API error, 2 usage error, 3 cannot connect.
+// Exit codes (docs/cli.md): 0 ok, 1 API error, 2 usage error, 3 cannot connect, 4 the answer is
+// not Cairn's API.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitApiError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNoConnection = 3;
+inline constexpr int kExitBadAnswer = 4;
 
 struct Args {
   std::vector<std::string> positional;

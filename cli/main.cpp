@@ -24,7 +24,8 @@ constexpr const char* kHelp =
     "  audit       the audit log:         cairn audit [--limit N] [--cursor C]\n"
     "  types       registered workflows:  cairn types\n"
     "\n"
-    "`cairn <command> --help` for details. Exit codes: 0 ok, 1 API error, 2 usage error, 3 cannot connect.\n";
+    "`cairn <command> --help` for details. Exit codes: 0 ok, 1 API error, 2 usage error, 3 cannot connect,\n"
+    "4 the answer is not Cairn's API.\n";
 
 }  // namespace
 

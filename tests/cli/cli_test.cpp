@@ -1,44 +1,20 @@
 // The `cairn` admin commands against a running server: output, --json and exit codes.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <string>
 
 #include "api/server_process.h"
 #include "cairn/json.h"
+#include "cli/cli_run.h"
 
 using cairn::Json;
+using cairn::test::cairn_cli;
+using cairn::test::cairn_plain;
+using cairn::test::has;
+using cairn::test::Run;
 using cairn::test::ServerProcess;
 using cairn::test::TempDir;
-
-namespace {
-
-struct Run {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs `cairn <args>` and collects its output and exit code.
-Run cairn_plain(const std::string& args) {
-  std::string cmd = std::string(CAIRN_BINARY) + " " + args + " 2>&1";
-  std::FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  Run r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-Run cairn_cli(const std::string& server, const std::string& args) { return cairn_plain(args + " --server " + server); }
-
-bool has(const Run& r, const std::string& text) { return r.out.find(text) != std::string::npos; }
-
-}  // namespace
 
 TEST_SUITE("cli") {
   TEST_CASE("admin commands print tables, timelines and JSON with the documented exit codes") {

@@ -35,6 +35,12 @@ std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<
         }
         value = argv[++i];
       }
+      // NOTE: an empty value is refused, not ignored: `--idempotency-key "$KEY"` with KEY unset
+      // would otherwise silently start a duplicate run.
+      if (value.empty()) {
+        error = "--" + name + " is empty: give it a value or leave it out";
+        return std::nullopt;
+      }
       args.options[name] = value;
     } else {
       error = "unknown option --" + name;

@@ -26,8 +26,8 @@ struct Args {
   bool flag(const std::string& name) const { return flags.count(name) > 0; }
 };
 
-// Parses argv[first..argc). `flags` take no value, `options` take one. On an unknown or
-// incomplete option returns nullopt and sets `error`.
+// Parses argv[first..argc). `flags` take no value, `options` take one, never empty. On an unknown
+// or incomplete option, or an empty value, returns nullopt and sets `error`.
 std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& flags,
                                const std::set<std::string>& options, std::string& error);
 

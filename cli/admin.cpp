@@ -1,6 +1,7 @@
 // Admin subcommands over HTTP: requests, error and exit-code handling, output.
 #include "cli/admin.h"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -60,6 +61,8 @@ const std::map<std::string, Command>& commands() {
   return kCommands;
 }
 
+constexpr int kMaxLimit = 1000;  // API.md: a page holds at most 1000 entries
+
 constexpr const char* kCommon =
     "common options: --server URL (or CAIRN_SERVER; default http://127.0.0.1:8080), --token T (or CAIRN_TOKEN),\n"
     "                --json (print the API's JSON answer)\n";
@@ -78,6 +81,26 @@ std::string encode(const std::string& s) {
     }
   }
   return out;
+}
+
+// The query string of the options named `keys` that were given. --limit is checked here as the
+// API would (an integer from 1 to 1000): a usage error, not a request.
+std::string query(const Args& args, std::initializer_list<const char*> keys) {
+  std::string q;
+  for (const char* key : keys) {
+    auto v = args.get(key);
+    if (!v) continue;
+    if (std::string_view(key) == "limit") {
+      int n = 0;
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > kMaxLimit) {
+        std::fprintf(stderr, "cairn: --limit must be an integer from 1 to %d, not %s\n", kMaxLimit, v->c_str());
+        throw Failure{kExitUsage};
+      }
+    }
+    q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
+  }
+  return q;
 }
 
 // JSON given inline or as @file; a usage error otherwise.
@@ -116,9 +139,7 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     Json r = api.call("POST", "/v1/workflows", kStartAnswer, body.dump(), args.get("idempotency-key").value_or("")).body;
     json ? show_json(r) : print(r.value("id", "") + " " + r.value("status", "") + "\n");
   } else if (name == "list") {
-    std::string q;
-    for (const char* key : {"status", "type", "limit", "cursor"})
-      if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
+    std::string q = query(args, {"status", "type", "limit", "cursor"});
     if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";
     Json r = api.call("GET", "/v1/workflows" + q, kRunListAnswer).body;
     if (json) return show_json(r), kExitOk;
@@ -165,10 +186,7 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
                  .body;
     json ? show_json(r) : print("terminate accepted for " + pos[0] + "\n");
   } else if (name == "audit") {
-    std::string q;
-    for (const char* key : {"limit", "cursor"})
-      if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
-    Json r = api.call("GET", "/v1/audit" + q, kAuditAnswer).body;
+    Json r = api.call("GET", "/v1/audit" + query(args, {"limit", "cursor"}), kAuditAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"AT", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME"}};
     for (const Json& e : r["entries"])

@@ -24,4 +24,15 @@ TEST_SUITE("cli") {
     CHECK(cairn_cli(kNowhere, "signal r1 go --data '{}' --idempotency-key=").code == 2);
     CHECK(cairn_cli(kNowhere, "start bench.steps --input '{}' --id ''").code == 2);
   }
+
+  TEST_CASE("--limit outside 1..1000 is a usage error") {
+    for (const char* args : {"list --limit abc", "list --limit 0", "list --limit 5000", "list --limit=-1",
+                             "list --limit 5x", "audit --limit x"}) {
+      CAPTURE(args);
+      Run r = cairn_cli(kNowhere, args);
+      CHECK(r.code == 2);
+      CHECK(has(r, "--limit must be an integer from 1 to 1000"));
+    }
+    CHECK(cairn_cli(kNowhere, "list --limit 1000").code == 3);  // valid: it goes to the (absent) server
+  }
 }

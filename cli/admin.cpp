@@ -28,7 +28,8 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> kCommands = {
       {"start",
        {"usage: cairn start TYPE --input JSON|@FILE [--id ID] [--idempotency-key K]\n"
-        "  Starts a run of workflow TYPE. Prints the run id and whether it was created.\n",
+        "  Starts a run of workflow TYPE. Prints `ID STATUS (created)`, or `(already existed)` when that id or\n"
+        "  key was started before with the same input (--json adds \"created\": true|false).\n",
         {},
         {"input", "id", "idempotency-key"},
         1}},
@@ -136,8 +137,12 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     }
     Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", *input))}};
     if (auto id = args.get("id")) body["id"] = *id;
-    Json r = api.call("POST", "/v1/workflows", kStartAnswer, body.dump(), args.get("idempotency-key").value_or("")).body;
-    json ? show_json(r) : print(r.value("id", "") + " " + r.value("status", "") + "\n");
+    Reply r = api.call("POST", "/v1/workflows", kStartAnswer, body.dump(), args.get("idempotency-key").value_or(""));
+    const bool created = r.status == 201;  // 200: the run already existed
+    r.body["created"] = created;
+    json ? show_json(r.body)
+         : print(r.body.value("id", "") + " " + r.body.value("status", "") +
+                 (created ? " (created)\n" : " (already existed)\n"));
   } else if (name == "list") {
     std::string q = query(args, {"status", "type", "limit", "cursor"});
     if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";

@@ -25,9 +25,15 @@ TEST_SUITE("cli") {
 
     Run start = cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1");
     CHECK(start.code == 0);
-    CHECK(has(start, "cli-1 running"));
+    CHECK(has(start, "cli-1 running (created)"));
     // Wait for completion through the API's long-poll (an event, not a sleep).
     REQUIRE(server.client().request("GET", "/v1/workflows/cli-1?wait=60s"));
+    Run again = cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1");
+    CHECK(again.code == 0);
+    CHECK(has(again, "cli-1 completed (already existed)"));
+    Json again_json = Json::parse(cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1 --json").out);
+    CHECK(again_json["created"] == false);
+    CHECK(again_json["status"] == "completed");
 
     Run list = cairn_cli(url, "list --status completed");
     CHECK(list.code == 0);

@@ -1,6 +1,7 @@
 // Admin subcommands over HTTP: requests, error and exit-code handling, output.
 #include "cli/admin.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -34,10 +35,12 @@ const std::map<std::string, Command>& commands() {
         {"input", "id", "idempotency-key"},
         1}},
       {"list",
-       {"usage: cairn list [--status S] [--type T] [--stuck] [--limit N] [--cursor C]\n"
-        "  Lists runs, newest first. S: running waiting stuck completed failed cancelled terminated.\n",
+       {"usage: cairn list [--status S] [--type T] [--stuck] [--created-after TIME] [--created-before TIME]\n"
+        "                  [--limit N] [--cursor C]\n"
+        "  Lists runs, newest first. S: running waiting stuck completed failed cancelled terminated.\n"
+        "  TIME is RFC 3339 (2026-01-31T12:00:00Z); --created-after is inclusive, --created-before exclusive.\n",
         {"stuck"},
-        {"status", "type", "limit", "cursor"},
+        {"status", "type", "created-after", "created-before", "limit", "cursor"},
         0}},
       {"show",
        {"usage: cairn show ID\n  Shows a run: status, why it is stuck, what it waits on, and its history.\n", {}, {}, 1}},
@@ -84,7 +87,8 @@ std::string encode(const std::string& s) {
   return out;
 }
 
-// The query string of the options named `keys` that were given. --limit is checked here as the
+// The query string of the options named `keys` that were given (--created-after becomes
+// created_after). --limit is checked here as the
 // API would (an integer from 1 to 1000): a usage error, not a request.
 std::string query(const Args& args, std::initializer_list<const char*> keys) {
   std::string q;
@@ -99,7 +103,9 @@ std::string query(const Args& args, std::initializer_list<const char*> keys) {
         throw Failure{kExitUsage};
       }
     }
-    q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
+    std::string param = key;
+    std::replace(param.begin(), param.end(), '-', '_');
+    q += (q.empty() ? "?" : "&") + param + "=" + encode(*v);
   }
   return q;
 }
@@ -144,7 +150,7 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
          : print(r.body.value("id", "") + " " + r.body.value("status", "") +
                  (created ? " (created)\n" : " (already existed)\n"));
   } else if (name == "list") {
-    std::string q = query(args, {"status", "type", "limit", "cursor"});
+    std::string q = query(args, {"status", "type", "created-after", "created-before", "limit", "cursor"});
     if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";
     Json r = api.call("GET", "/v1/workflows" + q, kRunListAnswer).body;
     if (json) return show_json(r), kExitOk;

@@ -41,6 +41,12 @@ TEST_SUITE("cli") {
     CHECK(has(list, "cli-1"));
     CHECK(has(list, "completed"));
 
+    CHECK(has(cairn_cli(url, "list --created-after 2000-01-01T00:00:00Z"), "cli-1"));
+    Run before = cairn_cli(url, "list --created-before 2000-01-01T00:00:00Z --json");
+    CHECK(before.code == 0);
+    CHECK(Json::parse(before.out)["workflows"].empty());
+    CHECK(cairn_cli(url, "list --created-after yesterday").code == 1);  // the API's 400
+
     Run show = cairn_cli(url, "show cli-1");
     CHECK(show.code == 0);
     CHECK(has(show, "status"));

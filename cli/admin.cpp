@@ -220,9 +220,9 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
 
 bool is_admin_command(const std::string& command) { return commands().count(command) > 0; }
 
-const char* admin_help(const std::string& command) {
+std::string admin_help(const std::string& command) {
   auto it = commands().find(command);
-  return it == commands().end() ? nullptr : it->second.help;
+  return it == commands().end() ? std::string() : std::string(it->second.help) + kCommon;
 }
 
 int run_admin(int argc, char** argv) {
@@ -234,13 +234,13 @@ int run_admin(int argc, char** argv) {
   std::string error;
   auto args = parse_args(argc, argv, 2, flags, options, error);
   if (args && args->flag("help")) {
-    std::printf("%s%s", cmd.help, kCommon);
+    std::fputs(admin_help(name).c_str(), stdout);
     return kExitOk;
   }
   if (args && args->positional.size() != cmd.positional)
     error = "expected " + std::to_string(cmd.positional) + " argument(s), got " + std::to_string(args->positional.size());
   if (!error.empty()) {
-    std::fprintf(stderr, "cairn %s: %s\n%s%s", name.c_str(), error.c_str(), cmd.help, kCommon);
+    std::fprintf(stderr, "cairn %s: %s\n%s", name.c_str(), error.c_str(), admin_help(name).c_str());
     return kExitUsage;
   }
   const char* env_server = std::getenv("CAIRN_SERVER");

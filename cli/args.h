@@ -1,4 +1,4 @@
-// Args: command-line parsing for the `cairn` subcommands (`--name value`, `--name=value`, flags).
+// Args: command-line parsing for the `cairn` subcommands (`--name value`, `--name=value`, flags, `--`).
 #pragma once
 
 #include <map>
@@ -26,8 +26,11 @@ struct Args {
   bool flag(const std::string& name) const { return flags.count(name) > 0; }
 };
 
-// Parses argv[first..argc). `flags` take no value, `options` take one, never empty. On an unknown
-// or incomplete option, or an empty value, returns nullopt and sets `error`.
+// Parses argv[first..argc). `flags` take no value, `options` take one (`--name value` or
+// `--name=value`), never empty and, in the first form, not starting with `--`. `-h` is `--help`
+// when "help" is a flag. `--` ends the options: what follows is positional, so arguments that
+// start with `-` can be given. On an unknown or incomplete option, or an empty value, returns
+// nullopt and sets `error`.
 std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& flags,
                                const std::set<std::string>& options, std::string& error);
 

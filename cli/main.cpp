@@ -38,13 +38,16 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
-    if (argc >= 3 && std::string(argv[2]) == "serve") return std::fputs(kServeHelp, stdout), kExitOk;
-    if (argc >= 3 && admin_help(argv[2])) return std::fputs(admin_help(argv[2]), stdout), kExitOk;
-    std::fputs(kHelp, stdout);
-    return kExitOk;
+    if (argc < 3) return std::fputs(kHelp, stdout), kExitOk;
+    const std::string topic = argv[2];
+    if (topic == "serve") return std::fputs(kServeHelp, stdout), kExitOk;
+    if (is_admin_command(topic)) return std::fputs(admin_help(topic).c_str(), stdout), kExitOk;
+    command = topic;  // reported below as unknown
+  } else if (command == "serve") {
+    return run_serve(argc, argv);
+  } else if (is_admin_command(command)) {
+    return run_admin(argc, argv);
   }
-  if (command == "serve") return run_serve(argc, argv);
-  if (is_admin_command(command)) return run_admin(argc, argv);
   std::fprintf(stderr, "cairn: unknown command `%s`\n\n%s", command.c_str(), kHelp);
   return kExitUsage;
 }

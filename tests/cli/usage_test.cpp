@@ -7,6 +7,7 @@
 #include "cli/cli_run.h"
 
 using cairn::test::cairn_cli;
+using cairn::test::cairn_plain;
 using cairn::test::has;
 using cairn::test::Run;
 
@@ -34,5 +35,34 @@ TEST_SUITE("cli") {
       CHECK(has(r, "--limit must be an integer from 1 to 1000"));
     }
     CHECK(cairn_cli(kNowhere, "list --limit 1000").code == 3);  // valid: it goes to the (absent) server
+  }
+
+  TEST_CASE("help is one text per command, asked either way, and help for no command is an error") {
+    Run via_help = cairn_plain("help start");
+    CHECK(via_help.code == 0);
+    CHECK(has(via_help, "common options"));
+    CHECK(via_help.out == cairn_plain("start --help").out);
+    Run dash_h = cairn_plain("show -h");
+    CHECK(dash_h.code == 0);
+    CHECK(has(dash_h, "usage: cairn show ID"));
+    Run bogus = cairn_plain("help bogus");
+    CHECK(bogus.code == 2);
+    CHECK(has(bogus, "unknown command `bogus`"));
+  }
+
+  TEST_CASE("-- ends the options, a missing value is not taken from the next option") {
+    // Parsed, so they go on to connect (options must come before --).
+    CHECK(cairn_plain("show --server " + kNowhere + " -- demo-1").code == 3);
+    CHECK(cairn_plain("show --server " + kNowhere + " -- -odd-id").code == 3);
+    Run dash = cairn_cli(kNowhere, "show -odd-id");
+    CHECK(dash.code == 2);
+    CHECK(has(dash, "put -- before arguments that start with -"));
+    Run swallowed = cairn_cli(kNowhere, "start bench.steps --id --input '{}'");
+    CHECK(swallowed.code == 2);
+    CHECK(has(swallowed, "--id needs a value"));
+    CHECK(cairn_cli(kNowhere, "start bench.steps --id=--odd --input '{}'").code == 3);
+    Run flag_value = cairn_cli(kNowhere, "list --stuck=true");
+    CHECK(flag_value.code == 2);
+    CHECK(has(flag_value, "--stuck takes no value"));
   }
 }

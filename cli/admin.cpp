@@ -130,6 +130,12 @@ std::string json_argument(const std::string& name, const std::string& value) {
   return text;
 }
 
+// An environment variable set to "" counts as unset (`CAIRN_SERVER= cairn list` uses the default).
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 int execute(const std::string& name, const Args& args, Session& api, bool json) {
@@ -243,15 +249,13 @@ int run_admin(int argc, char** argv) {
     std::fprintf(stderr, "cairn %s: %s\n%s", name.c_str(), error.c_str(), admin_help(name).c_str());
     return kExitUsage;
   }
-  const char* env_server = std::getenv("CAIRN_SERVER");
-  const char* env_token = std::getenv("CAIRN_TOKEN");
-  std::string url = args->get("server").value_or(env_server ? env_server : "http://127.0.0.1:8080");
+  std::string url = args->get("server").value_or(env_or("CAIRN_SERVER", "http://127.0.0.1:8080"));
   auto client = api::HttpClient::from_url(url);
   if (!client) {
     std::fprintf(stderr, "cairn: %s\n", client.status().message().c_str());
     return kExitUsage;
   }
-  Session session(std::move(client).value(), args->get("token").value_or(env_token ? env_token : ""));
+  Session session(std::move(client).value(), args->get("token").value_or(env_or("CAIRN_TOKEN", "")));
   try {
     return execute(name, *args, session, args->flag("json"));
   } catch (const Failure& f) {

@@ -15,9 +15,9 @@ struct Run {
   std::string out;  // stdout and stderr together
 };
 
-// Runs `cairn <args>` (through the shell, so quote as in a terminal).
-inline Run cairn_plain(const std::string& args) {
-  std::string cmd = std::string(CAIRN_BINARY) + " " + args + " 2>&1";
+// Runs `<env> cairn <args>` (through the shell, so quote as in a terminal; env as VAR=value ...).
+inline Run cairn_plain(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + std::string(CAIRN_BINARY) + " " + args + " 2>&1";
   std::FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
   Run r;

@@ -65,4 +65,11 @@ TEST_SUITE("cli") {
     CHECK(flag_value.code == 2);
     CHECK(has(flag_value, "--stuck takes no value"));
   }
+
+  TEST_CASE("an empty CAIRN_SERVER counts as unset") {
+    // The default server may or may not listen here; what matters is that "" is not taken as a URL.
+    Run r = cairn_plain("list", "CAIRN_SERVER= CAIRN_TOKEN=");
+    CHECK(r.code != 2);
+    CHECK_FALSE(has(r, "URL"));
+  }
 }

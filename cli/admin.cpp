@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <functional>
 #include <map>
-#include <sstream>
 
 #include "cli/args.h"
 #include "cli/format.h"
@@ -110,21 +110,26 @@ std::string query(const Args& args, std::initializer_list<const char*> keys) {
   return q;
 }
 
-// JSON given inline or as @file; a usage error otherwise.
+// JSON given inline or as @file; a usage error otherwise, naming the file when there is one.
 std::string json_argument(const std::string& name, const std::string& value) {
-  std::string text = value;
+  std::string text = value, source = "--" + name;
   if (!value.empty() && value[0] == '@') {
-    std::ifstream in(value.substr(1));
-    if (!in) {
-      std::fprintf(stderr, "cairn: cannot read %s\n", value.substr(1).c_str());
+    const std::string path = value.substr(1);
+    source += " file " + path;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    char buf[65536];
+    std::size_t n = 0;
+    text.clear();
+    while (f && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    const int err = !f ? errno : std::ferror(f) ? errno : 0;  // a directory opens, then fails to read
+    if (f) std::fclose(f);
+    if (err) {
+      std::fprintf(stderr, "cairn: cannot read %s: %s\n", path.c_str(), std::strerror(err));
       throw Failure{kExitUsage};
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
   }
   if (Json::parse(text, nullptr, false).is_discarded()) {
-    std::fprintf(stderr, "cairn: --%s is not valid JSON\n", name.c_str());
+    std::fprintf(stderr, "cairn: %s is not valid JSON\n", source.c_str());
     throw Failure{kExitUsage};
   }
   return text;

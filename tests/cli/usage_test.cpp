@@ -2,7 +2,10 @@
 // not listen, so reaching the network would exit 3).
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
+
+#include "api/server_process.h"
 
 #include "cli/cli_run.h"
 
@@ -10,6 +13,7 @@ using cairn::test::cairn_cli;
 using cairn::test::cairn_plain;
 using cairn::test::has;
 using cairn::test::Run;
+using cairn::test::TempDir;
 
 namespace {
 
@@ -71,5 +75,23 @@ TEST_SUITE("cli") {
     Run r = cairn_plain("list", "CAIRN_SERVER= CAIRN_TOKEN=");
     CHECK(r.code != 2);
     CHECK_FALSE(has(r, "URL"));
+  }
+
+  TEST_CASE("an @file argument that cannot be read or is not JSON is named in the message") {
+    TempDir dir;
+    Run directory = cairn_cli(kNowhere, "start bench.steps --input @" + dir.file(""));
+    CHECK(directory.code == 2);
+    CHECK(has(directory, "cannot read " + dir.file("") + ": Is a directory"));
+    Run missing = cairn_cli(kNowhere, "signal r1 go --data @" + dir.file("none.json"));
+    CHECK(missing.code == 2);
+    CHECK(has(missing, "cannot read " + dir.file("none.json")));
+    {
+      std::FILE* f = std::fopen(dir.file("bad.json").c_str(), "w");
+      std::fputs("{not json", f);
+      std::fclose(f);
+    }
+    Run bad = cairn_cli(kNowhere, "start bench.steps --input @" + dir.file("bad.json"));
+    CHECK(bad.code == 2);
+    CHECK(has(bad, "--input file " + dir.file("bad.json") + " is not valid JSON"));
   }
 }

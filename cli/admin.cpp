@@ -1,16 +1,18 @@
 // Admin subcommands over HTTP: requests, error and exit-code handling, output.
 #include "cli/admin.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <functional>
 #include <map>
-#include <sstream>
 
-#include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/format.h"
+#include "cli/session.h"
 
 namespace cairn::cli {
 
@@ -27,15 +29,18 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> kCommands = {
       {"start",
        {"usage: cairn start TYPE --input JSON|@FILE [--id ID] [--idempotency-key K]\n"
-        "  Starts a run of workflow TYPE. Prints the run id and whether it was created.\n",
+        "  Starts a run of workflow TYPE. Prints `ID STATUS (created)`, or `(already existed)` when that id or\n"
+        "  key was started before with the same input (--json adds \"created\": true|false).\n",
         {},
         {"input", "id", "idempotency-key"},
         1}},
       {"list",
-       {"usage: cairn list [--status S] [--type T] [--stuck] [--limit N] [--cursor C]\n"
-        "  Lists runs, newest first. S: running waiting stuck completed failed cancelled terminated.\n",
+       {"usage: cairn list [--status S] [--type T] [--stuck] [--created-after TIME] [--created-before TIME]\n"
+        "                  [--limit N] [--cursor C]\n"
+        "  Lists runs, newest first. S: running waiting stuck completed failed cancelled terminated.\n"
+        "  TIME is RFC 3339 (2026-01-31T12:00:00Z); --created-after is inclusive, --created-before exclusive.\n",
         {"stuck"},
-        {"status", "type", "limit", "cursor"},
+        {"status", "type", "created-after", "created-before", "limit", "cursor"},
         0}},
       {"show",
        {"usage: cairn show ID\n  Shows a run: status, why it is stuck, what it waits on, and its history.\n", {}, {}, 1}},
@@ -60,13 +65,11 @@ const std::map<std::string, Command>& commands() {
   return kCommands;
 }
 
+constexpr int kMaxLimit = 1000;  // API.md: a page holds at most 1000 entries
+
 constexpr const char* kCommon =
     "common options: --server URL (or CAIRN_SERVER; default http://127.0.0.1:8080), --token T (or CAIRN_TOKEN),\n"
     "                --json (print the API's JSON answer)\n";
-
-struct Failure {
-  int code;
-};
 
 // Percent-encodes a query value or path segment.
 std::string encode(const std::string& s) {
@@ -84,57 +87,59 @@ std::string encode(const std::string& s) {
   return out;
 }
 
-// JSON given inline or as @file; a usage error otherwise.
+// The query string of the options named `keys` that were given (--created-after becomes
+// created_after). --limit is checked here as the
+// API would (an integer from 1 to 1000): a usage error, not a request.
+std::string query(const Args& args, std::initializer_list<const char*> keys) {
+  std::string q;
+  for (const char* key : keys) {
+    auto v = args.get(key);
+    if (!v) continue;
+    if (std::string_view(key) == "limit") {
+      int n = 0;
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc() || end != v->data() + v->size() || n < 1 || n > kMaxLimit) {
+        std::fprintf(stderr, "cairn: --limit must be an integer from 1 to %d, not %s\n", kMaxLimit, v->c_str());
+        throw Failure{kExitUsage};
+      }
+    }
+    std::string param = key;
+    std::replace(param.begin(), param.end(), '-', '_');
+    q += (q.empty() ? "?" : "&") + param + "=" + encode(*v);
+  }
+  return q;
+}
+
+// JSON given inline or as @file; a usage error otherwise, naming the file when there is one.
 std::string json_argument(const std::string& name, const std::string& value) {
-  std::string text = value;
+  std::string text = value, source = "--" + name;
   if (!value.empty() && value[0] == '@') {
-    std::ifstream in(value.substr(1));
-    if (!in) {
-      std::fprintf(stderr, "cairn: cannot read %s\n", value.substr(1).c_str());
+    const std::string path = value.substr(1);
+    source += " file " + path;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    char buf[65536];
+    std::size_t n = 0;
+    text.clear();
+    while (f && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    const int err = !f ? errno : std::ferror(f) ? errno : 0;  // a directory opens, then fails to read
+    if (f) std::fclose(f);
+    if (err) {
+      std::fprintf(stderr, "cairn: cannot read %s: %s\n", path.c_str(), std::strerror(err));
       throw Failure{kExitUsage};
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
   }
   if (Json::parse(text, nullptr, false).is_discarded()) {
-    std::fprintf(stderr, "cairn: --%s is not valid JSON\n", name.c_str());
+    std::fprintf(stderr, "cairn: %s is not valid JSON\n", source.c_str());
     throw Failure{kExitUsage};
   }
   return text;
 }
 
-class Session {
- public:
-  Session(api::HttpClient client, std::string token) : client_(std::move(client)), token_(std::move(token)) {}
-
-  // The answer's JSON when 2xx; prints the error and throws Failure otherwise.
-  Json call(const std::string& method, const std::string& target, const std::string& body = "",
-            const std::string& idempotency_key = "") {
-    api::HttpHeaders headers;
-    if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
-    if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
-    auto r = client_.request(method, target, body, headers);
-    if (!r) {
-      std::fprintf(stderr, "cairn: cannot reach %s:%u: %s\n", client_.host().c_str(), client_.port(),
-                   r.status().message().c_str());
-      throw Failure{kExitNoConnection};
-    }
-    Json j = Json::parse(r->body, nullptr, false);
-    if (r->status >= 200 && r->status < 300) return j.is_discarded() ? Json() : j;
-    std::string code = "http_" + std::to_string(r->status), message = r->body;
-    if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
-      code = j["error"].value("code", code);
-      message = j["error"].value("message", message);
-    }
-    std::fprintf(stderr, "error: %s (%d): %s\n", code.c_str(), r->status, message.c_str());
-    throw Failure{kExitApiError};
-  }
-
- private:
-  api::HttpClient client_;
-  std::string token_;
-};
+// An environment variable set to "" counts as unset (`CAIRN_SERVER= cairn list` uses the default).
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
@@ -149,14 +154,16 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     }
     Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", *input))}};
     if (auto id = args.get("id")) body["id"] = *id;
-    Json r = api.call("POST", "/v1/workflows", body.dump(), args.get("idempotency-key").value_or(""));
-    json ? show_json(r) : print(r.value("id", "") + " " + r.value("status", "") + "\n");
+    Reply r = api.call("POST", "/v1/workflows", kStartAnswer, body.dump(), args.get("idempotency-key").value_or(""));
+    const bool created = r.status == 201;  // 200: the run already existed
+    r.body["created"] = created;
+    json ? show_json(r.body)
+         : print(r.body.value("id", "") + " " + r.body.value("status", "") +
+                 (created ? " (created)\n" : " (already existed)\n"));
   } else if (name == "list") {
-    std::string q;
-    for (const char* key : {"status", "type", "limit", "cursor"})
-      if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
+    std::string q = query(args, {"status", "type", "created-after", "created-before", "limit", "cursor"});
     if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";
-    Json r = api.call("GET", "/v1/workflows" + q);
+    Json r = api.call("GET", "/v1/workflows" + q, kRunListAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"ID", "TYPE", "STATUS", "CREATED", "WAITING ON / WHY STUCK"}};
     for (const Json& w : r["workflows"])
@@ -166,14 +173,14 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
   } else if (name == "show") {
     std::string base = "/v1/workflows/" + encode(pos[0]);
-    Json run = api.call("GET", base);
+    Json run = api.call("GET", base, kRunAnswer).body;
     std::vector<Json> events;
-    std::string after = "0";
-    for (;;) {
-      Json page = api.call("GET", base + "/history?limit=1000&after=" + after);
+    // A cursor that does not move forward would page forever.
+    for (std::int64_t after = 0;;) {
+      Json page = api.call("GET", base + "/history?limit=1000&after=" + std::to_string(after), kHistoryAnswer).body;
       for (Json& e : page["events"]) events.push_back(std::move(e));
-      if (!page["next_cursor"].is_number()) break;
-      after = std::to_string(page["next_cursor"].get<std::int64_t>());
+      if (!page["next_cursor"].is_number() || page["next_cursor"].get<std::int64_t>() <= after) break;
+      after = page["next_cursor"].get<std::int64_t>();
     }
     if (json) return show_json(Json{{"run", run}, {"history", events}}), kExitOk;
     print(run_report(run, events));
@@ -183,11 +190,12 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
       std::fprintf(stderr, "cairn signal: --data is required\n%s", commands().at(name).help);
       return kExitUsage;
     }
-    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]),
-                      json_argument("data", *data), args.get("idempotency-key").value_or(""));
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]), kSignalAnswer,
+                      json_argument("data", *data), args.get("idempotency-key").value_or(""))
+                 .body;
     json ? show_json(r) : print("delivered as event " + std::to_string(r.value("seq", std::int64_t{0})) + "\n");
   } else if (name == "cancel" || name == "retry") {
-    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, "");
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, kActionAnswer).body;
     json ? show_json(r) : print(name + " accepted for " + pos[0] + "\n");
   } else if (name == "terminate") {
     auto reason = args.get("reason");
@@ -195,13 +203,12 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
       std::fprintf(stderr, "cairn terminate: --reason is required\n%s", commands().at(name).help);
       return kExitUsage;
     }
-    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", Json{{"reason", *reason}}.dump());
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", kActionAnswer,
+                      Json{{"reason", *reason}}.dump())
+                 .body;
     json ? show_json(r) : print("terminate accepted for " + pos[0] + "\n");
   } else if (name == "audit") {
-    std::string q;
-    for (const char* key : {"limit", "cursor"})
-      if (auto v = args.get(key)) q += std::string(q.empty() ? "?" : "&") + key + "=" + encode(*v);
-    Json r = api.call("GET", "/v1/audit" + q);
+    Json r = api.call("GET", "/v1/audit" + query(args, {"limit", "cursor"}), kAuditAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"AT", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME"}};
     for (const Json& e : r["entries"])
@@ -210,7 +217,7 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     print(table(rows));
     if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
   } else if (name == "types") {
-    Json r = api.call("GET", "/v1/workflow-types");
+    Json r = api.call("GET", "/v1/workflow-types", kTypesAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"TYPE", "VERSIONS", "SIGNALS", "QUERIES"}};
     for (const Json& t : r["types"])
@@ -224,9 +231,9 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
 
 bool is_admin_command(const std::string& command) { return commands().count(command) > 0; }
 
-const char* admin_help(const std::string& command) {
+std::string admin_help(const std::string& command) {
   auto it = commands().find(command);
-  return it == commands().end() ? nullptr : it->second.help;
+  return it == commands().end() ? std::string() : std::string(it->second.help) + kCommon;
 }
 
 int run_admin(int argc, char** argv) {
@@ -238,24 +245,22 @@ int run_admin(int argc, char** argv) {
   std::string error;
   auto args = parse_args(argc, argv, 2, flags, options, error);
   if (args && args->flag("help")) {
-    std::printf("%s%s", cmd.help, kCommon);
+    std::fputs(admin_help(name).c_str(), stdout);
     return kExitOk;
   }
   if (args && args->positional.size() != cmd.positional)
     error = "expected " + std::to_string(cmd.positional) + " argument(s), got " + std::to_string(args->positional.size());
   if (!error.empty()) {
-    std::fprintf(stderr, "cairn %s: %s\n%s%s", name.c_str(), error.c_str(), cmd.help, kCommon);
+    std::fprintf(stderr, "cairn %s: %s\n%s", name.c_str(), error.c_str(), admin_help(name).c_str());
     return kExitUsage;
   }
-  const char* env_server = std::getenv("CAIRN_SERVER");
-  const char* env_token = std::getenv("CAIRN_TOKEN");
-  std::string url = args->get("server").value_or(env_server ? env_server : "http://127.0.0.1:8080");
+  std::string url = args->get("server").value_or(env_or("CAIRN_SERVER", "http://127.0.0.1:8080"));
   auto client = api::HttpClient::from_url(url);
   if (!client) {
     std::fprintf(stderr, "cairn: %s\n", client.status().message().c_str());
     return kExitUsage;
   }
-  Session session(std::move(client).value(), args->get("token").value_or(env_token ? env_token : ""));
+  Session session(std::move(client).value(), args->get("token").value_or(env_or("CAIRN_TOKEN", "")));
   try {
     return execute(name, *args, session, args->flag("json"));
   } catch (const Failure& f) {

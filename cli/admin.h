@@ -10,7 +10,8 @@ namespace cairn::cli {
 bool is_admin_command(const std::string& command);
 // Runs argv[1] with the rest of argv; returns the exit code (cli/args.h).
 int run_admin(int argc, char** argv);
-// Help for one admin command, or nullptr when unknown.
-const char* admin_help(const std::string& command);
+// The help of one admin command, with the common options (`cairn help X` and `cairn X --help`);
+// empty when `command` is not an admin command.
+std::string admin_help(const std::string& command);
 
 }  // namespace cairn::cli

@@ -1,4 +1,4 @@
-// Args: command-line parsing for the `cairn` subcommands (`--name value`, `--name=value`, flags).
+// Args: command-line parsing for the `cairn` subcommands (`--name value`, `--name=value`, flags, `--`).
 #pragma once
 
 #include <map>
@@ -9,11 +9,13 @@
 
 namespace cairn::cli {
 
-// Exit codes (docs/cli.md): 0 ok, 1 API error, 2 usage error, 3 cannot connect.
+// Exit codes (docs/cli.md): 0 ok, 1 API error, 2 usage error, 3 cannot connect, 4 the answer is
+// not Cairn's API.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitApiError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNoConnection = 3;
+inline constexpr int kExitBadAnswer = 4;
 
 struct Args {
   std::vector<std::string> positional;
@@ -24,8 +26,11 @@ struct Args {
   bool flag(const std::string& name) const { return flags.count(name) > 0; }
 };
 
-// Parses argv[first..argc). `flags` take no value, `options` take one. On an unknown or
-// incomplete option returns nullopt and sets `error`.
+// Parses argv[first..argc). `flags` take no value, `options` take one (`--name value` or
+// `--name=value`), never empty and, in the first form, not starting with `--`. `-h` is `--help`
+// when "help" is a flag. `--` ends the options: what follows is positional, so arguments that
+// start with `-` can be given. On an unknown or incomplete option, or an empty value, returns
+// nullopt and sets `error`.
 std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& flags,
                                const std::set<std::string>& options, std::string& error);
 

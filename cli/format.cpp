@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "api/validate.h"
+
 namespace cairn::cli {
 
 std::string table(const std::vector<std::vector<std::string>>& rows) {
@@ -26,7 +28,11 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
 
 std::string brief(const Json& value, std::size_t max) {
   std::string s = value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  if (s.size() > max) {
+    std::size_t cut = max - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 
@@ -58,8 +64,12 @@ std::string run_report(const Json& run, const std::vector<Json>& events) {
   std::vector<std::vector<std::string>> rows = {{"  SEQ", "AT", "EVENT", "CMD", "DATA"}};
   for (const Json& e : events) {
     std::int64_t cmd = e.value("cmd", std::int64_t{0});
+    Json data = e.value("data", Json());
+    // The journal keeps a timer's deadline as epoch milliseconds.
+    if (data.is_object() && data.contains("until") && data["until"].is_number_integer())
+      data["until"] = api::format_rfc3339(data["until"].get<std::int64_t>());
     rows.push_back({"  " + std::to_string(e.value("seq", std::int64_t{0})), e.value("at", ""), e.value("type", ""),
-                    cmd ? std::to_string(cmd) : "", brief(e.value("data", Json()))});
+                    cmd ? std::to_string(cmd) : "", brief(data)});
   }
   return out + table(rows);
 }

@@ -15,7 +15,8 @@ constexpr const char* kHelp =
     "\n"
     "admin commands, over HTTP (--server URL or CAIRN_SERVER, --token T or CAIRN_TOKEN, --json):\n"
     "  start       start a run:           cairn start TYPE --input JSON|@FILE [--id ID] [--idempotency-key K]\n"
-    "  list        search runs:           cairn list [--status S] [--type T] [--stuck] [--limit N] [--cursor C]\n"
+    "  list        search runs:           cairn list [--status S] [--type T] [--stuck] [--created-after TIME]\n"
+    "                                     [--created-before TIME] [--limit N] [--cursor C]\n"
     "  show        one run and history:   cairn show ID\n"
     "  signal      deliver a signal:      cairn signal ID NAME --data JSON|@FILE [--idempotency-key K]\n"
     "  cancel      cancel (compensates):  cairn cancel ID\n"
@@ -24,7 +25,8 @@ constexpr const char* kHelp =
     "  audit       the audit log:         cairn audit [--limit N] [--cursor C]\n"
     "  types       registered workflows:  cairn types\n"
     "\n"
-    "`cairn <command> --help` for details. Exit codes: 0 ok, 1 API error, 2 usage error, 3 cannot connect.\n";
+    "`cairn <command> --help` for details. Exit codes: 0 ok, 1 API error, 2 usage error, 3 cannot connect,\n"
+    "4 the answer is not Cairn's API.\n";
 
 }  // namespace
 
@@ -36,13 +38,16 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
-    if (argc >= 3 && std::string(argv[2]) == "serve") return std::fputs(kServeHelp, stdout), kExitOk;
-    if (argc >= 3 && admin_help(argv[2])) return std::fputs(admin_help(argv[2]), stdout), kExitOk;
-    std::fputs(kHelp, stdout);
-    return kExitOk;
+    if (argc < 3) return std::fputs(kHelp, stdout), kExitOk;
+    const std::string topic = argv[2];
+    if (topic == "serve") return std::fputs(kServeHelp, stdout), kExitOk;
+    if (is_admin_command(topic)) return std::fputs(admin_help(topic).c_str(), stdout), kExitOk;
+    command = topic;  // reported below as unknown
+  } else if (command == "serve") {
+    return run_serve(argc, argv);
+  } else if (is_admin_command(command)) {
+    return run_admin(argc, argv);
   }
-  if (command == "serve") return run_serve(argc, argv);
-  if (is_admin_command(command)) return run_admin(argc, argv);
   std::fprintf(stderr, "cairn: unknown command `%s`\n\n%s", command.c_str(), kHelp);
   return kExitUsage;
 }

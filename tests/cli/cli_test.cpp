@@ -1,44 +1,20 @@
 // The `cairn` admin commands against a running server: output, --json and exit codes.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <string>
 
 #include "api/server_process.h"
 #include "cairn/json.h"
+#include "cli/cli_run.h"
 
 using cairn::Json;
+using cairn::test::cairn_cli;
+using cairn::test::cairn_plain;
+using cairn::test::has;
+using cairn::test::Run;
 using cairn::test::ServerProcess;
 using cairn::test::TempDir;
-
-namespace {
-
-struct Run {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs `cairn <args>` and collects its output and exit code.
-Run cairn_plain(const std::string& args) {
-  std::string cmd = std::string(CAIRN_BINARY) + " " + args + " 2>&1";
-  std::FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  Run r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-Run cairn_cli(const std::string& server, const std::string& args) { return cairn_plain(args + " --server " + server); }
-
-bool has(const Run& r, const std::string& text) { return r.out.find(text) != std::string::npos; }
-
-}  // namespace
 
 TEST_SUITE("cli") {
   TEST_CASE("admin commands print tables, timelines and JSON with the documented exit codes") {
@@ -49,15 +25,27 @@ TEST_SUITE("cli") {
 
     Run start = cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1");
     CHECK(start.code == 0);
-    CHECK(has(start, "cli-1 running"));
+    CHECK(has(start, "cli-1 running (created)"));
     // Wait for completion through the API's long-poll (an event, not a sleep).
     REQUIRE(server.client().request("GET", "/v1/workflows/cli-1?wait=60s"));
+    Run again = cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1");
+    CHECK(again.code == 0);
+    CHECK(has(again, "cli-1 completed (already existed)"));
+    Json again_json = Json::parse(cairn_cli(url, "start bench.steps --input '{\"steps\":2}' --id cli-1 --json").out);
+    CHECK(again_json["created"] == false);
+    CHECK(again_json["status"] == "completed");
 
     Run list = cairn_cli(url, "list --status completed");
     CHECK(list.code == 0);
     CHECK(has(list, "ID"));
     CHECK(has(list, "cli-1"));
     CHECK(has(list, "completed"));
+
+    CHECK(has(cairn_cli(url, "list --created-after 2000-01-01T00:00:00Z"), "cli-1"));
+    Run before = cairn_cli(url, "list --created-before 2000-01-01T00:00:00Z --json");
+    CHECK(before.code == 0);
+    CHECK(Json::parse(before.out)["workflows"].empty());
+    CHECK(cairn_cli(url, "list --created-after yesterday").code == 1);  // the API's 400
 
     Run show = cairn_cli(url, "show cli-1");
     CHECK(show.code == 0);

@@ -1,0 +1,52 @@
+// `cairn show` output: long fields cut on a UTF-8 character boundary, timer deadlines as times.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "cairn/json.h"
+#include "cli/cli_run.h"
+#include "cli/stub_server.h"
+
+using cairn::Json;
+using cairn::test::cairn_cli;
+using cairn::test::has;
+using cairn::test::Run;
+using cairn::test::StubServer;
+
+namespace {
+
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_SUITE("cli") {
+  TEST_CASE("show cuts long fields between characters and prints timer deadlines as times") {
+    std::string long_text;
+    for (int i = 0; i < 150; ++i) long_text += "\xC3\xA9";  // é, two bytes: a byte cut would split one
+    // One body that is both a run and a history page: the stub answers every request alike.
+    Json body = {{"id", "r1"},          {"type", "t"},          {"version", 1},
+                 {"status", "waiting"}, {"input", long_text},   {"result", nullptr},
+                 {"error", nullptr},    {"stuck_reason", nullptr}, {"waiting_on", nullptr},
+                 {"created_at", "2026-01-01T00:00:00.000Z"}, {"updated_at", "2026-01-01T00:00:00.000Z"},
+                 {"parent_id", nullptr}, {"next_cursor", nullptr},
+                 {"events", {{{"seq", 1}, {"type", "TimerStarted"}, {"cmd", 1}, {"at", "2026-01-01T00:00:00.000Z"},
+                              {"data", {{"until", 1767225600000}}}}}}};
+    StubServer stub(200, body.dump());
+    Run show = cairn_cli(stub.url(), "show r1");
+    CHECK(show.code == 0);
+    CHECK(valid_utf8(show.out));
+    CHECK(has(show, "..."));
+    CHECK(has(show, "2026-01-01T00:00:00.000Z\"}"));  // {"until":"<time>"}, not 1767225600000
+    CHECK_FALSE(has(show, "1767225600000"));
+  }
+}

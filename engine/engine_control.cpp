@@ -16,6 +16,8 @@ bool settled_enough(const store::RunRecord& r, bool settled) {
          (settled && r.status != store::RunStatus::kRunning);
 }
 
+// Every admin action is journaled as an AdminAction first; its effect, if it has one of its own
+// (CancelRequested, WorkflowTerminated), follows in the same batch.
 Json admin_action(const std::string& action, const Actor& actor) {
   return Json{{"action", action}, {"by", actor.name}, {"role", actor.role}};
 }
@@ -23,6 +25,15 @@ Json admin_action(const std::string& action, const Actor& actor) {
 store::AuditEntry audit_entry(store::Millis at, const Actor& actor, const std::string& action,
                               const std::string& target) {
   return store::AuditEntry{0, at, actor.name, actor.role, action, target, "accepted"};
+}
+
+// The audit outcome of an admin action refused with `code`.
+std::string refusal_outcome(Errc code) {
+  switch (code) {
+    case Errc::kNotFound: return "not_found";
+    case Errc::kConflict: return "conflict";
+    default: return "failed";  // the store could not do it (I/O error, full disk, ...)
+  }
 }
 
 }  // namespace
@@ -157,6 +168,26 @@ Result<store::RunRecord> Engine::Impl::committed_record(const std::string& run_i
                           .last_seq = lr->batched_seq};
 }
 
+void Engine::Impl::write_audit(store::AuditEntry entry, DoneStatus done) {
+  if (entry.at == 0) entry.at = now();
+  OpenBatch& ob = open_batch(fmt::format("#audit{}", ++audit_counter));
+  ob.batch.audit.push_back(std::move(entry));
+  ob.then.push_back([done = std::move(done)](const store::BatchResult& r) { done(r.status); });
+}
+
+// An accepted action's entry is written in the action's own batch (audit_entry); a refused one
+// gets its entry here, and the refusal is answered once that entry is durable, so whoever sees
+// the 404/409 finds it in the log. (If the entry cannot be written, the store is failing and
+// /readyz says so; the refusal is answered all the same.)
+DoneStatus Engine::Impl::audited(const Actor& actor, const std::string& action, const std::string& target,
+                                 DoneStatus done) {
+  return [this, entry = audit_entry(0, actor, action, target), done = std::move(done)](Status s) mutable {
+    if (s.is_ok()) return done(s);
+    entry.outcome = refusal_outcome(s.code());
+    write_audit(std::move(entry), [done = std::move(done), s](const Status&) { done(s); });
+  };
+}
+
 void Engine::Impl::notify_watchers(const std::string& run_id) {
   auto it = watchers.find(run_id);
   if (it == watchers.end()) return;
@@ -239,10 +270,12 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
 
 void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  impl->call_on_loop(std::move(done), [impl, id, actor](auto done) {
+  impl->call_on_loop(std::move(done), [impl, id, actor](DoneStatus answer) {
+    DoneStatus done = impl->audited(actor, "cancel", id, std::move(answer));
     auto lr = impl->ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
+    live.run->record(EventType::kAdminAction, 0, admin_action("cancel", actor), impl->now());
     live.run->record(EventType::kCancelRequested, 0, Json{{"by", actor.name}, {"role", actor.role}}, impl->now());
     // Activities waiting in a retry backoff end now; one that is executing may still finish (its
     // effect may have happened) and is then recorded as it ends.
@@ -271,7 +304,8 @@ void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) 
 
 void Engine::terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  impl->call_on_loop(std::move(done), [impl, id, reason, actor](auto done) {
+  impl->call_on_loop(std::move(done), [impl, id, reason, actor](DoneStatus answer) {
+    DoneStatus done = impl->audited(actor, "terminate", id, std::move(answer));
     auto lr = impl->ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
@@ -293,7 +327,8 @@ void Engine::terminate(const std::string& id, const std::string& reason, const A
 
 void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  impl->call_on_loop(std::move(done), [impl, id, actor](auto done) {
+  impl->call_on_loop(std::move(done), [impl, id, actor](DoneStatus answer) {
+    DoneStatus done = impl->audited(actor, "retry", id, std::move(answer));
     auto rec = impl->store.get_run(id);
     if (!rec) return done(rec.status());
     auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
@@ -383,11 +418,8 @@ void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<st
 
 void Engine::record_audit(store::AuditEntry entry, DoneStatus done) {
   auto* impl = impl_.get();
-  impl->call_on_loop(std::move(done), [impl, entry = std::move(entry)](auto done) mutable {
-    if (entry.at == 0) entry.at = impl->now();
-    OpenBatch& ob = impl->open_batch(fmt::format("#audit{}", ++impl->audit_counter));
-    ob.batch.audit.push_back(std::move(entry));
-    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
+  impl->call_on_loop(std::move(done), [impl, entry = std::move(entry)](DoneStatus done) mutable {
+    impl->write_audit(std::move(entry), std::move(done));
   });
 }
 

@@ -238,6 +238,11 @@ struct Engine::Impl {
   void do_start(StartRequest req, Done<StartReply> done, const std::string& parent_id,
                 Result<std::optional<StoredRun>> stored);
   Result<store::RunRecord> committed_record(const std::string& run_id);
+  // Writes one audit entry in a batch of its own (`at` 0: now) and answers once it is durable.
+  void write_audit(store::AuditEntry entry, DoneStatus done);
+  // `done` for admin action `action` on `target`: a refusal (any error) is audited with its
+  // outcome before it is answered; success passes through (the action's batch holds its entry).
+  DoneStatus audited(const Actor& actor, const std::string& action, const std::string& target, DoneStatus done);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();
   store::Millis now() const { return clock->now(); }

@@ -490,6 +490,19 @@ void Run::marker(detail::Marker m) {
 
 void Run::on_query(std::string name, std::function<Json()> handler) { queries_[std::move(name)] = std::move(handler); }
 
+// The handler is replaced by its last answer (or its exception, which query() reports as before):
+// the state it reads is about to die.
+void Run::seal_query(const std::string& name) noexcept {
+  if (tearing_down_) return;  // the run leaves memory; nobody asks it again
+  auto it = queries_.find(name);
+  if (it == queries_.end()) return;
+  try {
+    it->second = [answer = it->second()] { return answer; };
+  } catch (...) {
+    it->second = [error = std::current_exception()]() -> Json { std::rethrow_exception(error); };
+  }
+}
+
 void Run::defer_compensations(std::vector<detail::Compensation> compensations) {
   // Sagas unwind innermost first; the outer saga's (older) steps go in front so that running
   // the whole list in reverse undoes the newest step first.

@@ -128,6 +128,7 @@ class Run final : public detail::RunDriver {
   bool cancel_requested() const override { return cancel_requested_; }
   void decline_cancel() override { cancel_requested_ = false; }
   void on_query(std::string name, std::function<Json()> handler) override;
+  void seal_query(const std::string& name) noexcept override;
   void defer_compensations(std::vector<detail::Compensation> compensations) override;
 
  private:

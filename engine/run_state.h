@@ -21,6 +21,7 @@
 //   failed -> running               [Engine::retry: AdminAction(retry), superseding the failure]
 //   running|waiting -> completed|failed|cancelled   [Run::finish]
 //   any non-terminal -> terminated  [Engine::terminate: AdminAction + WorkflowTerminated]
+//   (a cancel request is AdminAction + CancelRequested; the code then decides: Run::finish)
 //
 // Activity attempt:
 //

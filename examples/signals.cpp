@@ -18,7 +18,7 @@ void from_json(const cairn::Json& j, Approval& a) {
 
 cairn::Task<std::string> review(cairn::WorkflowContext& ctx, cairn::Json) {
   std::string state = "waiting for review";
-  ctx.on_query("state", [&state] { return state; });  // register before the first co_await
+  auto query = ctx.on_query("state", [&state] { return state; });  // before the first co_await, after `state`
   std::optional<Approval> decision = co_await ctx.wait_signal<Approval>("review", 24h);
   if (!decision) co_return state = "expired";
   state = decision->approved ? "approved by " + decision->by : "rejected by " + decision->by;

@@ -395,7 +395,7 @@ class Placement {
 
 Task<Json> place_order(WorkflowContext& ctx, Order order) {
   Placement placement(ctx, std::move(order));
-  ctx.on_query("status", [&placement] { return placement.status(); });
+  auto status = ctx.on_query("status", [&placement] { return placement.status(); });
   std::optional<Json> result;
   bool cancelled = false;
   try {

@@ -132,7 +132,7 @@ class Return {
 
 Task<Json> return_order(WorkflowContext& ctx, ReturnRequest request) {
   Return ret(ctx, std::move(request));
-  ctx.on_query("status", [&ret] { return ret.status(); });
+  auto status = ctx.on_query("status", [&ret] { return ret.status(); });
   co_return co_await ret.run();
 }
 

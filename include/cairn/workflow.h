@@ -46,6 +46,20 @@ struct Signal {
   Json payload;
 };
 
+// Returned by WorkflowContext::on_query: the query answers from live state while the handle
+// lives, and from the last answer its handler gave once the handle is destroyed.
+class [[nodiscard]] QueryHandle {
+ public:
+  QueryHandle(detail::RunDriver& driver, std::string name) : driver_(&driver), name_(std::move(name)) {}
+  QueryHandle(const QueryHandle&) = delete;
+  QueryHandle& operator=(const QueryHandle&) = delete;
+  ~QueryHandle() { driver_->seal_query(name_); }
+
+ private:
+  detail::RunDriver* driver_;
+  std::string name_;
+};
+
 class WorkflowContext {
  public:
   explicit WorkflowContext(detail::RunDriver& driver) : driver_(&driver) {}
@@ -140,10 +154,16 @@ class WorkflowContext {
   void decline_cancel() { driver_->decline_cancel(); }
 
   // Answers `GET .../queries/{name}` from live state without writing to the journal. `fn` runs on
-  // the workflow thread and must only read. Register it before the first co_await.
+  // the workflow thread and must only read. Register it before the first co_await and keep the
+  // handle as a local declared after the state `fn` reads (by reference, typically):
+  //   Placement placement(ctx, order);
+  //   auto status = ctx.on_query("status", [&placement] { return placement.status(); });
+  // When the handle leaves scope (the function returns or throws, before that state dies), `fn`
+  // runs once more and later queries (a finished run, one still compensating) get that answer.
   template <class F>
-  void on_query(std::string name, F fn) {
-    driver_->on_query(std::move(name), [fn = std::move(fn)]() -> Json { return Json(fn()); });
+  QueryHandle on_query(std::string name, F fn) {
+    driver_->on_query(name, [fn = std::move(fn)]() -> Json { return Json(fn()); });
+    return QueryHandle(*driver_, std::move(name));
   }
 
   detail::RunDriver& driver() { return *driver_; }

@@ -18,7 +18,7 @@ namespace cairn::test {
 
 // test.wait: waits for signal `go` and completes with its payload; answers query `state`.
 inline Task<Json> wait_for_go(WorkflowContext& ctx, Json) {
-  ctx.on_query("state", [] { return Json("waiting for go"); });
+  auto query = ctx.on_query("state", [] { return Json("waiting for go"); });
   Json payload = co_await ctx.wait_signal("go");
   co_return payload;
 }

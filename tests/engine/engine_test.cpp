@@ -115,7 +115,7 @@ const std::vector<std::string> kCounterSignals{"add", "stop"};
 
 Task<Json> counter(WorkflowContext& ctx, Json) {
   int total = 0;
-  ctx.on_query("total", [&total] { return total; });
+  auto query = ctx.on_query("total", [&total] { return total; });
   for (;;) {
     auto s = co_await ctx.wait_any_signal(kCounterSignals);
     if (s->name == "stop") co_return Json(total);

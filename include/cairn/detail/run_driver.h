@@ -101,6 +101,10 @@ class RunDriver {
   virtual bool cancel_requested() const = 0;
   virtual void decline_cancel() = 0;
   virtual void on_query(std::string name, std::function<Json()> handler) = 0;
+  // The state query `name` reads is about to die (its QueryHandle leaves scope): evaluate the
+  // handler once more and answer later queries with that value. Must not throw (it runs during
+  // unwinding); does nothing while the run itself is torn down.
+  virtual void seal_query(const std::string& name) noexcept = 0;
   // Saga's destructor, while an exception unwinds the workflow: the engine runs these in reverse
   // order before it records the run's end.
   virtual void defer_compensations(std::vector<Compensation> compensations) = 0;

@@ -30,11 +30,7 @@ TEST_SUITE("workflows") {
 
 TEST_CASE("finished order.place runs answer their status query, also after a restart") {
   Shop shop;
-  const auto delivered = shop.env.start("order.place", sample_order(), "ord-q-delivered");
-  shop.ship(delivered, "s-1", "TRK-1");
-  shop.ship(delivered, "s-2", "TRK-2");
-  shop.deliver(delivered, "s-1");
-  shop.deliver(delivered, "s-2");
+  const auto delivered = shop.delivered_order("ord-q-delivered");
   const auto cancelled = shop.env.start("order.place", sample_order(), "ord-q-cancelled");
   shop.env.cancel(cancelled);
   REQUIRE(shop.env.run(cancelled).status == "cancelled");
@@ -57,11 +53,7 @@ TEST_CASE("finished order.place runs answer their status query, also after a res
 
 TEST_CASE("a finished order.return answers its status query with nothing left to wait for, also after a restart") {
   Shop shop;
-  const auto order = shop.env.start("order.place", sample_order(), "ord-q-returned");
-  shop.ship(order, "s-1", "TRK-1");
-  shop.ship(order, "s-2", "TRK-2");
-  shop.deliver(order, "s-1");
-  shop.deliver(order, "s-2");
+  const auto order = shop.delivered_order("ord-q-returned");
   const Json request{{"order_id", order},
                      {"items", {{{"sku", "sku-1"}, {"seller_id", "s-1"}, {"qty", 1}}}},
                      {"reason", "damaged"}};

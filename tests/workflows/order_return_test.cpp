@@ -5,21 +5,9 @@
 #include "workflows/shop.h"
 
 using namespace cairn;
-using test::sample_order;
 using test::Shop;
 
 namespace {
-
-// Places the sample order and delivers both sub-orders.
-std::string delivered_order(Shop& shop, const std::string& id) {
-  shop.env.start("order.place", sample_order(), id);
-  shop.ship(id, "s-1", "TRK-1");
-  shop.ship(id, "s-2", "TRK-2");
-  shop.deliver(id, "s-1");
-  shop.deliver(id, "s-2");
-  REQUIRE(shop.env.run(id).result["state"] == "delivered");
-  return id;
-}
 
 Json return_of(const std::string& order, const std::string& seller, const std::string& sku, int qty) {
   return Json{{"order_id", order},
@@ -33,7 +21,7 @@ TEST_SUITE("workflows") {
 
 TEST_CASE("ORD-005: a return notifies the seller, labels the parcel, refunds with its shipping share and restocks") {
   Shop shop;
-  auto order = delivered_order(shop, "ord-5");
+  auto order = shop.delivered_order("ord-5");
   auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-5");
   CHECK(shop.env.run(ret).status == "waiting");
   auto status = shop.env.query(ret, "status");
@@ -64,7 +52,7 @@ TEST_CASE("ORD-005: a return notifies the seller, labels the parcel, refunds wit
 
 TEST_CASE("a return of more than was ordered, or of an unknown order, is rejected") {
   Shop shop;
-  auto order = delivered_order(shop, "ord-5b");
+  auto order = shop.delivered_order("ord-5b");
   auto too_many = shop.env.start("order.return", return_of(order, "s-1", "sku-1", 3));
   CHECK(shop.env.run(too_many).result == Json{{"state", "rejected"}, {"reason", "not_returnable"}, {"order_id", order}});
   auto unknown = shop.env.start("order.return", return_of("nope", "s-1", "sku-1", 1));

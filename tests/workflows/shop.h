@@ -90,6 +90,16 @@ struct Shop {
   void deliver(const std::string& id, const std::string& seller) {
     env.signal(id, "delivered", Json{{"seller_id", seller}});
   }
+  // Places the sample order as `id` and ships and delivers both sub-orders.
+  std::string delivered_order(const std::string& id) {
+    env.start("order.place", sample_order(), id);
+    ship(id, "s-1", "TRK-1");
+    ship(id, "s-2", "TRK-2");
+    deliver(id, "s-1");
+    deliver(id, "s-2");
+    REQUIRE(env.run(id).result["state"] == "delivered");
+    return id;
+  }
 
   MemoryTables tables;
   activities::SimulatedServices services{tables};

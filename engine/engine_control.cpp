@@ -223,15 +223,23 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
                     Done<std::int64_t> done) {
   auto* impl = impl_.get();
   impl->call_on_loop(std::move(done), [impl, id, name, payload = std::move(payload), key](auto done) mutable {
-    auto lr = impl->ensure_live(id);
+    // A key already delivered answers its seq even once the run has ended: the client may be
+    // retrying the very signal that ended it. Anything else sent to an ended run is a conflict.
+    auto lr = impl->ensure_live(id, /*allow_terminal=*/!key.empty());
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
     if (!key.empty())
       if (auto it = live.signal_keys.find(key); it != live.signal_keys.end()) {
         std::int64_t seq = it->second;
-        if (!impl->uncommitted(id, live)) return done(seq);
-        return live.on_settled.push_back([done, seq] { done(seq); });
+        if (impl->uncommitted(id, live)) return live.on_settled.push_back([done, seq] { done(seq); });
+        impl->forget_if_ended(id);
+        return done(seq);
       }
+    if (live.run->terminal()) {
+      Status ended = terminal_conflict(id, live.run->status());
+      impl->forget_if_ended(id);
+      return done(std::move(ended));
+    }
     std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
     Json data{{"name", name}, {"payload", std::move(payload)}};
     if (!key.empty()) data["key"] = key;
@@ -260,8 +268,9 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
     auto answer = [impl, id, name, done] {
       LiveRun* now_live = impl->find_live(id);
       if (!now_live) return done(Status(Errc::kUnavailable, "run was reloaded; ask again"));
-      done(now_live->run->query(name));
-      if (now_live->run->terminal() && !impl->uncommitted(id, *now_live)) impl->drop(id);
+      Result<Json> result = now_live->run->query(name);
+      impl->forget_if_ended(id);
+      done(std::move(result));
     };
     if (impl->uncommitted(id, *live)) return live->on_settled.push_back(answer);
     answer();

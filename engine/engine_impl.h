@@ -214,6 +214,10 @@ struct Engine::Impl {
   // True while memory is ahead of the store for `live`: a batch of it is open or in flight.
   bool uncommitted(const std::string& id, const LiveRun& live) const { return live.inflight > 0 || open.count(id); }
   void drop(const std::string& id);
+  // Drops run `id` if it has ended and all of it is durable: a finished run is kept in memory only
+  // while a call that replayed it (a query, a keyed signal) is answered. Called before answering,
+  // so a caller that sees the answer sees the run gone.
+  void forget_if_ended(const std::string& id);
   void maybe_evict(const std::string& id);
   void dispatch(LiveRun& lr, std::int64_t cmd);
   void on_attempt_result(AttemptResult r);
@@ -249,5 +253,7 @@ struct Engine::Impl {
 };
 
 store::RunUpdate index_update(const Run& run);
+// kConflict for an action on run `id`, which has ended with `status`.
+Status terminal_conflict(const std::string& id, store::RunStatus status);
 
 }  // namespace cairn::engine

@@ -21,16 +21,18 @@ LiveRun* Engine::Impl::find_live(const std::string& id, std::uint64_t incarnatio
   return lr && lr->incarnation == incarnation ? lr : nullptr;
 }
 
+Status terminal_conflict(const std::string& id, store::RunStatus status) {
+  return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(status)));
+}
+
 Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_terminal) {
   if (LiveRun* lr = find_live(id)) {
-    if (lr->run->terminal() && !allow_terminal)
-      return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(lr->run->status())));
+    if (lr->run->terminal() && !allow_terminal) return terminal_conflict(id, lr->run->status());
     return lr;
   }
   auto rec = store.get_run(id);
   if (!rec) return rec.status();
-  if (store::is_terminal(rec->status) && !allow_terminal)
-    return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(rec->status)));
+  if (store::is_terminal(rec->status) && !allow_terminal) return terminal_conflict(id, rec->status);
   const WorkflowDef* def = registry.find_workflow(rec->type, rec->version);
   if (!def)
     return Status(Errc::kUnavailable,
@@ -95,6 +97,11 @@ void Engine::Impl::drop(const std::string& id) {
   for (auto& [cmd, t] : lr.retry_timers) timers.cancel(t);
   runs.erase(it);
   m_live = runs.size();
+}
+
+void Engine::Impl::forget_if_ended(const std::string& id) {
+  LiveRun* lr = find_live(id);
+  if (lr && lr->run->terminal() && !uncommitted(id, *lr)) drop(id);
 }
 
 void Engine::Impl::maybe_evict(const std::string& id) {

@@ -363,6 +363,23 @@ TEST_SUITE("engine") {
     CHECK_THROWS(env.signal(id, "add", 1));  // terminal: conflict
   }
 
+  TEST_CASE("a keyed signal that ended its run answers its seq again when retried; other signals conflict") {
+    TestEnv env{registry()};
+    auto id = env.start("counter", Json::object());
+    env.signal(id, "add", 3, "k-add");
+    const auto stop_seq = env.signal(id, "stop", nullptr, "k-stop");
+    REQUIRE(env.run(id).status == "completed");
+    const std::size_t events = env.history(id).size();
+    CHECK(env.signal(id, "stop", nullptr, "k-stop") == stop_seq);  // the client lost the first answer
+    CHECK_THROWS_WITH(env.signal(id, "add", 1, "k-new"), doctest::Contains("CONFLICT"));
+    CHECK_THROWS_WITH(env.signal(id, "add", 1), doctest::Contains("CONFLICT"));
+    env.crash();  // from the store: the keys come back with the journal
+    CHECK(env.signal(id, "stop", nullptr, "k-stop") == stop_seq);
+    CHECK_THROWS_WITH(env.signal(id, "add", 1, "k-new"), doctest::Contains("CONFLICT"));
+    CHECK(env.history(id).size() == events);  // nothing was delivered
+    CHECK(env.live_runs() == 0);              // nor kept in memory after answering
+  }
+
   TEST_CASE("starts are idempotent on id and on equal input, and conflict on other input") {
     TestEnv env{registry()};
     auto id = env.start("steps", 1, "order-1");

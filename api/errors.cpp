@@ -22,7 +22,6 @@ ErrorInfo error_info(ApiError e) {
     case ApiError::kOverloaded: return {429, "overloaded"};
     case ApiError::kUnavailable: return {503, "unavailable"};
     case ApiError::kInternal: return {500, "internal"};
-    case ApiError::kNotImplemented: return {501, "not_implemented"};
   }
   return {500, "internal"};
 }

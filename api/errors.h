@@ -22,7 +22,6 @@ enum class ApiError {
   kOverloaded,
   kUnavailable,
   kInternal,
-  kNotImplemented,  // 501: a transfer coding the server does not understand (docs/api.md)
 };
 
 struct ErrorInfo {

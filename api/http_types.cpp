@@ -1,6 +1,7 @@
 // Request helpers: header and parameter lookup, target splitting and percent-decoding.
 #include "api/http_types.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace cairn::api {
@@ -53,7 +54,14 @@ bool parse_target(const std::string& target, Request& request) {
   if (target.empty() || target[0] != '/') return false;
   std::string_view t = target;
   auto q = t.find('?');
-  if (!decode(t.substr(0, q), false, request.path)) return false;
+  std::string_view raw_path = t.substr(0, q);
+  if (!decode(raw_path, false, request.path)) return false;
+  request.segments.clear();
+  for (std::size_t start = 1; start <= raw_path.size();) {
+    std::size_t slash = std::min(raw_path.find('/', start), raw_path.size());
+    if (!decode(raw_path.substr(start, slash - start), false, request.segments.emplace_back())) return false;
+    start = slash + 1;
+  }
   request.query.clear();
   request.raw_query.clear();
   if (q == std::string_view::npos) return true;

@@ -21,6 +21,9 @@ struct Principal {
 struct Request {
   std::string method;                         // "GET", "POST", ...
   std::string path;                           // percent-decoded, without the query string
+  // The path's segments between slashes, each percent-decoded on its own: an escaped slash
+  // (`%2F`) stays inside its segment, so it can be part of a name but never makes a new one.
+  std::vector<std::string> segments;
   std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
   std::string raw_query;                      // the query string as sent, without the `?`
   // Lower-case names. The server copies only those routes read: authorization, content-type,

@@ -77,7 +77,8 @@ bool Router::is_operational(std::string_view path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
 
-bool Router::match(const Compiled& c, const std::vector<std::string_view>& segments, Request& request) {
+bool Router::match(const Compiled& c, Request& request) {
+  const std::vector<std::string>& segments = request.segments;
   if (c.segments.size() != segments.size()) return false;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& want = c.segments[i];
@@ -91,7 +92,7 @@ bool Router::match(const Compiled& c, const std::vector<std::string_view>& segme
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& want = c.segments[i];
     if (want.size() > 2 && want.front() == '{')
-      request.params[want.substr(1, want.size() - 2)] = std::string(segments[i]);
+      request.params[want.substr(1, want.size() - 2)] = segments[i];
   }
   return true;
 }
@@ -119,11 +120,10 @@ void Router::deny(Request request, const Route& route, ApiError error, Reply don
 void Router::dispatch(Request request, Reply reply) {
   ctx_.counters.requests.fetch_add(1, std::memory_order_relaxed);
   Reply done = counted(ctx_, std::move(reply));
-  auto segments = split(request.path);
   const Route* route = nullptr;
   std::string allow;
   for (const Compiled& c : routes_) {
-    if (!match(c, segments, request)) continue;
+    if (!match(c, request)) continue;
     // HEAD is a GET whose body the server leaves out (RFC 9110 §9.3.2).
     if (c.route.method == request.method || (request.method == "HEAD" && c.route.method == "GET")) {
       route = &c.route;

@@ -41,7 +41,7 @@ class Router {
     Route route;
     std::vector<std::string> segments;
   };
-  static bool match(const Compiled& c, const std::vector<std::string_view>& segments, Request& request);
+  static bool match(const Compiled& c, Request& request);
   void deny(Request request, const Route& route, ApiError error, Reply done);
 
   Context& ctx_;

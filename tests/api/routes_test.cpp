@@ -159,6 +159,19 @@ TEST_SUITE("api") {
       check_error(f.call("GET", target), 400, "bad_request");
   }
 
+  TEST_CASE("an escaped slash stays inside its segment: an id holding one is a 400, never another route") {
+    RouteFixture f;
+    REQUIRE(f.post("/v1/workflows", {{"type", "test.wait"}, {"id", "q"}}).status == 201);
+    // Decoded before splitting, "q%2Fhistory" was the history of q and "a%2Fb" a 404 for no route.
+    for (const char* target : {"/v1/workflows/q%2Fhistory", "/v1/workflows/q%2fhistory", "/v1/workflows/a%2Fb",
+                               "/v1/workflows/q/queries/state%2F..%2F..%2Fhistory"})
+      check_error(f.call("GET", target), 400, "bad_request");
+    // Decoded first, this was a cancel of q; it is a POST to the run "q/cancel", which only GETs.
+    check_error(f.post("/v1/workflows/q%2Fcancel", Json::object()), 405, "method_not_allowed");
+    CHECK(f.call("GET", "/v1/workflows/q").body["status"] == "waiting");  // for its signal, not cancelled
+    check_error(f.call("GET", "/v1%2Fworkflows"), 404, "not_found");
+  }
+
   TEST_CASE("unknown runs and bad cursors are explained in the caller's terms, without the store's prefixes") {
     RouteFixture f;
     auto message = [&](const std::string& target) { return f.call("GET", target).body["error"].value("message", ""); };

@@ -12,6 +12,7 @@ namespace cairn::activities {
 namespace {
 constexpr const char* kOrders = "orders";
 constexpr const char* kRmas = "order_rmas";
+constexpr const char* kShipped = "order_shipments";  // key "<order>|<seller>"
 }  // namespace
 
 OrderRecord SimulatedOrderDesk::record(const OrderRecordRequest& req, const std::string& key) {
@@ -29,6 +30,13 @@ std::optional<OrderRecord> SimulatedOrderDesk::find(const std::string& order_id)
   return std::nullopt;
 }
 
+void SimulatedOrderDesk::mark_shipped(const SubOrderRef& sub_order, const std::string& key) {
+  run_once(tables_, "orders.shipped", key, [&](TableTx& tx) {
+    tx.put(kShipped, sub_order.order_id + "|" + sub_order.seller_id, "{}");
+    return Effect::ok(Json());
+  });
+}
+
 Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) {
   return run_once(tables_, "returns.open_rma", key, [&](TableTx& tx) {
     auto order = get_json(tx, kOrders, req.order_id);
@@ -40,6 +48,9 @@ Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) 
       for (const auto& line : Json::parse(v)["items"].get<std::vector<ReturnLine>>())
         left[{line.seller_id, line.sku}] -= line.qty;
     for (const auto& line : req.items) {
+      if (!tx.get(kShipped, req.order_id + "|" + line.seller_id))
+        return Effect::terminal("not_returnable", "order " + req.order_id + ": the sub-order of " + line.seller_id +
+                                                      " has not shipped (only shipped units can be returned)");
       auto& units = left[{line.seller_id, line.sku}];
       if (line.qty <= 0 || units < line.qty)
         return Effect::terminal("not_returnable", "order " + req.order_id + " has no " + std::to_string(line.qty) +

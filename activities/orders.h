@@ -24,6 +24,11 @@ struct OrderRecord {
   Order order;
   std::string price_version;
 };
+// One seller's part of an order (its sub-order).
+struct SubOrderRef {
+  std::string order_id;
+  std::string seller_id;
+};
 struct RmaRequest {
   std::string order_id;
   std::string return_id;  // the order.return run
@@ -36,6 +41,7 @@ struct Rma {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecordRequest, order_id, order, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecord, order_id, order, price_version)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubOrderRef, order_id, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rma, rma, label)
 
@@ -46,8 +52,11 @@ class OrderDesk {
   // Locks the order's prices: stores it once (a second record of the same order returns the first).
   virtual OrderRecord record(const OrderRecordRequest& request, const std::string& key) = 0;
   virtual std::optional<OrderRecord> find(const std::string& order_id) = 0;
+  // Notes that the seller shipped its sub-order: only shipped units can be returned.
+  virtual void mark_shipped(const SubOrderRef& sub_order, const std::string& key) = 0;
   // Approves a return: TerminalError "unknown_order" or "not_returnable" (a line not in the order,
-  // or more units than the order had left to return).
+  // of a sub-order that never shipped — the order was cancelled, rejected or is not sent yet — or
+  // more units than the order had left to return).
   virtual Rma open_rma(const RmaRequest& request, const std::string& key) = 0;
 };
 
@@ -56,6 +65,7 @@ class SimulatedOrderDesk final : public OrderDesk {
   explicit SimulatedOrderDesk(Tables& tables) : tables_(tables) {}
   OrderRecord record(const OrderRecordRequest& request, const std::string& key) override;
   std::optional<OrderRecord> find(const std::string& order_id) override;
+  void mark_shipped(const SubOrderRef& sub_order, const std::string& key) override;
   Rma open_rma(const RmaRequest& request, const std::string& key) override;
 
  private:

@@ -91,6 +91,11 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
                  return out;
                },
                quick);
+  reg.activity("orders.shipped",
+               [o = s.orders](ActivityContext& ctx, SubOrderRef r) {
+                 o->mark_shipped(r, ctx.idempotency_key());
+               },
+               quick);
   reg.activity("returns.open_rma",
                [o = s.orders](ActivityContext& ctx, RmaRequest r) { return o->open_rma(r, ctx.idempotency_key()); },
                quick);

@@ -279,10 +279,21 @@ class Placement {
   Task<void> apply(Signal signal) {
     SubOrder* s = find(text(signal.payload, "seller_id"));
     const std::string event = text(signal.payload, "event");
-    if (s && signal.name == "shipment.confirmed" && s->state == "pending_fulfillment") {
+    const std::string carrier = text(signal.payload, "carrier");
+    const std::string tracking_number = text(signal.payload, "tracking_number");
+    // A confirmation without carrier or tracking number is ignored: the customer is owed both
+    // (ORD-003) and the seller's complete confirmation must still be taken. Runs that took an
+    // incomplete one before this check keep it when they replay (the patch is false for them).
+    const bool complete = !carrier.empty() && !tracking_number.empty();
+    if (s && signal.name == "shipment.confirmed" && s->state == "pending_fulfillment" &&
+        (complete || !ctx_.patched("shipment-needs-carrier-and-tracking"))) {
       s->state = "shipped";
-      s->carrier = text(signal.payload, "carrier");
-      s->tracking_number = text(signal.payload, "tracking_number");
+      s->carrier = carrier;
+      s->tracking_number = tracking_number;
+      if (ctx_.patched("order-desk-knows-shipments")) {  // returns check it; older runs never told it
+        auto shipped_ref = activities::SubOrderRef{id_, s->lines.seller_id};
+        co_await ctx_.activity<void>("orders.shipped", std::move(shipped_ref));
+      }
       co_await notify("customer", "shipment", shipment_data(*s));
     } else if (s && signal.name == "tracking" && shipped(*s) && s->state != "delivered" &&
                (event == "in_transit" || event == "out_for_delivery" || event == "delivery_failed")) {

@@ -6,17 +6,22 @@
 namespace cairn::workflows {
 
 std::int64_t refund_amount(const activities::Order& order, const std::vector<activities::ReturnLine>& lines) {
+  // NOTE: 128-bit products: a price or shipping times a value may exceed 64 bits before the division.
+  __extension__ using Wide = __int128;
   std::int64_t returned = 0;
-  for (const auto& line : lines)
+  for (const auto& line : lines) {
+    // One SKU of one seller may sit on several lines at different prices: its units are
+    // refunded at their average price, so any split into returns refunds what was paid.
+    std::int64_t units = 0, paid = 0;
     for (const auto& item : order.items)
       if (item.seller_id == line.seller_id && item.sku == line.sku) {
-        returned += line.qty * item.unit_price;
-        break;
+        units += item.qty;
+        paid += item.qty * item.unit_price;
       }
+    if (units > 0) returned += static_cast<std::int64_t>(Wide{line.qty} * paid / units);
+  }
   const std::int64_t value = activities::items_value(order.items);
   if (value <= 0) return returned;
-  // NOTE: 128-bit product: shipping × returned value may exceed 64 bits before the division.
-  __extension__ using Wide = __int128;
   return returned + static_cast<std::int64_t>(Wide{order.shipping} * returned / value);
 }
 

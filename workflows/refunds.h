@@ -10,8 +10,9 @@
 
 namespace cairn::workflows {
 
-// The returned lines' value at the order's locked prices, plus shipping × (returned value /
-// order items' value), rounded down.
+// The returned lines' value at the order's locked prices (a SKU ordered on several lines at
+// different prices: at its average price), plus shipping × (returned value / order items'
+// value), each rounded down.
 std::int64_t refund_amount(const activities::Order& order, const std::vector<activities::ReturnLine>& lines);
 
 struct RefundPart {

@@ -277,7 +277,7 @@ TEST_CASE("demo views answer API.md's bodies") {
   CHECK_FALSE(demo_set_stock(s.tables, "", "sku", 1).is_ok());
 }
 
-TEST_CASE("orders: recorded once with their price version; RMAs never exceed what was ordered") {
+TEST_CASE("orders: recorded once with their price version; RMAs only for shipped sub-orders, never more than ordered") {
   Services s;
   Order order;
   order.customer_id = "c-1";
@@ -288,6 +288,14 @@ TEST_CASE("orders: recorded once with their price version; RMAs never exceed wha
   CHECK(s.svc.orders().record({"o-1", order, kT0 + 5}, "o-1/x").order.items[0].unit_price == 4500);
   CHECK_FALSE(s.svc.orders().find("o-2"));
   REQUIRE(s.svc.orders().find("o-1"));
+
+  // Nothing shipped yet (or ever, for a cancelled or rejected order): nothing to return.
+  CHECK(error_type([&] { s.svc.orders().open_rma({"o-1", "r-0", {{"sku-1", "s-1", 1}}, ""}, "r-0/2"); }) ==
+        "not_returnable");
+  s.svc.orders().mark_shipped({"o-1", "s-1"}, "o-1/20");
+  s.svc.orders().mark_shipped({"o-1", "s-1"}, "o-1/20");  // a retried activity: the same key
+  CHECK(error_type([&] { s.svc.orders().open_rma({"o-1", "r-0", {{"sku-9", "s-2", 1}}, ""}, "r-0/3"); }) ==
+        "not_returnable");  // s-2 has not shipped
 
   auto rma = s.svc.orders().open_rma({"o-1", "r-1", {{"sku-1", "s-1", 1}}, "damaged"}, "r-1/2");
   CHECK(rma.rma == "RMA-000001");

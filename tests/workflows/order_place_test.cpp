@@ -65,6 +65,20 @@ TEST_CASE("ORD-001/003: a multi-seller order notifies each seller once, moves st
   CHECK(shop.net_charge(id) == 15090);
 }
 
+TEST_CASE("ORD-003: a shipment confirmation without carrier or tracking number is ignored, the complete one taken") {
+  Shop shop;
+  auto id = shop.env.start("order.place", sample_order(), "ord-3");
+  shop.env.signal(id, "shipment.confirmed", Json{{"seller_id", "s-1"}});
+  shop.env.signal(id, "shipment.confirmed", Json{{"seller_id", "s-1"}, {"carrier", "DHL"}, {"tracking_number", ""}});
+  shop.env.signal(id, "shipment.confirmed", Json{{"seller_id", "s-1"}, {"carrier", 7}, {"tracking_number", "TRK-1"}});
+  CHECK(shop.sent(id, "customer", "shipment") == 0);
+  CHECK(shop.env.query(id, "status")["sub_orders"][0]["state"] == "pending_fulfillment");
+  shop.ship(id, "s-1", "TRK-1");  // was dropped as a repeat once the first had "shipped" it
+  CHECK(shop.note(id, "customer", "shipment")["data"] ==
+        Json{{"seller_id", "s-1"}, {"carrier", "DHL"}, {"tracking_number", "TRK-1"}});
+  CHECK(shop.env.query(id, "status")["sub_orders"][0]["tracking_number"] == "TRK-1");
+}
+
 TEST_CASE("ORD-002: a high-fraud order alerts the admin, holds fulfillment, and the reject path reverses payment") {
   Shop shop;
   auto id = shop.env.start("order.place", sample_order("c-fraud-7"), "ord-2");

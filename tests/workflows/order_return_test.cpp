@@ -60,6 +60,32 @@ TEST_CASE("a return of more than was ordered, or of an unknown order, is rejecte
   CHECK(shop.sent(order, "customer", "return_label") == 0);
 }
 
+TEST_CASE("only shipped units can be returned: not of a cancelled, rejected or unshipped order") {
+  Shop shop;
+  auto cancelled = shop.env.start("order.place", test::sample_order(), "ord-c");
+  shop.env.cancel(cancelled);
+  REQUIRE(shop.env.run(cancelled).status == "cancelled");
+  auto rejected = shop.env.start("order.place", test::sample_order("c-block"), "ord-r");
+  REQUIRE(shop.env.run(rejected).result["reason"] == "fraud_blocked");
+  auto unshipped = shop.env.start("order.place", test::sample_order(), "ord-u");
+  shop.ship(unshipped, "s-1", "TRK-1");  // s-2's part is not sent yet
+  REQUIRE(shop.env.query(unshipped, "status")["state"] == "pending_fulfillment");
+  const std::string before = shop.level("s-2", "sku-9");
+
+  for (const auto& order : {cancelled, rejected, unshipped}) {
+    // Approved, these refunded nothing (or a unit still on its way), said "refund" to the
+    // customer and put units never sold back on the shelf.
+    auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1));
+    CHECK(shop.env.run(ret).result == Json{{"state", "rejected"}, {"reason", "not_returnable"}, {"order_id", order}});
+    CHECK(shop.sent(order, "customer", "return_label") == 0);
+    CHECK(shop.sent(order, "customer", "refund") == 0);
+  }
+  CHECK(shop.level("s-2", "sku-9") == before);
+  // The shipped part of the same order can be returned.
+  auto ret = shop.env.start("order.return", return_of(unshipped, "s-1", "sku-1", 1));
+  CHECK(shop.env.query(ret, "status")["state"] == "awaiting_return");
+}
+
 TEST_CASE("a refund is spread over the payment parts in order, each up to what it has left") {
   std::vector<activities::PaymentRecord> parts(3);
   parts[0] = {0, "points", "", 1000, 1000, 0, "captured"};
@@ -78,6 +104,12 @@ TEST_CASE("a refund is spread over the payment parts in order, each up to what i
   order.shipping = 100;
   CHECK(workflows::refund_amount(order, {{"b", "s-2", 1}}) == 1033);  // 1000 + floor(100/3)
   CHECK(workflows::refund_amount(order, {{"a", "s-1", 2}, {"b", "s-2", 1}}) == 3100);
+
+  // One SKU on two lines at different prices (it was priced at its first line's: 200, not 1000).
+  activities::Order twice;
+  twice.items = {{"v", "s-1", 1, 100}, {"v", "s-1", 1, 900}};
+  CHECK(workflows::refund_amount(twice, {{"v", "s-1", 2}}) == 1000);
+  CHECK(workflows::refund_amount(twice, {{"v", "s-1", 1}}) == 500);  // the average price
 }
 
 }  // TEST_SUITE

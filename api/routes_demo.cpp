@@ -13,11 +13,22 @@ namespace {
 
 Response bad_request(std::string message) { return error_response(ApiError::kBadRequest, std::move(message)); }
 
-// Runs `fn` (which produces the answer) on the blocking pool; 429 when the pool is full.
+// Runs `fn` (which produces the answer) on the blocking pool; 429 when the pool is full. What it
+// throws (a stored row that is not JSON) is a 500: an exception escaping the pool's thread would
+// end the process.
 template <class Fn>
 void off_io_thread(Context& ctx, Reply done, Fn fn) {
   auto shared = std::make_shared<Reply>(std::move(done));
-  if (!ctx.blocking.post([shared, fn = std::move(fn)] { (*shared)(fn()); }))
+  auto answer = [shared, fn = std::move(fn)] {
+    Response r;
+    try {
+      r = fn();
+    } catch (const std::exception& e) {
+      r = error_response(Status(Errc::kInternal, std::string("demo services: ") + e.what()));
+    }
+    (*shared)(std::move(r));
+  };
+  if (!ctx.blocking.post(std::move(answer)))
     (*shared)(error_response(ApiError::kOverloaded, "too many demo requests queued; retry later"));
 }
 

@@ -65,6 +65,8 @@ LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* s
   lr.created_at = stored->created_at;
   lr.updated_at = stored->updated_at;
   lr.idempotency_key = stored->idempotency_key;
+  // Ended before: the incarnation that ended it reported it (metrics, a parent), not this one.
+  lr.reported_terminal = store::is_terminal(stored->status);
 
   // Revived by replay: re-arm what the journal says is pending.
   for (const auto& t : lr.run->pending_timers())

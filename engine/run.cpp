@@ -166,11 +166,14 @@ void Run::replay(const std::vector<store::Event>& history) {
       if (d.is_object() && d.contains("change_id")) version_markers_.insert(d["change_id"].get<std::string>());
     }
   }
+  replaying_ = true;
   for (const auto& e : history) {
     if (superseded_seqs_.count(e.seq)) continue;
     deliver(e);
-    if (!broken_.is_ok()) return;
+    if (!broken_.is_ok()) break;
   }
+  replaying_ = false;
+  if (!broken_.is_ok()) return;
   // Recovery: every activity still waiting for an outcome is dispatched again, with the same
   // command number and so the same idempotency key.
   for (auto& [cmd, p] : pending_) {
@@ -314,8 +317,9 @@ void Run::deliver_activity_failed(Pending& p, std::int64_t cmd, const Json& data
 
 void Run::resolve(std::int64_t cmd, detail::Outcome outcome) {
   auto& p = pending_.at(cmd);
+  // An outcome read back from the journal was committed with its timer's disarm: nothing to write.
   bool has_timer = p.kind == Kind::kTimer || (p.kind == Kind::kSignal && p.until >= 0);
-  if (has_timer) effects_.disarm.push_back(cmd);  // deleting a row already gone is harmless
+  if (has_timer && !replaying_) effects_.disarm.push_back(cmd);
   p.outcome = std::move(outcome);
   if (auto h = std::exchange(p.waiter, {})) h.resume();
 }
@@ -441,7 +445,7 @@ void Run::abandon(std::int64_t cmd) {
   if (it == pending_.end()) return;
   const auto& p = it->second;
   bool has_timer = p.kind == Kind::kTimer || (p.kind == Kind::kSignal && p.until >= 0);
-  if (has_timer && !p.outcome) effects_.disarm.push_back(cmd);
+  if (has_timer && !p.outcome && !replaying_) effects_.disarm.push_back(cmd);  // as in resolve()
   pending_.erase(it);
   abandoned_.insert(cmd);
 }

@@ -179,6 +179,7 @@ class Run final : public detail::RunDriver {
   std::uint64_t rng_state_ = 0;
   bool cancel_requested_ = false;
   bool tearing_down_ = false;
+  bool replaying_ = false;     // replay() is delivering the journal's events
 
   std::map<std::int64_t, Pending> pending_;  // ordered: "earliest command" is well defined
   std::set<std::int64_t> abandoned_;

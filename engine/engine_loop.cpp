@@ -189,7 +189,17 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
   if (r.status.is_ok() && r.applied)
     for (auto cmd : batch.dispatch)
       if (LiveRun* live = inc ? find_live(run_id, inc) : nullptr) dispatch(*live, cmd);
-  for (auto& fn : batch.then) fn(r);
+  // A stale expected seq: memory ran ahead of a write of this run that failed (E2), so what this
+  // batch carried was never applied. That is the caller's to retry (503), not a conflict with
+  // the run's state, which 409 would tell a client.
+  const store::BatchResult* answer = &r;
+  store::BatchResult retry;
+  if (r.status.code() == Errc::kConflict) {
+    retry = r;
+    retry.status = Status(Errc::kUnavailable, fmt::format("run {}: an earlier write of this run failed; retry", run_id));
+    answer = &retry;
+  }
+  for (auto& fn : batch.then) fn(*answer);
   lr = inc ? find_live(run_id, inc) : nullptr;  // a callback may have dropped or replaced it
   if (lr && (!r.status.is_ok() || !r.applied)) {
     // (E2) memory is ahead of the store: forget this incarnation and replay what is durable.

@@ -6,6 +6,7 @@
 
 #include <future>
 #include <set>
+#include <thread>
 
 #include "faults/fault_fixture.h"
 
@@ -108,6 +109,36 @@ TEST_CASE("a write that fails once fails only the commit it hit: runs in flight 
     CHECK(f.contiguous_history(id) >= 12);  // started, ten steps, completed
   }
   MESSAGE(refused << " start(s) refused while the write failed");
+}
+
+TEST_CASE("a signal queued behind a commit of its run that fails is answered 503, never 409") {
+  FaultFixture f;
+  REQUIRE(f.start("faults.twice", "w", Json::object()).status == 201);
+  FaultyVfs::hold_next_sync();  // the next commit waits in its fsync until released
+  auto first = std::async(std::launch::async, [&] { return f.call("POST", "/v1/workflows/w/signals/go", "1"); });
+  FaultyVfs::wait_for_held_sync();
+  // Recorded while the first is in flight: its batch expects the first's events in the store.
+  auto second = std::async(std::launch::async, [&] { return f.call("POST", "/v1/workflows/w/signals/go", "2"); });
+  while (f.store().stats().queue_depth == 0) std::this_thread::yield();  // queued behind the held commit
+  FaultyVfs::release_sync(/*fail=*/true);
+  CHECK(first.get().status == 503);
+  // It was 409 "expected last seq 3, found 2": a client obeying API.md takes 409 as "the run
+  // ended" and drops the signal (found by an outside audit filling a disk).
+  Answer late = second.get();
+  CHECK(late.status == 503);
+  CHECK(late.code() == "unavailable");
+  CHECK(late.message().find("seq") == std::string::npos);
+
+  // Both are the client's to retry, and then delivered once each.
+  for (const char* payload : {"1", "2"}) {
+    Answer retried;
+    do retried = f.call("POST", "/v1/workflows/w/signals/go", payload);  // until the run is back from the store
+    while (retried.status == 503);
+    CHECK(retried.status == 202);
+  }
+  Answer end = f.await_end("w");
+  CHECK(end.body["status"] == "completed");
+  CHECK(end.body["result"] == Json::array({1, 2}));
 }
 
 TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {

@@ -26,10 +26,18 @@ namespace cairn::test {
 // faults.wait: completes with the payload of its `go` signal.
 inline Task<Json> wait_for_go(WorkflowContext& ctx, Json) { co_return co_await ctx.wait_signal("go"); }
 
+// faults.twice: completes with the payloads of its first two `go` signals.
+inline Task<Json> wait_for_two(WorkflowContext& ctx, Json) {
+  Json first = co_await ctx.wait_signal("go");
+  Json second = co_await ctx.wait_signal("go");
+  co_return Json::array({first, second});
+}
+
 inline Registry fault_registry() {
   Registry reg;
   register_bench_steps(reg);
   reg.workflow("faults.wait", wait_for_go, {.signals = {"go"}});
+  reg.workflow("faults.twice", wait_for_two, {.signals = {"go"}});
   return reg;
 }
 

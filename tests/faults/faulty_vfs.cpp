@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 
 namespace cairn::test {
@@ -42,8 +43,27 @@ int x_write(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
   return real_of(f)->pMethods->xWrite(real_of(f), p, n, off);
 }
 int x_truncate(sqlite3_file* f, sqlite3_int64 size) { return real_of(f)->pMethods->xTruncate(real_of(f), size); }
+// The sync gate: kAsked by hold_next_sync(), kHeld while an xSync waits in it, then kPass/kFail.
+enum class Gate { kOpen, kAsked, kHeld, kPass, kFail };
+std::mutex gate_mu;
+std::condition_variable gate_cv;
+Gate gate = Gate::kOpen;
+
+// False when the held call must fail.
+bool pass_gate() {
+  std::unique_lock lock(gate_mu);
+  if (gate != Gate::kAsked) return true;
+  gate = Gate::kHeld;
+  gate_cv.notify_all();
+  gate_cv.wait(lock, [] { return gate == Gate::kPass || gate == Gate::kFail; });
+  const bool pass = gate == Gate::kPass;
+  gate = Gate::kOpen;
+  if (!pass) failures.fetch_add(1);
+  return pass;
+}
+
 int x_sync(sqlite3_file* f, int flags) {
-  if (should_fail(FaultOp::kSync)) return SQLITE_IOERR_FSYNC;
+  if (!pass_gate() || should_fail(FaultOp::kSync)) return SQLITE_IOERR_FSYNC;
   return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
 int x_file_size(sqlite3_file* f, sqlite3_int64* size) { return real_of(f)->pMethods->xFileSize(real_of(f), size); }
@@ -102,6 +122,22 @@ void FaultyVfs::arm(FaultOp op, std::int64_t nth, bool persistent) {
 }
 
 void FaultyVfs::clear() { armed_op.store(-1); }
+
+void FaultyVfs::hold_next_sync() {
+  std::lock_guard lock(gate_mu);
+  gate = Gate::kAsked;
+}
+
+void FaultyVfs::wait_for_held_sync() {
+  std::unique_lock lock(gate_mu);
+  gate_cv.wait(lock, [] { return gate == Gate::kHeld; });
+}
+
+void FaultyVfs::release_sync(bool fail) {
+  std::lock_guard lock(gate_mu);
+  gate = fail ? Gate::kFail : Gate::kPass;
+  gate_cv.notify_all();
+}
 
 std::int64_t FaultyVfs::injected() { return failures.load(); }
 

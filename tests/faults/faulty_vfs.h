@@ -21,6 +21,11 @@ class FaultyVfs {
   static void arm(FaultOp op, std::int64_t nth, bool persistent);
   // Disarms: every call goes through again.
   static void clear();
+  // Holds the next xSync (a commit's) until release_sync(): wait_for_held_sync() returns once it
+  // is held; release_sync(fail) lets it go, failing it with SQLITE_IOERR_FSYNC when `fail`.
+  static void hold_next_sync();
+  static void wait_for_held_sync();
+  static void release_sync(bool fail);
   // How many calls were failed since install().
   static std::int64_t injected();
 };

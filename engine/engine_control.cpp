@@ -103,7 +103,8 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
   if (!client_chose_id) req.id = generate_id();
   if (LiveRun* lr = find_live(req.id)) {
     const auto& ident = lr->run->identity();
-    auto reply = [=, this] {
+    auto reply = [=, this](const Status& settled) {
+      if (!settled.is_ok()) return done(settled);
       LiveRun* now_live = find_live(req.id);
       auto status = now_live ? now_live->run->status() : store::RunStatus::kRunning;
       if (ident.type != req.type || ident.input != req.input)
@@ -111,7 +112,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
       done(StartReply{req.id, req.type, status, false});
     };
     if (uncommitted(req.id, *lr)) return lr->on_settled.push_back(reply);
-    return reply();
+    return reply(Status::ok());
   }
   if (*stored) return answer_existing((*stored)->record);  // found by the client's id
 
@@ -225,20 +226,31 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
   impl->call_on_loop(std::move(done), [impl, id, name, payload = std::move(payload), key](auto done) mutable {
     // A key already delivered answers its seq even once the run has ended: the client may be
     // retrying the very signal that ended it. Anything else sent to an ended run is a conflict.
-    auto lr = impl->ensure_live(id, /*allow_terminal=*/!key.empty());
+    // A live run that ended is taken too: its ending write may still fail (see below).
+    auto lr = impl->ensure_live(id, /*allow_terminal=*/!key.empty() || impl->find_live(id));
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
     if (!key.empty())
       if (auto it = live.signal_keys.find(key); it != live.signal_keys.end()) {
         std::int64_t seq = it->second;
-        if (impl->uncommitted(id, live)) return live.on_settled.push_back([done, seq] { done(seq); });
+        if (impl->uncommitted(id, live))
+          return live.on_settled.push_back([done, seq](const Status& settled) {
+            if (!settled.is_ok()) return done(settled);
+            done(seq);
+          });
         impl->forget_if_ended(id);
         return done(seq);
       }
     if (live.run->terminal()) {
-      Status ended = terminal_conflict(id, live.run->status());
-      impl->forget_if_ended(id);
-      return done(std::move(ended));
+      // Ended in memory only until its last write commits: should that fail, the run has not
+      // ended and the signal is the client's to retry, not a conflict.
+      auto refuse = [impl, id, done, ended = terminal_conflict(id, live.run->status())](const Status& settled) {
+        if (!settled.is_ok()) return done(settled);
+        impl->forget_if_ended(id);
+        done(ended);
+      };
+      if (impl->uncommitted(id, live)) return live.on_settled.push_back(std::move(refuse));
+      return refuse(Status::ok());
     }
     std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
     Json data{{"name", name}, {"payload", std::move(payload)}};
@@ -265,7 +277,8 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
     if (!lr) return done(lr.status());
     LiveRun* live = *lr;
     // Answer from durable state only: wait for the run's in-flight writes first.
-    auto answer = [impl, id, name, done] {
+    auto answer = [impl, id, name, done](const Status& settled) {
+      if (!settled.is_ok()) return done(settled);
       LiveRun* now_live = impl->find_live(id);
       if (!now_live) return done(Status(Errc::kUnavailable, "run was reloaded; ask again"));
       Result<Json> result = now_live->run->query(name);
@@ -273,7 +286,7 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
       done(std::move(result));
     };
     if (impl->uncommitted(id, *live)) return live->on_settled.push_back(answer);
-    answer();
+    answer(Status::ok());
   });
 }
 

@@ -48,7 +48,9 @@ struct LiveRun {
   std::vector<Attempt> executing;  // attempts in flight (a few at most: searched linearly)
   std::map<std::int64_t, TimerQueue::Id> retry_timers;               // cmd -> backoff timer
   std::map<std::string, std::int64_t> signal_keys;                   // idempotency key -> seq
-  std::vector<std::function<void()>> on_settled;  // run when inflight drops to 0
+  // Called once inflight drops to 0 (with ok), or with the error when a write of the run failed
+  // (memory was ahead of the store and is dropped: what they wait for may never happen).
+  std::vector<std::function<void(const Status&)>> on_settled;
   std::list<std::string>::iterator lru;
   bool in_lru = false;
   bool reported_terminal = false;

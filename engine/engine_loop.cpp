@@ -88,6 +88,12 @@ bool Engine::Impl::compute_idle() {
 
 namespace {
 
+// What waits on a write of the run that failed hears: memory ran ahead of the store, so the
+// caller's action was not applied (nor is its answer known) and is the caller's to retry.
+Status earlier_write_failed(const std::string& run_id) {
+  return Status(Errc::kUnavailable, fmt::format("run {}: an earlier write of this run failed; retry", run_id));
+}
+
 // Appends `from` to `to`, taking its buffer when `to` is empty (the common case: no allocation).
 template <class T>
 void append_moved(std::vector<T>& to, std::vector<T>&& from) {
@@ -196,7 +202,7 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
   store::BatchResult retry;
   if (r.status.code() == Errc::kConflict) {
     retry = r;
-    retry.status = Status(Errc::kUnavailable, fmt::format("run {}: an earlier write of this run failed; retry", run_id));
+    retry.status = earlier_write_failed(run_id);
     answer = &retry;
   }
   for (auto& fn : batch.then) fn(*answer);
@@ -204,6 +210,7 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
   if (lr && (!r.status.is_ok() || !r.applied)) {
     // (E2) memory is ahead of the store: forget this incarnation and replay what is durable.
     bool retry_later = !r.status.is_ok();
+    for (auto& fn : std::exchange(lr->on_settled, {})) fn(earlier_write_failed(run_id));
     drop(run_id);
     if (retry_later)
       timers.add(now() + 1000, [this, run_id] {
@@ -219,7 +226,7 @@ void Engine::Impl::after_run_committed(const std::string& run_id) {
   // Watchers wait for a settled run; a live run still running cannot satisfy any of them.
   if (!lr || lr->run->status() != store::RunStatus::kRunning) notify_watchers(run_id);
   if (!lr || lr->inflight > 0) return;
-  for (auto& fn : std::exchange(lr->on_settled, {})) fn();
+  for (auto& fn : std::exchange(lr->on_settled, {})) fn(Status::ok());
   lr = find_live(run_id);  // a settled callback may have dropped it
   if (!lr) return;
   if (lr->run->terminal()) {

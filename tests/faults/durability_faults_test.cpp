@@ -141,6 +141,57 @@ TEST_CASE("a signal queued behind a commit of its run that fails is answered 503
   CHECK(end.body["result"] == Json::array({1, 2}));
 }
 
+TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeated start, a signal to the run it ends") {
+  FaultFixture f;
+  REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see `queued`
+  REQUIRE(f.start("faults.twice", "w", Json::object()).status == 201);
+  REQUIRE(f.call("POST", "/v1/workflows/w/signals/go", "1").status == 202);
+  auto& engine = f.engine();
+  // Calls the engine takes in order after `first` is held in its commit; once the bystander's
+  // signal is queued for the writer, the engine has taken every call before it.
+  auto queued = [&] {
+    auto marker = std::make_shared<std::promise<Result<std::int64_t>>>();
+    engine.signal("x", "go", 0, "", [marker](Result<std::int64_t> r) { marker->set_value(std::move(r)); });
+    while (f.store().stats().queue_depth == 0) std::this_thread::yield();
+    return marker->get_future();
+  };
+
+  SUBCASE("a repeated start waits for the create, which fails: it was never answered") {
+    FaultyVfs::hold_next_sync();
+    auto first = std::async(std::launch::async, [&] { return f.start("faults.wait", "d", Json::object()); });
+    FaultyVfs::wait_for_held_sync();
+    std::promise<Result<engine::StartReply>> repeat;
+    engine.start_run({"faults.wait", "d", Json::object(), ""}, [&](auto r) { repeat.set_value(std::move(r)); });
+    auto marker = queued();
+    FaultyVfs::release_sync(/*fail=*/true);
+    CHECK(first.get().status == 503);
+    auto answer = repeat.get_future();
+    REQUIRE(answer.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(answer.get().status().code() == Errc::kUnavailable);
+    CHECK(marker.get().is_ok());
+    CHECK(f.start("faults.wait", "d", Json::object()).status == 201);  // the client's retry creates it
+  }
+  SUBCASE("a signal to a run whose ending write fails is not told the run ended") {
+    FaultyVfs::hold_next_sync();
+    auto ending = std::async(std::launch::async, [&] { return f.call("POST", "/v1/workflows/w/signals/go", "2"); });
+    FaultyVfs::wait_for_held_sync();
+    std::promise<Result<std::int64_t>> late;
+    engine.signal("w", "go", 3, "", [&](Result<std::int64_t> r) { late.set_value(std::move(r)); });
+    auto marker = queued();
+    FaultyVfs::release_sync(/*fail=*/true);
+    CHECK(ending.get().status == 503);
+    // It was 409 "run completed" at once, before the write that would complete the run failed.
+    CHECK(late.get_future().get().status().code() == Errc::kUnavailable);
+    CHECK(marker.get().is_ok());
+    Answer retried;
+    do retried = f.call("POST", "/v1/workflows/w/signals/go", "2");  // until the run is back from the store
+    while (retried.status == 503);
+    CHECK(retried.status == 202);
+    CHECK(f.await_end("w").body["result"] == Json::array({1, 2}));
+    CHECK(f.call("POST", "/v1/workflows/w/signals/go", "3").status == 409);  // now it has ended
+  }
+}
+
 TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {
   FaultFixture f;
   REQUIRE(f.start("faults.wait", "before", Json::object()).status == 201);

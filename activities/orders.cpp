@@ -13,6 +13,7 @@ namespace {
 constexpr const char* kOrders = "orders";
 constexpr const char* kRmas = "order_rmas";
 constexpr const char* kShipped = "order_shipments";  // key "<order>|<seller>"
+constexpr const char* kInspected = "order_inspections";  // key "<order>|<rma>|<seller>"
 }  // namespace
 
 OrderRecord SimulatedOrderDesk::record(const OrderRecordRequest& req, const std::string& key) {
@@ -63,6 +64,13 @@ Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) 
     put_json(tx, kRmas, req.order_id + "|" + rma, row);
     return Effect::ok(Rma{rma, std::string("https://labels.cairn.example/") + rma + ".pdf"});
   }).get<Rma>();
+}
+
+void SimulatedOrderDesk::inspect(const ReturnParcel& parcel, const std::string& key) {
+  run_once(tables_, "returns.inspect", key, [&](TableTx& tx) {
+    tx.put(kInspected, parcel.order_id + "|" + parcel.rma + "|" + parcel.seller_id, R"({"result":"accepted"})");
+    return Effect::ok(Json());
+  });
 }
 
 }  // namespace cairn::activities

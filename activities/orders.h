@@ -35,6 +35,12 @@ struct RmaRequest {
   std::vector<ReturnLine> items;
   std::string reason;
 };
+// A returned parcel at its seller, to inspect before the refund.
+struct ReturnParcel {
+  std::string order_id;
+  std::string rma;
+  std::string seller_id;
+};
 struct Rma {
   std::string rma;
   std::string label;  // URL of the printable return label
@@ -43,6 +49,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecordRequest, order_id, or
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecord, order_id, order, price_version)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubOrderRef, order_id, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReturnParcel, order_id, rma, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rma, rma, label)
 
 // Any thread; mutating calls honour the caller's idempotency key.
@@ -58,6 +65,8 @@ class OrderDesk {
   // of a sub-order that never shipped — the order was cancelled, rejected or is not sent yet — or
   // more units than the order had left to return).
   virtual Rma open_rma(const RmaRequest& request, const std::string& key) = 0;
+  // Records the seller's inspection of a returned parcel (the simulated desk accepts each one).
+  virtual void inspect(const ReturnParcel& parcel, const std::string& key) = 0;
 };
 
 class SimulatedOrderDesk final : public OrderDesk {
@@ -67,6 +76,7 @@ class SimulatedOrderDesk final : public OrderDesk {
   std::optional<OrderRecord> find(const std::string& order_id) override;
   void mark_shipped(const SubOrderRef& sub_order, const std::string& key) override;
   Rma open_rma(const RmaRequest& request, const std::string& key) override;
+  void inspect(const ReturnParcel& parcel, const std::string& key) override;
 
  private:
   Tables& tables_;

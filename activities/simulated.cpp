@@ -96,6 +96,9 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
                  o->mark_shipped(r, ctx.idempotency_key());
                },
                quick);
+  reg.activity("returns.inspect",
+               [o = s.orders](ActivityContext& ctx, ReturnParcel r) { o->inspect(r, ctx.idempotency_key()); },
+               quick);
   reg.activity("returns.open_rma",
                [o = s.orders](ActivityContext& ctx, RmaRequest r) { return o->open_rma(r, ctx.idempotency_key()); },
                quick);

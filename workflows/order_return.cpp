@@ -1,5 +1,5 @@
-// order.return: approve (RMA and label), wait for the parcel at each seller, refund the returned
-// value plus its share of shipping to the original payment methods, restock.
+// order.return: approve (RMA and label), wait for the parcel at each seller, inspect it, refund
+// the returned value plus its share of shipping to the original payment methods, restock.
 #include <set>
 #include <optional>
 #include <string>
@@ -73,6 +73,13 @@ class Return {
         if (seller == s.seller_id) received_.insert(s.seller_id);
     }
 
+    if (ctx_.patched("return-inspection")) {  // returns started before it refund without one
+      state_ = "inspecting";
+      for (const auto& s : sellers_) {
+        auto parcel = activities::ReturnParcel{req_.order_id, rma_.rma, s.seller_id};  // a named local: GCC 12
+        co_await ctx_.activity<void>("returns.inspect", std::move(parcel));
+      }
+    }
     state_ = "refunding";
     const auto record = placed.get<activities::OrderRecord>();
     refund_ = refund_amount(record.order, req_.items);

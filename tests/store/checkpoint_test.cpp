@@ -23,10 +23,12 @@ TEST_CASE("background checkpoints keep the WAL bounded and lose nothing") {
     auto s = test::open_store(opts);
     for (int i = 0; i < kRuns; ++i) commit_ok(*s, create_batch(fmt::format("run-{}", i)));
     CHECK(s->TEST_wait_checkpoints(1) >= 1);  // the background thread did passes
-    // Without checkpoints the WAL would hold every commit's frames (several MiB); with them it is
-    // reused from its start and never holds much more than the writer's bound of 80 frames.
+    // Without checkpoints the WAL would hold every commit's frames (2,523, 10.4 MB); with them it
+    // is reused from its start, near the writer's bound of 80 frames. The bound is soft: a WAL is
+    // reused only after a pass that copied every frame, and on a starved CPU (this suite beside
+    // the sanitizer builds) commits can outrun a few passes: 178 frames were seen there.
     const auto wal_bytes = std::filesystem::file_size(opts.path + "-wal");
-    CHECK_MESSAGE(wal_bytes < 160 * (4096 + 24), wal_bytes);
+    CHECK_MESSAGE(wal_bytes < 500 * (4096 + 24), wal_bytes);
     for (int i = 0; i < kRuns; i += 37) CHECK(s->get_run(fmt::format("run-{}", i))->last_seq == 1);
   }
   auto reopened = test::open_store(opts);  // the database and its WAL, as a restart finds them

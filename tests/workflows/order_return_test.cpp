@@ -1,6 +1,8 @@
 // order.return on the test kit (ORD-005) and the refund arithmetic behind it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "workflows/refunds.h"
 #include "workflows/shop.h"
 
@@ -39,6 +41,14 @@ TEST_CASE("ORD-005: a return notifies the seller, labels the parcel, refunds wit
   shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
   auto run = shop.env.run(ret);
   REQUIRE(run.status == "completed");
+  // DOMAIN.md: received -> inspection -> refund. The seller's inspection precedes the refund.
+  std::vector<std::string> steps;
+  for (const auto& e : shop.env.history(ret))
+    if (e.type == "ActivityCompleted") steps.push_back(e.data.value("name", ""));
+  auto at = [&](const char* name) { return std::find(steps.begin(), steps.end(), name) - steps.begin(); };
+  CHECK(std::count(steps.begin(), steps.end(), "returns.inspect") == 1);  // one returning seller
+  CHECK(at("returns.inspect") < at("payment.refund"));
+  CHECK(at("payment.refund") < static_cast<long>(steps.size()));
   // 5500 + floor(590 × 5500 / 14500) = 5500 + 223
   CHECK(run.result["state"] == "returned");
   CHECK(run.result["refund"] == 5723);

@@ -226,7 +226,7 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
   impl->call_on_loop(std::move(done), [impl, id, name, payload = std::move(payload), key](auto done) mutable {
     // A key already delivered answers its seq even once the run has ended: the client may be
     // retrying the very signal that ended it. Anything else sent to an ended run is a conflict.
-    // A live run that ended is taken too: its ending write may still fail (see below).
+    // A live run that ended is taken too: its ending write may still fail (refuse_ended()).
     auto lr = impl->ensure_live(id, /*allow_terminal=*/!key.empty() || impl->find_live(id));
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
@@ -241,17 +241,7 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
         impl->forget_if_ended(id);
         return done(seq);
       }
-    if (live.run->terminal()) {
-      // Ended in memory only until its last write commits: should that fail, the run has not
-      // ended and the signal is the client's to retry, not a conflict.
-      auto refuse = [impl, id, done, ended = terminal_conflict(id, live.run->status())](const Status& settled) {
-        if (!settled.is_ok()) return done(settled);
-        impl->forget_if_ended(id);
-        done(ended);
-      };
-      if (impl->uncommitted(id, live)) return live.on_settled.push_back(std::move(refuse));
-      return refuse(Status::ok());
-    }
+    if (live.run->terminal()) return impl->refuse_ended(id, live, [done](Status s) { done(std::move(s)); });
     std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
     Json data{{"name", name}, {"payload", std::move(payload)}};
     if (!key.empty()) data["key"] = key;
@@ -294,9 +284,10 @@ void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) 
   auto* impl = impl_.get();
   impl->call_on_loop(std::move(done), [impl, id, actor](DoneStatus answer) {
     DoneStatus done = impl->audited(actor, "cancel", id, std::move(answer));
-    auto lr = impl->ensure_live(id);
+    auto lr = impl->ensure_live(id, /*allow_terminal=*/impl->find_live(id) != nullptr);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
+    if (live.run->terminal()) return impl->refuse_ended(id, live, done);
     live.run->record(EventType::kAdminAction, 0, admin_action("cancel", actor), impl->now());
     live.run->record(EventType::kCancelRequested, 0, Json{{"by", actor.name}, {"role", actor.role}}, impl->now());
     // Activities waiting in a retry backoff end now; one that is executing may still finish (its
@@ -328,9 +319,10 @@ void Engine::terminate(const std::string& id, const std::string& reason, const A
   auto* impl = impl_.get();
   impl->call_on_loop(std::move(done), [impl, id, reason, actor](DoneStatus answer) {
     DoneStatus done = impl->audited(actor, "terminate", id, std::move(answer));
-    auto lr = impl->ensure_live(id);
+    auto lr = impl->ensure_live(id, /*allow_terminal=*/impl->find_live(id) != nullptr);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
+    if (live.run->terminal()) return impl->refuse_ended(id, live, done);
     auto timers = live.run->pending_timers();
     Json action = admin_action("terminate", actor);
     action["reason"] = reason;

@@ -220,6 +220,9 @@ struct Engine::Impl {
   // while a call that replayed it (a query, a keyed signal) is answered. Called before answering,
   // so a caller that sees the answer sees the run gone.
   void forget_if_ended(const std::string& id);
+  // Refuses a call to the live run `id`, which has ended: 409 once its last write is durable,
+  // or that write's failure (the run has not ended then: the caller's to retry).
+  void refuse_ended(const std::string& id, LiveRun& live, std::function<void(Status)> done);
   void maybe_evict(const std::string& id);
   void dispatch(LiveRun& lr, std::int64_t cmd);
   void on_attempt_result(AttemptResult r);

@@ -190,6 +190,18 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
     CHECK(f.await_end("w").body["result"] == Json::array({1, 2}));
     CHECK(f.call("POST", "/v1/workflows/w/signals/go", "3").status == 409);  // now it has ended
   }
+  SUBCASE("a cancel of a run whose ending write fails is not told the run ended") {
+    FaultyVfs::hold_next_sync();
+    auto ending = std::async(std::launch::async, [&] { return f.call("POST", "/v1/workflows/w/signals/go", "2"); });
+    FaultyVfs::wait_for_held_sync();
+    std::promise<Status> cancel;
+    engine.cancel("w", engine::Actor{"admin#1", "admin"}, [&](Status s) { cancel.set_value(std::move(s)); });
+    auto marker = queued();
+    FaultyVfs::release_sync(/*fail=*/true);
+    CHECK(ending.get().status == 503);
+    CHECK(cancel.get_future().get().code() == Errc::kUnavailable);  // was 409 at once
+    CHECK(marker.get().is_ok());
+  }
 }
 
 TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {

@@ -13,7 +13,7 @@ constexpr const char* kStock = SimulatedInventory::kTable;
 constexpr const char* kReservations = "inventory_reservations";
 
 std::string stock_key(const std::string& seller_id, const std::string& sku) { return seller_id + "|" + sku; }
-std::string reservation_key(const ReservationRef& r) { return r.order_id + "|" + r.seller_id; }
+std::string reservation_key(const SubOrderRef& r) { return r.order_id + "|" + r.seller_id; }
 
 // Stock rows touched by one transaction, written back together at the end.
 class StockRows {
@@ -49,7 +49,7 @@ Json reservation_json(const StockRequest& r, const std::string& state) {
 
 Json SimulatedInventory::reserve(const StockRequest& req, const std::string& key) {
   return run_once(tables_, "inventory.reserve", key, [&](TableTx& tx) {
-    const auto rkey = reservation_key(ReservationRef{req.order_id, req.seller_id});
+    const auto rkey = reservation_key(SubOrderRef{req.order_id, req.seller_id});
     if (auto existing = get_json(tx, kReservations, rkey)) return Effect::ok(*existing);
     StockRows rows(tx, req.seller_id);
     for (const auto& line : req.lines) {
@@ -71,7 +71,7 @@ namespace {
 
 // Moves a reservation to `to`, applying `move` to each line's stock row; a reservation in
 // another state than `from` is returned unchanged.
-Effect transition(TableTx& tx, const ReservationRef& ref, const std::string& from, const std::string& to,
+Effect transition(TableTx& tx, const SubOrderRef& ref, const std::string& from, const std::string& to,
                   void (*move)(StockLevel&, std::int64_t)) {
   auto reservation = get_json(tx, kReservations, reservation_key(ref));
   if (!reservation) return Effect::ok(Json{{"order_id", ref.order_id}, {"seller_id", ref.seller_id}, {"state", "none"}});
@@ -87,13 +87,13 @@ Effect transition(TableTx& tx, const ReservationRef& ref, const std::string& fro
 
 }  // namespace
 
-Json SimulatedInventory::capture(const ReservationRef& ref, const std::string& key) {
+Json SimulatedInventory::capture(const SubOrderRef& ref, const std::string& key) {
   return run_once(tables_, "inventory.capture", key, [&](TableTx& tx) {
     return transition(tx, ref, "reserved", "captured", [](StockLevel& s, std::int64_t q) { s.reserved -= q; });
   });
 }
 
-Json SimulatedInventory::release(const ReservationRef& ref, const std::string& key) {
+Json SimulatedInventory::release(const SubOrderRef& ref, const std::string& key) {
   return run_once(tables_, "inventory.release", key, [&](TableTx& tx) {
     auto released = transition(tx, ref, "reserved", "released", [](StockLevel& s, std::int64_t q) {
       s.reserved -= q;

@@ -8,6 +8,7 @@
 #include "cairn/json.h"
 #include "cairn/status.h"
 #include "cairn/tables.h"
+#include "activities/order_types.h"
 
 namespace cairn::activities {
 
@@ -21,11 +22,6 @@ struct StockRequest {
   std::string seller_id;
   std::vector<StockLine> lines;
 };
-// One seller's reservation for one order.
-struct ReservationRef {
-  std::string order_id;
-  std::string seller_id;
-};
 struct StockLevel {
   std::string seller_id;
   std::string sku;
@@ -34,7 +30,6 @@ struct StockLevel {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StockLine, sku, qty)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StockRequest, order_id, seller_id, lines)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReservationRef, order_id, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StockLevel, seller_id, sku, available, reserved)
 
 // Mutating calls take the caller's idempotency key (the same key twice moves stock once) and
@@ -47,10 +42,10 @@ class Inventory {
   // for the same order and seller returns the first reservation.
   virtual Json reserve(const StockRequest& request, const std::string& key) = 0;
   // Turns the reservation into a sale: reserved drops, available stays.
-  virtual Json capture(const ReservationRef& ref, const std::string& key) = 0;
+  virtual Json capture(const SubOrderRef& ref, const std::string& key) = 0;
   // Gives the order's stock back whatever its stage: a reservation returns to available, a
   // captured sale is restocked. Nothing reserved: nothing to do.
-  virtual Json release(const ReservationRef& ref, const std::string& key) = 0;
+  virtual Json release(const SubOrderRef& ref, const std::string& key) = 0;
   // Adds returned units to available.
   virtual Json restock(const StockRequest& request, const std::string& key) = 0;
   // Sets a SKU's available stock (demo API); reserved units are kept.
@@ -64,8 +59,8 @@ class SimulatedInventory final : public Inventory {
  public:
   explicit SimulatedInventory(Tables& tables) : tables_(tables) {}
   Json reserve(const StockRequest& request, const std::string& key) override;
-  Json capture(const ReservationRef& ref, const std::string& key) override;
-  Json release(const ReservationRef& ref, const std::string& key) override;
+  Json capture(const SubOrderRef& ref, const std::string& key) override;
+  Json release(const SubOrderRef& ref, const std::string& key) override;
   Json restock(const StockRequest& request, const std::string& key) override;
   Status set_stock(const std::string& seller_id, const std::string& sku, std::int64_t available) override;
   std::vector<StockLevel> levels() override;

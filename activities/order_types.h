@@ -41,6 +41,13 @@ struct SellerLines {
   std::vector<OrderItem> items;
 };
 
+// One seller's part of one order (its sub-order): what its reservation, shipment and so on name.
+struct SubOrderRef {
+  std::string order_id;
+  std::string seller_id;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubOrderRef, order_id, seller_id)
+
 // The `order.return` input: which lines (possibly fewer units) go back, and why.
 struct ReturnLine {
   std::string sku;

@@ -24,11 +24,6 @@ struct OrderRecord {
   Order order;
   std::string price_version;
 };
-// One seller's part of an order (its sub-order).
-struct SubOrderRef {
-  std::string order_id;
-  std::string seller_id;
-};
 struct RmaRequest {
   std::string order_id;
   std::string return_id;  // the order.return run
@@ -47,7 +42,6 @@ struct Rma {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecordRequest, order_id, order, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecord, order_id, order, price_version)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubOrderRef, order_id, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReturnParcel, order_id, rma, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rma, rma, label)

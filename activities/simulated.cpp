@@ -64,10 +64,10 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
                [i = s.inventory](ActivityContext& ctx, StockRequest r) { return i->reserve(r, ctx.idempotency_key()); },
                quick);
   reg.activity("inventory.capture",
-               [i = s.inventory](ActivityContext& ctx, ReservationRef r) { return i->capture(r, ctx.idempotency_key()); },
+               [i = s.inventory](ActivityContext& ctx, SubOrderRef r) { return i->capture(r, ctx.idempotency_key()); },
                quick);
   reg.activity("inventory.release",
-               [i = s.inventory](ActivityContext& ctx, ReservationRef r) { return i->release(r, ctx.idempotency_key()); },
+               [i = s.inventory](ActivityContext& ctx, SubOrderRef r) { return i->release(r, ctx.idempotency_key()); },
                quick);
   reg.activity("inventory.restock",
                [i = s.inventory](ActivityContext& ctx, StockRequest r) { return i->restock(r, ctx.idempotency_key()); },

@@ -1,7 +1,6 @@
 // Request helpers: header and parameter lookup, target splitting and percent-decoding.
 #include "api/http_types.h"
 
-#include <algorithm>
 #include <string_view>
 
 namespace cairn::api {
@@ -50,17 +49,28 @@ const std::string& Request::param(const std::string& name) const {
   return it == params.end() ? kEmpty : it->second;
 }
 
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
 bool parse_target(const std::string& target, Request& request) {
   if (target.empty() || target[0] != '/') return false;
   std::string_view t = target;
   auto q = t.find('?');
-  std::string_view raw_path = t.substr(0, q);
-  if (!decode(raw_path, false, request.path)) return false;
+  request.path.clear();
   request.segments.clear();
-  for (std::size_t start = 1; start <= raw_path.size();) {
-    std::size_t slash = std::min(raw_path.find('/', start), raw_path.size());
-    if (!decode(raw_path.substr(start, slash - start), false, request.segments.emplace_back())) return false;
-    start = slash + 1;
+  for (std::string_view raw : split_path(t.substr(0, q))) {  // decoded one by one: %2F stays inside
+    if (!decode(raw, false, request.segments.emplace_back())) return false;
+    request.path += '/';
+    request.path += request.segments.back();
   }
   request.query.clear();
   request.raw_query.clear();

@@ -51,6 +51,10 @@ struct Response {
 // Completes a request. Routes call it exactly once, from any thread (engine callbacks included).
 using Reply = std::function<void(Response)>;
 
+// The segments of a path between its slashes ("/v1/workflows" -> "v1", "workflows"), as views
+// into `path`, which starts with '/'.
+std::vector<std::string_view> split_path(std::string_view path);
+
 // Builds a Request from a raw target ("/v1/workflows?status=stuck"): splits and decodes the path
 // and query. Returns false when the target is not a valid origin-form path.
 bool parse_target(const std::string& target, Request& request);

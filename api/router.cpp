@@ -37,18 +37,6 @@ constexpr Route kDemoRoutes[] = {
     {"GET", "/v1/demo/notifications", Access::kService, "demo.notifications", handle_demo_notifications},
 };
 
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    out.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
-
 // Wraps a reply so every answer is counted once.
 Reply counted(Context& ctx, Reply done) {
   ctx.counters.in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -65,7 +53,7 @@ Reply counted(Context& ctx, Reply done) {
 Router::Router(Context& ctx) : ctx_(ctx) {
   auto add = [this](const Route& r) {
     std::vector<std::string> segs;
-    for (auto s : split(r.pattern)) segs.emplace_back(s);
+    for (auto s : split_path(r.pattern)) segs.emplace_back(s);
     routes_.push_back({r, std::move(segs)});
   };
   for (const Route& r : kRoutes) add(r);

@@ -119,7 +119,7 @@ class Placement {
       co_await ctx_.activity<void>("payment.capture", std::move(part));
     }
     for (auto& s : subs_) {
-      auto reservation = reservation_ref(s);
+      auto reservation = sub_order_ref(s);
       co_await ctx_.activity<void>("inventory.capture", std::move(reservation));
     }
     state_ = "routed";
@@ -214,7 +214,7 @@ class Placement {
   // One reservation per seller, concurrently. Every release is registered first, in seller
   // order, so compensation does not depend on which reservation answered first.
   Task<std::optional<Json>> reserve_all() {
-    for (auto& s : subs_) saga_.compensate("inventory.release", reservation_ref(s));
+    for (auto& s : subs_) saga_.compensate("inventory.release", sub_order_ref(s));
     std::vector<Task<bool>> tasks;
     for (auto& s : subs_) tasks.push_back(reserve(s));
     auto reserved = co_await all(std::move(tasks));
@@ -291,8 +291,8 @@ class Placement {
       s->carrier = carrier;
       s->tracking_number = tracking_number;
       if (ctx_.patched("order-desk-knows-shipments")) {  // returns check it; older runs never told it
-        auto shipped_ref = activities::SubOrderRef{id_, s->lines.seller_id};
-        co_await ctx_.activity<void>("orders.shipped", std::move(shipped_ref));
+        auto shipped = sub_order_ref(*s);
+        co_await ctx_.activity<void>("orders.shipped", std::move(shipped));
       }
       co_await notify("customer", "shipment", shipment_data(*s));
     } else if (s && signal.name == "tracking" && shipped(*s) && s->state != "delivered" &&
@@ -335,8 +335,8 @@ class Placement {
     return activities::OrderRecordRequest{id_, order_, at_.time_since_epoch().count()};
   }
   activities::PaymentRef payment_ref(int i) const { return activities::PaymentRef{id_, i}; }
-  activities::ReservationRef reservation_ref(const SubOrder& s) const {
-    return activities::ReservationRef{id_, s.lines.seller_id};
+  activities::SubOrderRef sub_order_ref(const SubOrder& s) const {
+    return activities::SubOrderRef{id_, s.lines.seller_id};
   }
   activities::AuthorizeRequest authorize_request(int i) const {
     const auto& p = order_.payments[static_cast<std::size_t>(i)];

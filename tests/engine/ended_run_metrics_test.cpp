@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
+#include "start_future.h"
 
 using namespace cairn;
 
@@ -38,9 +39,7 @@ TEST_SUITE("engine") {
     registry.workflow("timed", timed_wait);
     engine::Engine engine(*store, registry);
     engine.start();
-    std::promise<Result<engine::StartReply>> started;
-    engine.start_run({"timed", "t-1", Json::object(), ""}, [&](auto r) { started.set_value(std::move(r)); });
-    REQUIRE(started.get_future().get().is_ok());
+    REQUIRE(engine::testing::start_future(engine, {"timed", "t-1", Json::object(), ""}).get().is_ok());
     const std::int64_t seq = signal(engine, "t-1", "k-go");
     engine.TEST_wait_idle();
     auto completed = [&] { return engine.metrics().completions[static_cast<int>(store::RunStatus::kCompleted)]; };

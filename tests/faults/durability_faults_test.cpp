@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/start_future.h"
 #include "faults/fault_fixture.h"
 
 namespace cairn::test {
@@ -160,12 +161,10 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
     FaultyVfs::hold_next_sync();
     auto first = std::async(std::launch::async, [&] { return f.start("faults.wait", "d", Json::object()); });
     FaultyVfs::wait_for_held_sync();
-    std::promise<Result<engine::StartReply>> repeat;
-    engine.start_run({"faults.wait", "d", Json::object(), ""}, [&](auto r) { repeat.set_value(std::move(r)); });
+    auto answer = engine::testing::start_future(engine, {"faults.wait", "d", Json::object(), ""});
     auto marker = queued();
     FaultyVfs::release_sync(/*fail=*/true);
     CHECK(first.get().status == 503);
-    auto answer = repeat.get_future();
     REQUIRE(answer.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
     CHECK(answer.get().status().code() == Errc::kUnavailable);
     CHECK(marker.get().is_ok());

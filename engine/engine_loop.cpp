@@ -226,17 +226,21 @@ void Engine::Impl::after_run_committed(const std::string& run_id) {
   // Watchers wait for a settled run; a live run still running cannot satisfy any of them.
   if (!lr || lr->run->status() != store::RunStatus::kRunning) notify_watchers(run_id);
   if (!lr || lr->inflight > 0) return;
+  // Reported before the settled callbacks: one of them (a call refused because the run ended)
+  // may drop the run, and the metrics and the parent must hear of its end all the same.
+  if (lr->run->terminal() && !lr->reported_terminal) {
+    lr->reported_terminal = true;
+    ++m_completions[static_cast<int>(lr->run->status())];
+    if (!lr->run->identity().parent_id.empty())
+      complete_child(lr->run->identity().parent_id, run_id, lr->run->status(), lr->run->result_json(),
+                     lr->run->error());
+    lr = find_live(run_id);  // reviving the parent may have evicted runs
+    if (!lr) return;
+  }
   for (auto& fn : std::exchange(lr->on_settled, {})) fn(Status::ok());
   lr = find_live(run_id);  // a settled callback may have dropped it
   if (!lr) return;
   if (lr->run->terminal()) {
-    if (!lr->reported_terminal) {
-      lr->reported_terminal = true;
-      ++m_completions[static_cast<int>(lr->run->status())];
-      if (!lr->run->identity().parent_id.empty())
-        complete_child(lr->run->identity().parent_id, run_id, lr->run->status(), lr->run->result_json(),
-                       lr->run->error());
-    }
     if (open.count(run_id) == 0) drop(run_id);
     return;
   }

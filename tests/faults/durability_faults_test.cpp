@@ -203,6 +203,33 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
   }
 }
 
+TEST_CASE("a run whose ending write a refused call waited on is counted as ended once") {
+  FaultFixture f;
+  REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see `marker`
+  REQUIRE(f.start("faults.twice", "w", Json::object()).status == 201);
+  REQUIRE(f.call("POST", "/v1/workflows/w/signals/go", "1").status == 202);
+  auto& engine = f.engine();
+  const auto completed = [&] { return engine.metrics().completions[static_cast<int>(store::RunStatus::kCompleted)]; };
+  const auto before = completed();
+  FaultyVfs::hold_next_sync();
+  auto ending = std::async(std::launch::async, [&] { return f.call("POST", "/v1/workflows/w/signals/go", "2"); });
+  FaultyVfs::wait_for_held_sync();
+  std::promise<Status> cancel;
+  engine.cancel("w", engine::Actor{"admin#1", "admin"}, [&](Status s) { cancel.set_value(std::move(s)); });
+  // Taken by the engine after the cancel: once its write is queued, the cancel is waiting.
+  std::promise<Result<std::int64_t>> marker;
+  engine.signal("x", "go", 0, "", [&](Result<std::int64_t> r) { marker.set_value(std::move(r)); });
+  while (f.store().stats().queue_depth == 0) std::this_thread::yield();
+  FaultyVfs::release_sync(/*fail=*/false);
+  CHECK(ending.get().status == 202);
+  CHECK(cancel.get_future().get().code() == Errc::kConflict);
+  CHECK(marker.get_future().get().is_ok());
+  engine.TEST_wait_idle();
+  // The cancel's answer dropped the ended run before it was reported: /metrics never counted it
+  // (found by an outside audit sending terminate and cancel together).
+  CHECK(completed() == before + 2);  // w, and the bystander its signal ended
+}
+
 TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {
   FaultFixture f;
   REQUIRE(f.start("faults.wait", "before", Json::object()).status == 201);

@@ -158,7 +158,7 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     const bool created = r.status == 201;  // 200: the run already existed
     r.body["created"] = created;
     json ? show_json(r.body)
-         : print(r.body.value("id", "") + " " + r.body.value("status", "") +
+         : print(printable(r.body.value("id", "") + " " + r.body.value("status", "")) +
                  (created ? " (created)\n" : " (already existed)\n"));
   } else if (name == "list") {
     std::string q = query(args, {"status", "type", "created-after", "created-before", "limit", "cursor"});

@@ -3,19 +3,47 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "api/validate.h"
 
 namespace cairn::cli {
 
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
-    }
+std::string printable(std::string_view text) {
   std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c == 0xC2 && next >= 0x80 && next <= 0x9F) {  // U+0080..U+009F: C1 controls (0x9B is CSI)
+      out += fmt::format("\\u{:04x}", next);
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::size_t> width;
   for (const auto& row : rows) {
+    auto& shown = cells.emplace_back();
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      shown.push_back(printable(row[i]));
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], shown[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : cells) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];

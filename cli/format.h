@@ -2,13 +2,19 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cairn/json.h"
 
 namespace cairn::cli {
 
+// `text` safe for a terminal: control characters (newline, tab, escape, C1 codes) are shown as
+// escapes, so text from the server (an id a caller made up, an error message) cannot move the
+// cursor, recolour the screen or forge a line of its own.
+std::string printable(std::string_view text);
 // Rows of cells printed with each column padded to its widest cell; the first row is the header.
+// Cells are shown printable().
 std::string table(const std::vector<std::vector<std::string>>& rows);
 // A JSON value on one line, cut to at most `max` bytes with "..." on a UTF-8 character boundary
 // (strings shown without quotes).

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/args.h"
+#include "cli/format.h"
 
 namespace cairn::cli {
 
@@ -44,8 +45,8 @@ Reply Session::call(const std::string& method, const std::string& target, const 
   }
   if (r->status < 400 || !object || mismatch(j, kErrorFields))
     not_cairn(answered + " without Cairn's {\"error\": {\"code\", \"message\"}} body");
-  std::fprintf(stderr, "error: %s (%d): %s\n", j["error"]["code"].get<std::string>().c_str(), r->status,
-               j["error"]["message"].get<std::string>().c_str());
+  std::fprintf(stderr, "error: %s (%d): %s\n", printable(j["error"]["code"].get<std::string>()).c_str(), r->status,
+               printable(j["error"]["message"].get<std::string>()).c_str());
   throw Failure{kExitApiError};
 }
 

@@ -1,6 +1,8 @@
-// `cairn show` output: long fields cut on a UTF-8 character boundary, timer deadlines as times.
+// `cairn show` and `cairn audit` output: long fields cut on a UTF-8 character boundary, timer
+// deadlines as times, control characters from the server escaped.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "cairn/json.h"
@@ -48,5 +50,31 @@ TEST_SUITE("cli") {
     CHECK(has(show, "..."));
     CHECK(has(show, "2026-01-01T00:00:00.000Z\"}"));  // {"until":"<time>"}, not 1767225600000
     CHECK_FALSE(has(show, "1767225600000"));
+  }
+
+  TEST_CASE("text from the server cannot drive the terminal or forge a line: control characters are escaped") {
+    // Anyone who can reach the port writes an audit entry (a 401 records the id it asked for),
+    // and a terminate reason is shown in `error`: both once reached the terminal raw.
+    const std::string evil = "\x1b[31mEVIL\x1b[0m\n2026-12-03T09:00:30.000Z  admin#1  admin  terminate\t\xC2\x9B" "2J";
+    Json entries = {{"entries", {{{"at", "2026-12-03T09:00:00.000Z"}, {"actor", "anonymous"}, {"role", nullptr},
+                                  {"action", "GET"}, {"target", evil}, {"outcome", "unauthorized"}}}},
+                    {"next_cursor", nullptr}};
+    StubServer audit_stub(200, entries.dump());
+    Run audit = cairn_cli(audit_stub.url(), "audit");
+    CHECK(audit.code == 0);
+    CHECK(audit.out.find('\x1b') == std::string::npos);
+    CHECK(audit.out.find("\xC2\x9B") == std::string::npos);
+    CHECK(has(audit, "\\x1b[31mEVIL\\x1b[0m\\n2026-12-03T09:00:30.000Z  admin#1  admin  terminate\\t\\u009b2J"));
+    CHECK(std::count(audit.out.begin(), audit.out.end(), '\n') == 2);  // the header and one entry
+
+    Json run = {{"id", "r1"}, {"type", "t"}, {"version", 1}, {"status", "terminated"}, {"input", Json::object()},
+                {"result", nullptr}, {"error", evil}, {"stuck_reason", nullptr}, {"waiting_on", nullptr},
+                {"created_at", "2026-01-01T00:00:00.000Z"}, {"updated_at", "2026-01-01T00:00:00.000Z"},
+                {"parent_id", nullptr}, {"next_cursor", nullptr}, {"events", Json::array()}};
+    StubServer run_stub(200, run.dump());
+    Run show = cairn_cli(run_stub.url(), "show r1");
+    CHECK(show.code == 0);
+    CHECK(show.out.find('\x1b') == std::string::npos);
+    CHECK(has(show, "\\x1b[31mEVIL\\x1b[0m\\n2026"));
   }
 }

@@ -2,17 +2,19 @@
 #include "activities/order_types.h"
 
 #include <exception>
+#include <stdexcept>
 
 namespace cairn::activities {
 
 // NOTE: missing fields parse as empty so that validate_order() can name what is missing; a field
-// of the wrong JSON type still throws (a 400 with the message), integers included (int_field).
+// of the wrong JSON type throws std::invalid_argument naming it (a 400 with the message).
 void to_json(Json& j, const OrderItem& v) {
   j = Json{{"sku", v.sku}, {"seller_id", v.seller_id}, {"qty", v.qty}, {"unit_price", v.unit_price}};
 }
 void from_json(const Json& j, OrderItem& v) {
-  v.sku = j.value("sku", std::string{});
-  v.seller_id = j.value("seller_id", std::string{});
+  require_object(j, "an item");
+  v.sku = string_field(j, "sku");
+  v.seller_id = string_field(j, "seller_id");
   v.qty = int_field(j, "qty", 0);
   v.unit_price = int_field(j, "unit_price", 0);
 }
@@ -22,10 +24,11 @@ void to_json(Json& j, const PaymentPart& v) {
   if (v.token) j["token"] = *v.token;
 }
 void from_json(const Json& j, PaymentPart& v) {
-  v.method = j.value("method", std::string{});
+  require_object(j, "a payment");
+  v.method = string_field(j, "method");
   v.amount = int_field(j, "amount", 0);
   v.token.reset();
-  if (auto it = j.find("token"); it != j.end() && !it->is_null()) v.token = it->get<std::string>();
+  if (auto it = j.find("token"); it != j.end() && !it->is_null()) v.token = string_field(j, "token");
 }
 
 void to_json(Json& j, const Order& v) {
@@ -33,26 +36,29 @@ void to_json(Json& j, const Order& v) {
            {"shipping", v.shipping},       {"payments", v.payments},       {"shipping_address", v.shipping_address}};
 }
 void from_json(const Json& j, Order& v) {
-  v.customer_id = j.value("customer_id", std::string{});
-  v.currency = j.value("currency", std::string{});
-  v.items = j.value("items", std::vector<OrderItem>{});
+  require_object(j, "the order");
+  v.customer_id = string_field(j, "customer_id");
+  v.currency = string_field(j, "currency");
+  v.items = list_field<OrderItem>(j, "items");
   v.shipping = int_field(j, "shipping", 0);
-  v.payments = j.value("payments", std::vector<PaymentPart>{});
+  v.payments = list_field<PaymentPart>(j, "payments");
   v.shipping_address = j.value("shipping_address", Json::object());
 }
 
 void to_json(Json& j, const SellerLines& v) { j = Json{{"seller_id", v.seller_id}, {"items", v.items}}; }
 void from_json(const Json& j, SellerLines& v) {
-  v.seller_id = j.value("seller_id", std::string{});
-  v.items = j.value("items", std::vector<OrderItem>{});
+  require_object(j, "a seller's lines");
+  v.seller_id = string_field(j, "seller_id");
+  v.items = list_field<OrderItem>(j, "items");
 }
 
 void to_json(Json& j, const ReturnLine& v) {
   j = Json{{"sku", v.sku}, {"seller_id", v.seller_id}, {"qty", v.qty}};
 }
 void from_json(const Json& j, ReturnLine& v) {
-  v.sku = j.value("sku", std::string{});
-  v.seller_id = j.value("seller_id", std::string{});
+  require_object(j, "a returned item");
+  v.sku = string_field(j, "sku");
+  v.seller_id = string_field(j, "seller_id");
   v.qty = int_field(j, "qty", 0);
 }
 
@@ -60,9 +66,10 @@ void to_json(Json& j, const ReturnRequest& v) {
   j = Json{{"order_id", v.order_id}, {"items", v.items}, {"reason", v.reason}};
 }
 void from_json(const Json& j, ReturnRequest& v) {
-  v.order_id = j.value("order_id", std::string{});
-  v.items = j.value("items", std::vector<ReturnLine>{});
-  v.reason = j.value("reason", std::string{});
+  require_object(j, "the return");
+  v.order_id = string_field(j, "order_id");
+  v.items = list_field<ReturnLine>(j, "items");
+  v.reason = string_field(j, "reason");
 }
 
 std::int64_t items_value(const std::vector<OrderItem>& items) {
@@ -123,7 +130,7 @@ std::string validate_order(const Json& input) {
   try {
     return check_order(input.get<Order>());
   } catch (const std::exception& e) {
-    return e.what();
+    return input_error(e);
   }
 }
 
@@ -138,7 +145,7 @@ std::string validate_return(const Json& input) {
       if (i.qty <= 0 || i.qty > kMaxQty) return "item " + i.sku + ": qty must be between 1 and 1000000";
     }
   } catch (const std::exception& e) {
-    return e.what();
+    return input_error(e);
   }
   return "";
 }

@@ -97,7 +97,7 @@ class Registry {
       try {
         (void)input.get<Input>();
       } catch (const std::exception& e) {
-        return e.what();
+        return input_error(e);
       }
       return extra ? extra(input) : std::string{};
     };

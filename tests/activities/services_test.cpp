@@ -338,6 +338,18 @@ TEST_CASE("order validation rejects DOMAIN.md's bad starts") {
   CHECK(validate_return(Json{{"order_id", "o"}, {"items", {{{"sku", "a"}, {"seller_id", "s"}, {"qty", 1}}}}}) == "");
   CHECK(validate_return(Json{{"order_id", "o"}, {"items", Json::array()}}) != "");
   CHECK(validate_return(Json{{"items", {{{"sku", "a"}, {"seller_id", "s"}, {"qty", 1}}}}}) != "");
+
+  // A field of the wrong type is named, with its place in a list; the JSON library's own text
+  // ("[json.exception.type_error.302] type must be array, but is object") never reaches a client.
+  CHECK(bad([](Json& j) { j["items"] = Json::object(); }) == "items must be an array");
+  CHECK(bad([](Json& j) { j["customer_id"] = 5; }) == "customer_id must be a string");
+  CHECK(bad([](Json& j) { j["items"] = Json::array({"x"}); }) == "items[0]: an item must be a JSON object");
+  CHECK(bad([](Json& j) { j["items"][0]["qty"] = "2"; }) == "items[0]: qty must be an integer");
+  CHECK(bad([](Json& j) { j["payments"][1]["amount"] = 1.5; }) == "payments[1]: amount must be an integer");
+  CHECK(bad([](Json& j) { j["payments"][0]["token"] = 5; }) == "payments[0]: token must be a string");
+  CHECK(validate_return(Json{{"order_id", 5}, {"items", Json::array()}}) == "order_id must be a string");
+  CHECK(validate_return(Json{{"order_id", "o"}, {"items", {{{"sku", "a"}, {"seller_id", "s"}, {"qty", 1}}}}, {"reason", 5}}) ==
+        "reason must be a string");
 }
 
 }  // TEST_SUITE

@@ -380,6 +380,14 @@ TEST_SUITE("engine") {
     CHECK(env.live_runs() == 0);              // nor kept in memory after answering
   }
 
+  TEST_CASE("a typed input that does not convert is refused without the JSON library's prefix") {
+    Registry reg;
+    reg.workflow("sum", [](WorkflowContext&, std::vector<int>) -> Task<int> { co_return 0; });
+    // It was "[json.exception.type_error.302] type must be array, but is object" in the 400.
+    CHECK(reg.find_workflow("sum")->validate(Json::object()) == "type must be array, but is object");
+    CHECK(reg.find_workflow("sum")->validate(Json::array({1, 2})) == "");
+  }
+
   TEST_CASE("starts are idempotent on id and on equal input, and conflict on other input") {
     TestEnv env{registry()};
     auto id = env.start("steps", 1, "order-1");

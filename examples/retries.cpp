@@ -17,9 +17,13 @@ int flaky_quote(cairn::ActivityContext& ctx, int base) {
   return base * 2;
 }
 
+// The options are a named object, never a braced `{.retry = ...}` inside the co_await: GCC 12
+// destroys such a temporary twice (a crash once the policy holds a non_retryable list).
+const cairn::ActivityOptions kQuoteOptions{.retry = cairn::RetryPolicy{
+    .initial_interval = 1s, .backoff_coefficient = 2, .maximum_attempts = 5, .non_retryable = {"bad_base"}}};
+
 cairn::Task<int> quote(cairn::WorkflowContext& ctx, int base) {
-  const cairn::RetryPolicy policy{.initial_interval = 1s, .backoff_coefficient = 2, .maximum_attempts = 5};
-  co_return co_await ctx.activity<int>("flaky_quote", base, {.retry = policy});
+  co_return co_await ctx.activity<int>("flaky_quote", base, kQuoteOptions);
 }
 
 int main() {

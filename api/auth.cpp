@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "api/http_types.h"
+
 namespace cairn::api {
 
 namespace {
@@ -54,9 +56,9 @@ Result<Auth> Auth::parse(std::string_view text) {
 
 std::optional<Principal> Auth::authenticate(std::string_view authorization) const {
   if (open()) return Principal{"anonymous", "admin"};
-  static constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer)
-    return std::nullopt;
+  // The scheme is case-insensitive (RFC 9110, 11.1): "bearer" and "BEARER" are "Bearer".
+  static constexpr std::string_view kBearer = "bearer ";
+  if (authorization.size() <= kBearer.size() || !starts_with_nocase(authorization, kBearer)) return std::nullopt;
   std::string_view secret = authorization.substr(kBearer.size());
   const Principal* found = nullptr;
   for (const Token& t : tokens_)

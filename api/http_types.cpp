@@ -1,6 +1,8 @@
 // Request helpers: header and parameter lookup, target splitting and percent-decoding.
 #include "api/http_types.h"
 
+#include <algorithm>
+#include <cctype>
 #include <string_view>
 
 namespace cairn::api {
@@ -37,7 +39,28 @@ bool decode(std::string_view in, bool query, std::string& out) {
   return true;
 }
 
+// The origin form of a request target. A server must accept the absolute form as well (RFC 9112,
+// 3.2.2: "http://host:8080/v1/workflows?x=1", as proxies send it); its authority is ignored.
+// "" when `target` is not in absolute form either.
+std::string origin_form(std::string_view target) {
+  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (!starts_with_nocase(target, scheme)) continue;
+    std::string_view rest = target.substr(scheme.size());
+    auto path = rest.find_first_of("/?");
+    if (path == 0) return {};  // no authority: malformed
+    if (path == std::string_view::npos) return "/";
+    return rest[path] == '/' ? std::string(rest.substr(path)) : "/" + std::string(rest.substr(path));
+  }
+  return {};
+}
+
 }  // namespace
+
+bool starts_with_nocase(std::string_view text, std::string_view lower_prefix) {
+  return text.size() >= lower_prefix.size() &&
+         std::equal(lower_prefix.begin(), lower_prefix.end(), text.begin(),
+                    [](char want, char got) { return want == std::tolower(static_cast<unsigned char>(got)); });
+}
 
 const std::string& Request::header(const std::string& name) const {
   auto it = headers.find(name);
@@ -62,7 +85,11 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }
 
 bool parse_target(const std::string& target, Request& request) {
-  if (target.empty() || target[0] != '/') return false;
+  if (target.empty()) return false;
+  if (target[0] != '/') {
+    const std::string origin = origin_form(target);
+    return !origin.empty() && parse_target(origin, request);
+  }
   std::string_view t = target;
   auto q = t.find('?');
   request.path.clear();

@@ -55,8 +55,12 @@ using Reply = std::function<void(Response)>;
 // into `path`, which starts with '/'.
 std::vector<std::string_view> split_path(std::string_view path);
 
-// Builds a Request from a raw target ("/v1/workflows?status=stuck"): splits and decodes the path
-// and query. Returns false when the target is not a valid origin-form path.
+// Builds a Request from a raw target ("/v1/workflows?status=stuck", or the absolute form
+// "http://host/v1/workflows?status=stuck"): splits and decodes the path and query. Returns false
+// when the target is neither a valid origin-form path nor an absolute http(s) URL.
 bool parse_target(const std::string& target, Request& request);
+
+// Whether `text` starts with `lower_prefix` (written in lower case), ignoring ASCII case.
+bool starts_with_nocase(std::string_view text, std::string_view lower_prefix);
 
 }  // namespace cairn::api

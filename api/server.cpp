@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -110,6 +111,24 @@ bool refusal(const boost::system::error_code& ec, const http::request<http::stri
   }
   if (refused) out = std::move(*refused);
   return refused.has_value();
+}
+
+// The Date header every answer carries (RFC 9110, 6.6.1), formatted once a second per thread.
+beast::string_view http_date() {
+  thread_local std::time_t shown = -1;
+  thread_local char text[32];
+  const std::time_t now = std::time(nullptr);
+  if (now != shown) {
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[utc.tm_wday], utc.tm_mday,
+                  kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+    shown = now;
+  }
+  return text;
 }
 
 Request to_request(const http::request<http::string_body>& in, bool& target_ok) {
@@ -227,6 +246,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     }
     http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() == 10 ? 10u : 11u};
     out.set(http::field::content_type, beast::string_view(res.content_type.data(), res.content_type.size()));
+    out.set(http::field::date, http_date());
     for (const auto& [name, value] : res.headers) out.set(name, value);
     out.body() = std::move(res.body);
     out.keep_alive(keep_alive);

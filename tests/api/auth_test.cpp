@@ -21,6 +21,9 @@ TEST_SUITE("api") {
     CHECK(auth->size() == 3);
     CHECK(auth->authenticate("Bearer svc-two")->name == "service#2");
     CHECK(auth->authenticate("Bearer adm-secret")->role == "admin");
+    CHECK(auth->authenticate("bearer adm-secret")->role == "admin");  // the scheme is case-insensitive
+    CHECK(auth->authenticate("BEARER svc-two")->name == "service#2");
+    CHECK_FALSE(auth->authenticate("Bearer ADM-SECRET"));  // the token is not
     CHECK_FALSE(auth->authenticate("Bearer nope"));
     CHECK_FALSE(auth->authenticate("Basic adm-secret"));
     CHECK_FALSE(auth->authenticate(""));

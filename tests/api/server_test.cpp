@@ -1,7 +1,9 @@
 // The Beast server in-process: keep-alive, 413, 429 under the in-flight and connection bounds, 503
-// when draining, 400 for malformed or unservable framing, HEAD.
+// when draining, 400 for malformed or unservable framing, HEAD, Date, absolute-form targets.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <thread>
 
 #include "api/route_fixture.h"
@@ -160,6 +162,22 @@ TEST_SUITE("api") {
     REQUIRE(wrong);
     CHECK(wrong->status == 405);
     CHECK(wrong->body.empty());
+  }
+
+  TEST_CASE("every answer carries a Date header, and an absolute-form target is served (RFC 9110, RFC 9112)") {
+    Served s;
+    HttpClient c = s.client();
+    for (const char* path : {"/healthz", "/v1/workflows/nope", "http://cairn.example:8080/healthz"}) {
+      CAPTURE(path);
+      auto r = c.request("GET", path);
+      REQUIRE(r);
+      CHECK(r->status == (std::string(path).find("nope") == std::string::npos ? 200 : 404));
+      const std::string date = r->header("date");  // "Thu, 03 Dec 2026 09:05:06 GMT"
+      REQUIRE(date.size() == 29);
+      std::tm parsed{};
+      CHECK(strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parsed) == date.c_str() + date.size());
+      CHECK(std::abs(timegm(&parsed) - std::time(nullptr)) <= 5);
+    }
   }
 
   TEST_CASE("a draining server answers 503 on open connections and closes them") {

@@ -59,6 +59,15 @@ TEST_SUITE("api") {
     CHECK(r.query["x"] == "a b");
     CHECK(r.query.count("flag") == 1);
     CHECK_FALSE(parse_target("v1/x", r));
+    // The absolute form (RFC 9112, 3.2.2: a server must accept it): the authority is ignored.
+    REQUIRE(parse_target("HTTP://cairn.example:8080/v1/workflows/a?status=stuck", r));
+    CHECK(r.path == "/v1/workflows/a");
+    CHECK(r.query.at("status") == "stuck");
+    REQUIRE(parse_target("http://cairn.example?x=1", r));
+    CHECK(r.path == "/");
+    CHECK(r.query.at("x") == "1");
+    CHECK_FALSE(parse_target("http:///v1/x", r));
+    CHECK_FALSE(parse_target("ftp://h/v1/x", r));
     CHECK_FALSE(parse_target("/v1/%zz", r));
     CHECK_FALSE(parse_target("/v1/%4", r));
   }

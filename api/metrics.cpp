@@ -78,7 +78,7 @@ std::string prometheus_text(Context& ctx) {
   }
   if (h.empty()) fmt::format_to(std::back_inserter(out), "cairn_journal_batches_per_commit_bucket{{le=\"+Inf\"}} {}\n", s.commits);
   fmt::format_to(std::back_inserter(out), "cairn_journal_batches_per_commit_sum {}\ncairn_journal_batches_per_commit_count {}\n",
-                 s.batches, s.commits);
+                 s.batches_grouped, s.commits);  // the histogram's quantity, so sum >= count
 
   const HttpCounters& c = ctx.counters;
   sample(out, "cairn_http_requests_total", "counter", "HTTP requests routed", static_cast<double>(c.requests.load()));

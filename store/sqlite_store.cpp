@@ -219,6 +219,7 @@ void SqliteStore::record(std::size_t group_size, std::uint64_t applied, std::uin
   }
   ++stats_.commits;
   stats_.batches += applied;
+  stats_.batches_grouped += group_size;
   stats_.events += events;
   stats_.commit_micros_total += commit_micros;
   const std::size_t bucket = std::bit_width(group_size) - 1;  // 1 -> 0, 2-3 -> 1, 4-7 -> 2, ...

@@ -186,6 +186,7 @@ struct AuditPage {
 struct StoreStats {
   std::uint64_t commits = 0;         // transactions committed
   std::uint64_t batches = 0;         // batches applied
+  std::uint64_t batches_grouped = 0; // batches in committed transactions, applied or refused (a stale seq)
   std::uint64_t events = 0;          // events appended
   std::uint64_t failed_commits = 0;
   std::uint64_t commit_micros_total = 0;  // time inside COMMIT (fsync) summed

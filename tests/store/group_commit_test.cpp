@@ -81,6 +81,22 @@ TEST_CASE("batches queued while the writer is busy commit in one transaction") {
   CHECK(after.queue_depth == 0);
 }
 
+TEST_CASE("the batches-per-commit histogram sums the batches it counts, refused ones included") {
+  test::TempDir dir;
+  auto s = test::open_store(test::options_in(dir));
+  commit_ok(*s, create_batch("r"));
+  const StoreStats before = s->stats();
+  // A stale expected seq: grouped into a commit of its own, refused, nothing applied. /metrics
+  // showed a _sum (applied batches) below its _count (commits), as if a commit held none.
+  BatchResult stale = s->commit(append_batch("r", 7));
+  CHECK(stale.status.code() == Errc::kConflict);
+  const StoreStats after = s->stats();
+  CHECK(after.commits - before.commits == 1);
+  CHECK(after.batches_per_commit_histogram[0] - before.batches_per_commit_histogram[0] == 1);
+  CHECK(after.batches_grouped - before.batches_grouped == 1);
+  CHECK(after.batches == before.batches);
+}
+
 TEST_CASE("max_batches_per_commit splits a long queue into several transactions") {
   test::TempDir dir;
   auto opts = test::options_in(dir);

@@ -36,6 +36,17 @@ std::string refusal_outcome(Errc code) {
   }
 }
 
+// Why a start cannot be answered by `rec`, the run holding its id or its idempotency key; nullopt
+// when it can: the same type and equal input, and, when the client chose an id, that run.
+std::optional<Status> start_conflict(const store::RunRecord& rec, const std::string& type, const Json& input,
+                                     const std::string& chosen_id) {
+  if (!chosen_id.empty() && rec.id != chosen_id)  // found by the key
+    return Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", rec.id));
+  if (rec.type != type || Json::parse(rec.input, nullptr, false) != input)
+    return Status(Errc::kConflict, fmt::format("run {} exists with other input", rec.id));
+  return std::nullopt;
+}
+
 }  // namespace
 
 // "r-" and 13 base-32 digits (ordered like their ASCII) of milliseconds since the epoch << 22 |
@@ -88,16 +99,10 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
 
   // An existing run answers an equal start; anything else with its id or key is a conflict.
   auto answer_existing = [&](const store::RunRecord& rec) {
-    if (rec.type != req.type || Json::parse(rec.input, nullptr, false) != req.input)
-      return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", rec.id)));
+    if (auto conflict = start_conflict(rec, req.type, req.input, req.id)) return done(std::move(*conflict));
     done(StartReply{rec.id, rec.type, rec.status, false});
   };
-  if (*stored && (*stored)->by_key) {
-    const store::RunRecord& rec = (*stored)->record;
-    if (!req.id.empty() && rec.id != req.id)
-      return done(Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", rec.id)));
-    return answer_existing(rec);
-  }
+  if (*stored && (*stored)->by_key) return answer_existing((*stored)->record);
   // A generated id is new by construction (the create would still report a clash).
   const bool client_chose_id = !req.id.empty();
   if (!client_chose_id) req.id = generate_id();
@@ -137,8 +142,8 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     if (!r.status.is_ok()) return done(r.status);
     if (r.existing) {  // lost a race for the id or the key (another writer got there first)
       const auto& e = *r.existing;
-      if (e.type != type || Json::parse(e.input, nullptr, false) != input || (client_chose_id && e.id != id))
-        return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", e.id)));
+      if (auto conflict = start_conflict(e, type, input, client_chose_id ? id : std::string()))
+        return done(std::move(*conflict));
       return done(StartReply{e.id, e.type, e.status, false});
     }
     LiveRun* live = find_live(id);

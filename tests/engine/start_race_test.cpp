@@ -48,4 +48,25 @@ TEST_SUITE("engine") {
     CHECK(listed->runs.size() == 1);  // the losing speculative create left nothing
     engine.stop();
   }
+
+  TEST_CASE("starts with their own ids racing on one idempotency key: the losers hear whose key it is") {
+    store::test::TempDir dir;
+    auto store = store::test::open_store(store::test::options_in(dir));
+    Registry registry;
+    registry.workflow("wait_for_go", wait_for_go);
+    engine::Engine engine(*store, registry);
+    engine.start();
+    // Both are created speculatively (neither key is in the store yet); the store refuses the
+    // second create and reports the run holding the key. Equal input, so the conflict is the key:
+    // it was answered "run k-1 exists with other input" (an outside audit, ten concurrent starts).
+    auto first = start_future(engine, {"wait_for_go", "k-1", Json{{"n", 1}}, "key-2"});
+    auto second = start_future(engine, {"wait_for_go", "k-2", Json{{"n", 1}}, "key-2"});
+    auto a = first.get();
+    auto b = second.get();
+    REQUIRE_MESSAGE(a, a.status().to_string());
+    REQUIRE_FALSE(b);
+    CHECK(b.status().code() == Errc::kConflict);
+    CHECK(b.status().message() == "idempotency key belongs to run k-1");
+    engine.stop();
+  }
 }

@@ -17,16 +17,25 @@ Task<Json> wait_for_go(WorkflowContext& ctx, Json) {
   co_return co_await ctx.wait_signal<Json>("go");
 }
 
+// An engine running wait_for_go on a fresh store.
+struct Started {
+  Started() {
+    registry.workflow("wait_for_go", wait_for_go);
+    engine.start();
+  }
+  ~Started() { engine.stop(); }
+  store::test::TempDir dir;
+  std::unique_ptr<store::Store> store = store::test::open_store(store::test::options_in(dir));
+  Registry registry;
+  engine::Engine engine{*store, registry};
+};
+
 }  // namespace
 
 TEST_SUITE("engine") {
   TEST_CASE("equal starts racing on one idempotency key get the run it created; other input conflicts") {
-    store::test::TempDir dir;
-    auto store = store::test::open_store(store::test::options_in(dir));
-    Registry registry;
-    registry.workflow("wait_for_go", wait_for_go);
-    engine::Engine engine(*store, registry);
-    engine.start();
+    Started f;
+    auto& engine = f.engine;
 
     // Both look the key up before either is committed, so the second is created speculatively
     // and the store's unique key reports the first.
@@ -43,19 +52,14 @@ TEST_SUITE("engine") {
     REQUIRE_FALSE(other);
     CHECK(other.status().code() == Errc::kConflict);
 
-    auto listed = store->search({.limit = 10});
+    auto listed = f.store->search({.limit = 10});
     REQUIRE(listed);
     CHECK(listed->runs.size() == 1);  // the losing speculative create left nothing
-    engine.stop();
   }
 
   TEST_CASE("starts with their own ids racing on one idempotency key: the losers hear whose key it is") {
-    store::test::TempDir dir;
-    auto store = store::test::open_store(store::test::options_in(dir));
-    Registry registry;
-    registry.workflow("wait_for_go", wait_for_go);
-    engine::Engine engine(*store, registry);
-    engine.start();
+    Started f;
+    auto& engine = f.engine;
     // Both are created speculatively (neither key is in the store yet); the store refuses the
     // second create and reports the run holding the key. Equal input, so the conflict is the key:
     // it was answered "run k-1 exists with other input" (an outside audit, ten concurrent starts).
@@ -67,6 +71,5 @@ TEST_SUITE("engine") {
     REQUIRE_FALSE(b);
     CHECK(b.status().code() == Errc::kConflict);
     CHECK(b.status().message() == "idempotency key belongs to run k-1");
-    engine.stop();
   }
 }

@@ -80,7 +80,9 @@ class TestEnv {
   // half-written survives), then starts a new engine on the same store and recovers.
   void crash();
   // Arms a crash: the next commit whose batch contains an event of `event_type` for run `id`
-  // (any run when empty) is not committed; the engine stops there. Call crash() to recover.
+  // (any run when empty) is not committed; the engine stops there. A call whose write that was
+  // (signal, cancel, start, ...) throws std::runtime_error, as a client of a killed server sees
+  // its connection drop. Call crash() to recover.
   void crash_before_commit_of(const std::string& event_type, const std::string& id = "");
   // Called with (idempotency key, activity name) each time an activity attempt starts.
   void on_activity_attempt(std::function<void(const std::string&, const std::string&)> fn);

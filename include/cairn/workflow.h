@@ -90,18 +90,26 @@ class WorkflowContext {
   Task<void> sleep_until(Timestamp t) { return sleep_until_ms(t.time_since_epoch().count()); }
 
   // Waits for signal `name` (taking one that arrived earlier, if buffered) and returns its payload.
+  // A signal whose payload does not convert to T (a client's mistake) is skipped: it stays in the
+  // history as SignalReceived, and the wait goes on for the next one.
   template <class T = Json>
   Task<T> wait_signal(std::string name) {
-    auto s = co_await wait_signals(one_name(std::move(name)), -1);
-    co_return s->payload.template get<T>();
+    const std::vector<std::string> names = one_name(std::move(name));
+    for (;;) {
+      auto s = co_await wait_signals(names, -1);
+      if (auto value = converted<T>(s->payload)) co_return std::move(*value);
+    }
   }
   // As above, but gives up after `timeout`: std::nullopt then.
   template <class T = Json>
   Task<std::optional<T>> wait_signal(std::string name, milliseconds timeout) {
-    auto s = co_await wait_signals(one_name(std::move(name)), driver_->now() + timeout.count());
-    std::optional<T> out;
-    if (s) out.emplace(s->payload.template get<T>());
-    co_return out;
+    const std::vector<std::string> names = one_name(std::move(name));
+    const detail::Millis until = driver_->now() + timeout.count();
+    for (;;) {
+      auto s = co_await wait_signals(names, until);
+      if (!s) co_return std::nullopt;
+      if (auto value = converted<T>(s->payload)) co_return value;
+    }
   }
   // Waits for whichever of `names` comes first (buffered ones included, oldest first).
   Task<std::optional<Signal>> wait_any_signal(std::vector<std::string> names,
@@ -208,6 +216,16 @@ class WorkflowContext {
     c.until = until;
     auto out = co_await detail::CommandAwaiter(*driver_, driver_->issue(std::move(c)));
     if (out.kind == detail::Outcome::Kind::kCancelled) throw CancelledError();
+  }
+
+  // `payload` as a T, or nullopt when it does not convert.
+  template <class T>
+  static std::optional<T> converted(const Json& payload) {
+    try {
+      return payload.template get<T>();
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
   }
 
   Task<std::optional<Signal>> wait_signals(std::vector<std::string> names, detail::Millis until) {

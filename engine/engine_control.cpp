@@ -287,60 +287,77 @@ void Engine::query(const std::string& id, const std::string& name, Done<Json> do
 
 void Engine::cancel(const std::string& id, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
-  impl->call_on_loop(std::move(done), [impl, id, actor](DoneStatus answer) {
-    DoneStatus done = impl->audited(actor, "cancel", id, std::move(answer));
-    auto lr = impl->ensure_live(id, /*allow_terminal=*/impl->find_live(id) != nullptr);
-    if (!lr) return done(lr.status());
-    LiveRun& live = **lr;
-    if (live.run->terminal()) return impl->refuse_ended(id, live, done);
-    live.run->record(EventType::kAdminAction, 0, admin_action("cancel", actor), impl->now());
-    live.run->record(EventType::kCancelRequested, 0, Json{{"by", actor.name}, {"role", actor.role}}, impl->now());
-    // Activities waiting in a retry backoff end now; one that is executing may still finish (its
-    // effect may have happened) and is then recorded as it ends.
-    std::vector<std::int64_t> in_backoff;
-    for (const auto* call : live.run->pending_activities())
-      if (!call->compensation && call->attempts > 0 && live.executing_attempt(call->cmd) == 0) in_backoff.push_back(call->cmd);
-    for (auto cmd : in_backoff) {
-      const ActivityCall* call = live.run->activity(cmd);
-      if (!call || !live.run->cancel_requested()) continue;
-      if (auto t = live.retry_timers.find(cmd); t != live.retry_timers.end()) {
-        impl->timers.cancel(t->second);
-        live.retry_timers.erase(t);
-      }
-      live.run->record(EventType::kActivityFailed, cmd,
-                       Json{{"name", call->name}, {"attempt", call->attempts},
-                            {"error", {{"type", "cancelled"}, {"message", "cancel requested during retry backoff"}}},
-                            {"final", true}, {"cancelled", true}},
-                       impl->now());
-    }
-    impl->collect(live);
-    OpenBatch& ob = impl->open_batch(id);
-    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "cancel", id));
-    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
-  });
+  impl->call_on_loop(std::move(done), [impl, id, actor](DoneStatus answer) { impl->do_cancel(id, actor, std::move(answer)); });
 }
 
 void Engine::terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
   impl->call_on_loop(std::move(done), [impl, id, reason, actor](DoneStatus answer) {
-    DoneStatus done = impl->audited(actor, "terminate", id, std::move(answer));
-    auto lr = impl->ensure_live(id, /*allow_terminal=*/impl->find_live(id) != nullptr);
-    if (!lr) return done(lr.status());
-    LiveRun& live = **lr;
-    if (live.run->terminal()) return impl->refuse_ended(id, live, done);
-    auto timers = live.run->pending_timers();
-    Json action = admin_action("terminate", actor);
-    action["reason"] = reason;
-    live.run->record(EventType::kAdminAction, 0, std::move(action), impl->now());
-    live.run->record(EventType::kWorkflowTerminated, 0, Json{{"reason", reason}, {"by", actor.name}}, impl->now());
-    impl->collect(live);
-    OpenBatch& ob = impl->open_batch(id);
-    for (const auto& t : timers) {
-      ob.batch.disarm.push_back({id, t.cmd});
-      impl->disarm_durable(id, t.cmd);
+    impl->do_terminate(id, reason, actor, std::move(answer));
+  });
+}
+
+void Engine::Impl::do_cancel(const std::string& id, const Actor& actor, DoneStatus answer) {
+  DoneStatus done = audited(actor, "cancel", id, std::move(answer));
+  auto lr = ensure_live(id, /*allow_terminal=*/find_live(id) != nullptr);
+  if (!lr) return done(lr.status());
+  LiveRun& live = **lr;
+  if (live.run->terminal()) return refuse_ended(id, live, done);
+  const auto children = live.run->pending_children();
+  live.run->record(EventType::kAdminAction, 0, admin_action("cancel", actor), now());
+  live.run->record(EventType::kCancelRequested, 0, Json{{"by", actor.name}, {"role", actor.role}}, now());
+  // Activities waiting in a retry backoff end now; one that is executing may still finish (its
+  // effect may have happened) and is then recorded as it ends.
+  std::vector<std::int64_t> in_backoff;
+  for (const auto* call : live.run->pending_activities())
+    if (!call->compensation && call->attempts > 0 && live.executing_attempt(call->cmd) == 0) in_backoff.push_back(call->cmd);
+  for (auto cmd : in_backoff) {
+    const ActivityCall* call = live.run->activity(cmd);
+    if (!call || !live.run->cancel_requested()) continue;
+    if (auto t = live.retry_timers.find(cmd); t != live.retry_timers.end()) {
+      timers.cancel(t->second);
+      live.retry_timers.erase(t);
     }
-    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "terminate", id));
-    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
+    live.run->record(EventType::kActivityFailed, cmd,
+                     Json{{"name", call->name}, {"attempt", call->attempts},
+                          {"error", {{"type", "cancelled"}, {"message", "cancel requested during retry backoff"}}},
+                          {"final", true}, {"cancelled", true}},
+                     now());
+  }
+  collect(live);
+  OpenBatch& ob = open_batch(id);
+  ob.batch.audit.push_back(audit_entry(now(), actor, "cancel", id));
+  ob.then.push_back([this, done, actor, children](const store::BatchResult& r) {
+    done(r.status);
+    if (!r.status.is_ok()) return;
+    for (const auto& child : children) do_cancel(child.child_id, actor, [](Status) {});
+  });
+}
+
+void Engine::Impl::do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus answer) {
+  DoneStatus done = audited(actor, "terminate", id, std::move(answer));
+  auto lr = ensure_live(id, /*allow_terminal=*/find_live(id) != nullptr);
+  if (!lr) return done(lr.status());
+  LiveRun& live = **lr;
+  if (live.run->terminal()) return refuse_ended(id, live, done);
+  const auto children = live.run->pending_children();
+  auto pending_timers = live.run->pending_timers();
+  Json action = admin_action("terminate", actor);
+  action["reason"] = reason;
+  live.run->record(EventType::kAdminAction, 0, std::move(action), now());
+  live.run->record(EventType::kWorkflowTerminated, 0, Json{{"reason", reason}, {"by", actor.name}}, now());
+  collect(live);
+  OpenBatch& ob = open_batch(id);
+  for (const auto& t : pending_timers) {
+    ob.batch.disarm.push_back({id, t.cmd});
+    disarm_durable(id, t.cmd);
+  }
+  ob.batch.audit.push_back(audit_entry(now(), actor, "terminate", id));
+  ob.then.push_back([this, done, id, actor, children](const store::BatchResult& r) {
+    done(r.status);
+    if (!r.status.is_ok()) return;
+    for (const auto& child : children)
+      do_terminate(child.child_id, fmt::format("its parent {} was terminated", id), actor, [](Status) {});
   });
 }
 

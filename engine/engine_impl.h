@@ -252,6 +252,10 @@ struct Engine::Impl {
   // `done` for admin action `action` on `target`: a refusal (any error) is audited with its
   // outcome before it is answered; success passes through (the action's batch holds its entry).
   DoneStatus audited(const Actor& actor, const std::string& action, const std::string& target, DoneStatus done);
+  // Cancel and terminate, on the loop. A run's children still running follow it: each is sent
+  // the same request once the parent's is durable (by the same actor, audited on the child).
+  void do_cancel(const std::string& id, const Actor& actor, DoneStatus done);
+  void do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();
   store::Millis now() const { return clock->now(); }

@@ -267,9 +267,14 @@ void Run::deliver(const store::Event& e, Json& data) {
     case EventType::kChildCompleted: {
       if (it == pending_.end() || it->second.outcome) return abandoned_.count(e.cmd) ? void() : unexpected();
       std::string status = data.value("status", "");
-      if (status == "completed") return resolve(e.cmd, {OutKind::kOk, take_field(data, "result"), it->second.child.child_id});
-      return resolve(e.cmd, {OutKind::kFailed, Json(), it->second.child.child_id, status,
-                             data.value("error", "child ended " + status)});
+      const std::string& child_id = it->second.child.child_id;
+      if (status == "completed") return resolve(e.cmd, {OutKind::kOk, take_field(data, "result"), child_id});
+      // A child cancelled after this run's cancel request (which cancels its children) is that
+      // request arriving: the wait ends as a cancelled timer or signal wait does.
+      if (status == "cancelled" && cancel_requested_) return resolve(e.cmd, {OutKind::kCancelled});
+      std::string error = data.value("error", "");
+      if (error.empty()) error = fmt::format("child {} ended {}", child_id, status);
+      return resolve(e.cmd, {OutKind::kFailed, Json(), child_id, status, std::move(error)});
     }
     case EventType::kCancelRequested: {
       cancel_requested_ = true;

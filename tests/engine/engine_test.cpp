@@ -122,6 +122,11 @@ Task<Json> card_wait(WorkflowContext& ctx, Json) {
   co_return card ? Json(card->number) : Json("timeout");
 }
 
+// Waits on a child that waits for a `card` signal.
+Task<Json> card_parent(WorkflowContext& ctx, Json) {
+  co_return co_await ctx.child<Json>("card_wait", Json::object());
+}
+
 const std::vector<std::string> kCounterSignals{"add", "stop"};
 
 Task<Json> counter(WorkflowContext& ctx, Json) {
@@ -146,6 +151,7 @@ Registry& registry() {
     reg.workflow("versioned", versioned);
     reg.workflow("counter", counter);
     reg.workflow("card_wait", card_wait);
+    reg.workflow("card_parent", card_parent);
     reg.activity("add_one", add_one);
     reg.activity("flaky", flaky);
     reg.activity("refund", refund, {.retry = RetryPolicy{.initial_interval = 1s, .maximum_attempts = 3}});
@@ -394,6 +400,26 @@ TEST_SUITE("engine") {
     env.signal(late, "card", Json{{"kard", "1"}});
     env.advance(24h);  // the deadline of the first wait, not a fresh day after the skip
     CHECK(env.run(late).result == "timeout");
+  }
+
+  TEST_CASE("a child follows its parent: cancelled with it, terminated with it") {
+    TestEnv env{registry()};
+    // The child kept waiting (and later completed) after its parent was cancelled or terminated,
+    // and the cancelled parent went on waiting for it (an outside author's audit).
+    auto parent = env.start("card_parent", Json::object());
+    const std::string child = parent + ":1";
+    REQUIRE(env.run(child).status == "waiting");
+    env.cancel(parent);
+    CHECK(env.run(child).status == "cancelled");
+    CHECK(env.run(parent).status == "cancelled");
+
+    auto doomed = env.start("card_parent", Json::object());
+    env.terminate(doomed, "test");
+    CHECK(env.run(doomed).status == "terminated");
+    CHECK(env.run(doomed + ":1").status == "terminated");
+    CHECK(env.run(doomed + ":1").error == "its parent " + doomed + " was terminated");
+    env.advance(48h);  // the child's timer was disarmed with it
+    CHECK(env.run(doomed + ":1").status == "terminated");
   }
 
   TEST_CASE("a crash armed on the event a call writes: the call throws, and after the crash the call is lost") {

@@ -297,12 +297,24 @@ void Engine::terminate(const std::string& id, const std::string& reason, const A
   });
 }
 
+LiveRun* Engine::Impl::action_target(const std::string& id, const DoneStatus& done) {
+  auto lr = ensure_live(id, /*allow_terminal=*/find_live(id) != nullptr);
+  if (!lr) {
+    done(lr.status());
+    return nullptr;
+  }
+  if ((*lr)->run->terminal()) {
+    refuse_ended(id, **lr, done);
+    return nullptr;
+  }
+  return *lr;
+}
+
 void Engine::Impl::do_cancel(const std::string& id, const Actor& actor, DoneStatus answer) {
   DoneStatus done = audited(actor, "cancel", id, std::move(answer));
-  auto lr = ensure_live(id, /*allow_terminal=*/find_live(id) != nullptr);
-  if (!lr) return done(lr.status());
-  LiveRun& live = **lr;
-  if (live.run->terminal()) return refuse_ended(id, live, done);
+  LiveRun* target = action_target(id, done);
+  if (!target) return;
+  LiveRun& live = *target;
   const auto children = live.run->pending_children();
   live.run->record(EventType::kAdminAction, 0, admin_action("cancel", actor), now());
   live.run->record(EventType::kCancelRequested, 0, Json{{"by", actor.name}, {"role", actor.role}}, now());
@@ -336,10 +348,9 @@ void Engine::Impl::do_cancel(const std::string& id, const Actor& actor, DoneStat
 
 void Engine::Impl::do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus answer) {
   DoneStatus done = audited(actor, "terminate", id, std::move(answer));
-  auto lr = ensure_live(id, /*allow_terminal=*/find_live(id) != nullptr);
-  if (!lr) return done(lr.status());
-  LiveRun& live = **lr;
-  if (live.run->terminal()) return refuse_ended(id, live, done);
+  LiveRun* target = action_target(id, done);
+  if (!target) return;
+  LiveRun& live = *target;
   const auto children = live.run->pending_children();
   auto pending_timers = live.run->pending_timers();
   Json action = admin_action("terminate", actor);

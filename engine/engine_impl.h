@@ -255,6 +255,9 @@ struct Engine::Impl {
   // Cancel and terminate, on the loop. A run's children still running follow it: each is sent
   // the same request once the parent's is durable (by the same actor, audited on the child).
   void do_cancel(const std::string& id, const Actor& actor, DoneStatus done);
+  // The live run an admin action on `id` applies to; nullptr once `done` has been answered (no
+  // such run, or it ended: refuse_ended()).
+  LiveRun* action_target(const std::string& id, const DoneStatus& done);
   void do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();

@@ -484,8 +484,11 @@ Json Run::side_effect(const std::function<Json()>& fn) {
 bool Run::patched(std::string_view change_id) {
   std::string id(change_id);
   if (auto it = patched_memo_.find(id); it != patched_memo_.end()) return it->second;
-  // Code that passed this point before the change went on to issue later commands.
-  bool result = version_markers_.count(id) || is_new(next_cmd_);
+  // A run that passed this point before the change went on to issue later commands; and all code
+  // a replay runs, to the first wait past the journal's end too, had run before (every commit
+  // follows the code to its next wait), even where that wait wrote nothing (a signal without
+  // timeout). Only code running on new input is new: the marker then tells later replays.
+  bool result = version_markers_.count(id) || (!replaying_ && is_new(next_cmd_));
   if (result && !version_markers_.count(id)) emit(EventType::kVersionMarker, 0, Json{{"change_id", id}});
   patched_memo_[id] = result;
   return result;

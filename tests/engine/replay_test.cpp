@@ -231,6 +231,42 @@ TEST_SUITE("replayer") {
     CHECK(fresh_replayed.result_json() == fresh.result_json());
   }
 
+  TEST_CASE("patched() is false for an old run that had reached a wait the journal does not show") {
+    // An untimed signal wait writes nothing until the signal comes, so the journal of a run
+    // parked there ends before the patch point. The code ran past that point all the same (every
+    // commit follows the code to its next wait): replaying it must not take the new path. It did,
+    // and the old run sent the new SMS after the signal (an outside author's audit).
+    auto old_code = def_of([](WorkflowContext& ctx, Json) -> Task<Json> {
+      (void)co_await ctx.activity<int>("email", 0);
+      co_return co_await ctx.wait_signal("paid");
+    });
+    auto new_code = def_of([](WorkflowContext& ctx, Json) -> Task<Json> {
+      (void)co_await ctx.activity<int>("email", 0);
+      if (ctx.patched("sms-too")) (void)co_await ctx.activity<int>("sms", 0);
+      co_return co_await ctx.wait_signal("paid");
+    });
+    Run old_run(ident(), old_code);
+    JournalDriver d;
+    d.start(old_run);
+    d.complete(old_run, 1, "email", 0);  // now waiting for `paid`: nothing journaled for it
+
+    Run upgraded(ident(), new_code);
+    upgraded.replay(d.journal);
+    CHECK(upgraded.broken().is_ok());
+    RunEffects fx = upgraded.take_effects();
+    CHECK(fx.activities.empty());  // no sms
+    CHECK(fx.events.empty());      // no VersionMarker
+    fx = d.record(upgraded, EventType::kSignalReceived, 2, Json{{"name", "paid"}, {"payload", 7}});
+    CHECK(Json::parse(upgraded.result_json()) == 7);
+
+    Run fresh(ident("run-2"), new_code);  // a new run takes the new path
+    JournalDriver d2;
+    d2.start(fresh);
+    fx = d2.complete(fresh, 1, "email", 0);
+    REQUIRE(fx.activities.size() == 1);
+    CHECK(fresh.activity(fx.activities[0])->name == "sms");
+  }
+
   TEST_CASE("a failure unwinds the saga's compensations newest first before the run fails") {
     auto def = def_of([](WorkflowContext& ctx, Json) -> Task<Json> {
       Saga saga{ctx};

@@ -54,8 +54,12 @@ void handle_demo_set_stock(const Request& request, Context& ctx, Reply done) {
   auto available = request.json.find("available");
   if (!request.json.is_object() || available == request.json.end() || !available->is_number_integer())
     return done(bad_request("body must be {\"available\": <integer>}"));
+  // Bounded like order quantities' sums, so a release or restock on top cannot overflow.
+  constexpr std::int64_t kMaxStock = 1'000'000'000'000;
+  if (available->is_number_unsigned() && available->get<std::uint64_t>() > std::uint64_t(kMaxStock))
+    return done(bad_request("available must be between 0 and 10^12"));
   std::int64_t n = available->get<std::int64_t>();
-  if (n < 0) return done(bad_request("available must not be negative"));
+  if (n < 0 || n > kMaxStock) return done(bad_request("available must be between 0 and 10^12"));
   Tables& tables = *ctx.demo;
   off_io_thread(ctx, std::move(done), [&tables, seller, sku, n] {
     Status s = activities::demo_set_stock(tables, seller, sku, n);

@@ -26,6 +26,21 @@ TEST_CASE("issue 3: a seller or SKU that is not UTF-8 text is a 400 and sets no 
   CHECK(good.body["sku"] == "sku-\xC3\xA9");
 }
 
+TEST_CASE("demo stock is bounded, so a restock on top of it cannot overflow") {
+  RouteFixture f("", /*demo=*/true);
+  // 2^63 - 1, then a cancelled order's restock, showed -9223372036854775807 (signed overflow:
+  // undefined behaviour; an outside audit).
+  for (const char* body : {R"({"available":9223372036854775807})", R"({"available":18446744073709551615})",
+                           R"({"available":1000000000001})", R"({"available":-1})"}) {
+    CAPTURE(body);
+    Answer refused = f.call("PUT", "/v1/demo/inventory/s-1/sku-a", body);
+    CHECK(refused.status == 400);
+    CHECK(refused.body["error"]["message"] == "available must be between 0 and 10^12");
+  }
+  CHECK(f.call("GET", "/v1/demo/inventory").body["items"].empty());
+  CHECK(f.call("PUT", "/v1/demo/inventory/s-1/sku-a", R"({"available":1000000000000})").status == 200);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace cairn::test

@@ -134,7 +134,17 @@ inline Task<void> all(std::vector<Task<void>> tasks) {
   for (auto& t : tasks) t.handle().promise().take();
 }
 
-// Waits for every task of different types; returns a tuple (void tasks are not allowed here).
+// Waits for every one of several void tasks: all(ctx.sleep(1s), notify(ctx)).
+template <class... Ts>
+  requires(sizeof...(Ts) > 1 && (std::is_void_v<Ts> && ...))
+Task<void> all(Task<Ts>... tasks) {
+  std::vector<Task<void>> each;
+  each.reserve(sizeof...(Ts));
+  (each.push_back(std::move(tasks)), ...);
+  co_await all(std::move(each));
+}
+
+// Waits for every task of different types; returns a tuple (void tasks: the overload above).
 template <class... Ts>
   requires(sizeof...(Ts) > 1 && (!std::is_void_v<Ts> && ...))
 Task<std::tuple<Ts...>> all(Task<Ts>... tasks) {

@@ -170,6 +170,24 @@ TEST_SUITE("replayer") {
     CHECK(replayed.result_json() == run.result_json());
   }
 
+  TEST_CASE("all() of several void tasks waits for each of them") {
+    // all(Task<void>, Task<void>) did not compile (an outside author): only the vector form did.
+    auto def = def_of([](WorkflowContext& ctx, Json) -> Task<Json> {
+      co_await all(ctx.activity<void>("email", 1), ctx.activity<void>("sms", 2), ctx.sleep(std::chrono::seconds(5)));
+      co_return Json("sent");
+    });
+    Run run(ident(), def);
+    JournalDriver d;
+    auto fx = d.start(run);
+    CHECK(fx.activities == std::vector<std::int64_t>{1, 2});
+    REQUIRE(fx.arm.size() == 1);
+    d.complete(run, 2, "sms", nullptr);
+    d.record(run, EventType::kTimerFired, fx.arm[0].cmd, Json::object());
+    CHECK(run.status() == store::RunStatus::kRunning);
+    d.complete(run, 1, "email", nullptr);
+    CHECK(Json::parse(run.result_json()) == "sent");
+  }
+
   TEST_CASE("any() takes the first result and abandons the losers deterministically") {
     auto def = def_of([](WorkflowContext& ctx, Json) -> Task<Json> {
       std::vector<Task<void>> tasks;

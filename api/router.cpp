@@ -21,6 +21,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/workflows/{id}/cancel", Access::kAdmin, "cancel", handle_cancel},
     {"POST", "/v1/workflows/{id}/terminate", Access::kAdmin, "terminate", handle_terminate},
     {"POST", "/v1/workflows/{id}/retry", Access::kAdmin, "retry", handle_retry},
+    {"POST", "/v1/workflows/{id}/skip", Access::kAdmin, "skip", handle_skip},
     {"GET", "/v1/workflow-types", Access::kService, "workflow_types", handle_workflow_types},
     {"GET", "/v1/audit", Access::kAdmin, "audit", handle_audit},
     {"GET", "/healthz", Access::kPublic, "healthz", handle_healthz},

@@ -19,6 +19,7 @@ void handle_query(const Request& request, Context& ctx, Reply done);
 void handle_cancel(const Request& request, Context& ctx, Reply done);
 void handle_terminate(const Request& request, Context& ctx, Reply done);
 void handle_retry(const Request& request, Context& ctx, Reply done);
+void handle_skip(const Request& request, Context& ctx, Reply done);
 
 // Operations (routes_ops.cpp).
 void handle_workflow_types(const Request& request, Context& ctx, Reply done);

@@ -1,4 +1,4 @@
-// Control routes: signal, query, and the admin actions cancel, terminate and retry.
+// Control routes: signal, query, and the admin actions cancel, terminate, retry and skip.
 #include <string>
 
 #include "api/errors.h"
@@ -81,6 +81,16 @@ void handle_retry(const Request& request, Context& ctx, Reply done) {
   std::string id, unused;
   if (!take_names(request, false, id, unused, done)) return;
   ctx.engine.retry(id, actor_of(request), accepted(id, std::move(done)));
+}
+
+void handle_skip(const Request& request, Context& ctx, Reply done) {
+  std::string id, unused;
+  if (!take_names(request, false, id, unused, done)) return;
+  const Json& body = request.json;
+  auto result = body.is_object() ? body.find("result") : body.end();
+  if (!body.is_object() || result == body.end())
+    return done(bad_request("body must be {\"result\": <the skipped activity's result, any JSON>}"));
+  ctx.engine.skip(id, *result, actor_of(request), accepted(id, std::move(done)));
 }
 
 }  // namespace cairn::api

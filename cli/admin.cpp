@@ -56,6 +56,12 @@ const std::map<std::string, Command>& commands() {
         {"reason"},
         1}},
       {"retry", {"usage: cairn retry ID\n  Resumes a stuck or failed run at its failed step. Needs the admin role.\n", {}, {}, 1}},
+      {"skip",
+       {"usage: cairn skip ID --result JSON|@FILE\n  Ends the skippable activity stuck run ID is paused on with RESULT in its place;\n"
+        "  the run goes on from there. Needs the admin role.\n",
+        {},
+        {"result"},
+        1}},
       {"audit", {"usage: cairn audit [--limit N] [--cursor C]\n  Lists the audit log, newest first. Needs the admin role.\n",
                  {},
                  {"limit", "cursor"},
@@ -197,6 +203,15 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
   } else if (name == "cancel" || name == "retry") {
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, kActionAnswer).body;
     json ? show_json(r) : print(name + " accepted for " + pos[0] + "\n");
+  } else if (name == "skip") {
+    auto result = args.get("result");
+    if (!result) {
+      std::fprintf(stderr, "cairn skip: --result is required\n%s", commands().at(name).help);
+      return kExitUsage;
+    }
+    Json body{{"result", Json::parse(json_argument("result", *result))}};
+    Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/skip", kActionAnswer, body.dump()).body;
+    json ? show_json(r) : print("skip accepted for " + pos[0] + "\n");
   } else if (name == "terminate") {
     auto reason = args.get("reason");
     if (!reason || reason->empty()) {

@@ -103,6 +103,10 @@ class Engine {
   void cancel(const std::string& id, const Actor& actor, DoneStatus done);
   void terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done);
   void retry(const std::string& id, const Actor& actor, DoneStatus done);
+  // Ends the activity a stuck run is paused on, if it is `skippable`, with `result` in its place
+  // (journaled as AdminAction{skip} + ActivityCompleted{skipped}); the run goes on from there.
+  // kConflict when the run is not stuck on exactly one paused activity, or it is not skippable.
+  void skip(const std::string& id, Json result, const Actor& actor, DoneStatus done);
   // Answers with the run once it is terminal or stuck (or, with `settled`, no longer running), or
   // when `deadline` (engine clock) passes, whichever is first. kNotFound for unknown runs.
   void watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done);

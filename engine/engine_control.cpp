@@ -436,6 +436,37 @@ void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
   });
 }
 
+void Engine::skip(const std::string& id, Json result, const Actor& actor, DoneStatus done) {
+  auto* impl = impl_.get();
+  impl->call_on_loop(std::move(done), [impl, id, result = std::move(result), actor](DoneStatus answer) {
+    DoneStatus done = impl->audited(actor, "skip", id, std::move(answer));
+    LiveRun* target = impl->action_target(id, done);
+    if (!target) return;
+    LiveRun& live = *target;
+    auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
+    const auto paused = live.run->paused_activities();
+    if (live.run->status() != store::RunStatus::kStuck || paused.empty())
+      return refuse("is not stuck on an activity whose attempts ran out; nothing to skip");
+    if (paused.size() > 1) return refuse("is stuck on several activities; retry it instead");
+    const ActivityCall& call = *paused.front();
+    const ActivityDef* def = impl->registry.find_activity(call.name);
+    if (!call.options.skippable && !(def && def->options.skippable))
+      return refuse(fmt::format("is stuck on activity {}, which its workflow does not let an admin skip", call.name));
+    const std::int64_t cmd = call.cmd;
+    const std::string name = call.name;
+    Json action = admin_action("skip", actor);
+    action["cmd"] = cmd;
+    action["activity"] = name;
+    live.run->record(EventType::kAdminAction, 0, std::move(action), impl->now());
+    live.run->record(EventType::kActivityCompleted, cmd, Json{{"name", name}, {"result", result}, {"skipped", true}},
+                     impl->now());
+    impl->collect(live);
+    OpenBatch& ob = impl->open_batch(id);
+    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "skip", id));
+    ob.then.push_back([done](const store::BatchResult& r) { done(r.status); });
+  });
+}
+
 void Engine::watch(const std::string& id, Millis deadline, bool settled, Done<store::RunRecord> done) {
   auto* impl = impl_.get();
   impl->call_on_loop(std::move(done), [impl, id, deadline, settled](auto done) {

@@ -286,13 +286,20 @@ void Run::deliver(const store::Event& e, Json& data) {
       return;
     }
     case EventType::kAdminAction: {
-      if (data.value("action", "") != "retry" || phase_ != RunPhase::kStuck) return;
+      const std::string action = data.value("action", "");
+      if ((action != "retry" && action != "skip") || phase_ != RunPhase::kStuck) return;
       phase_ = RunPhase::kRunning;
       stuck_reason_.clear();
+      // A skip is followed by the skipped activity's ActivityCompleted, which resolves it; the
+      // other activities go on where they were, a retry starts every one over.
+      const std::int64_t skipped = action == "skip" ? data.value("cmd", std::int64_t{0}) : 0;
       for (auto& [cmd, p] : pending_) {
-        if (p.kind != Kind::kActivity || p.outcome) continue;
-        p.call.attempts = 0;
-        p.call.retry_at = 0;
+        if (p.kind != Kind::kActivity || p.outcome || cmd == skipped) continue;
+        if (action == "retry") {
+          p.call.attempts = 0;
+          p.call.retry_at = 0;
+        }
+        p.call.paused = false;
         effects_.activities.push_back(cmd);
       }
       return;
@@ -311,6 +318,7 @@ void Run::deliver_activity_failed(Pending& p, std::int64_t cmd, const Json& data
   std::string message = err.value("message", "");
   if (data.value("cancelled", false)) return resolve(cmd, {OutKind::kCancelled});
   if (data.value("paused", false)) {
+    p.call.paused = true;
     phase_ = RunPhase::kStuck;
     stuck_reason_ = fmt::format("{} {} (command {}) failed {} attempt(s), last: [{}] {}",
                                 p.call.compensation ? "compensation" : "activity", p.call.name, cmd,
@@ -590,6 +598,13 @@ std::vector<ChildStart> Run::pending_children() const {
   std::vector<ChildStart> out;
   for (const auto& [cmd, p] : pending_)
     if (p.kind == Kind::kChild && !p.outcome) out.push_back(p.child);
+  return out;
+}
+
+std::vector<const ActivityCall*> Run::paused_activities() const {
+  std::vector<const ActivityCall*> out;
+  for (const auto& [cmd, p] : pending_)
+    if (p.kind == Kind::kActivity && !p.outcome && p.call.paused) out.push_back(&p.call);
   return out;
 }
 

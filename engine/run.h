@@ -38,6 +38,7 @@ struct ActivityCall {
   bool compensation = false;
   int attempts = 0;             // attempts journaled as failed so far (since the last admin retry)
   store::Millis retry_at = 0;   // when the next attempt may start (0 = now)
+  bool paused = false;          // its attempts ran out under a pause policy: the run is stuck on it
 };
 
 struct ChildStart {
@@ -100,6 +101,8 @@ class Run final : public detail::RunDriver {
   std::vector<const ActivityCall*> pending_activities() const;
   bool has_pending_activity() const;
   std::vector<store::Timer> pending_timers() const;
+  // The activities whose exhausted attempts made the run stuck (an admin may retry or skip them).
+  std::vector<const ActivityCall*> paused_activities() const;
   std::vector<ChildStart> pending_children() const;
   // Whether take_effects() would return something to write (events, timers, children).
   bool has_writes() const {

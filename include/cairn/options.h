@@ -42,6 +42,11 @@ struct ActivityOptions {
   // Journal an ActivityScheduled event before dispatch, so admins see the step while it runs.
   // Costs one row; worth it for slow steps only.
   bool journal_schedule = false;
+  // Once this activity's attempts have run out under a pause policy (a compensation always pauses)
+  // and the run is `stuck` on it, an admin may end it with a result of their choosing
+  // (POST /v1/workflows/{id}/skip), e.g. after doing by hand what it could not. Off by default:
+  // only a step whose outcome an admin can stand in for should allow it.
+  bool skippable = false;
 };
 
 }  // namespace cairn

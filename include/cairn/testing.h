@@ -70,6 +70,8 @@ class TestEnv {
   void cancel(const std::string& id);
   void terminate(const std::string& id, const std::string& reason);
   void retry(const std::string& id);
+  // An admin's skip of the skippable activity a stuck run is paused on, with `result`.
+  void skip(const std::string& id, const Json& result);
 
   RunSnapshot run(const std::string& id) const;
   std::vector<HistoryEvent> history(const std::string& id) const;

@@ -23,6 +23,9 @@ TEST_SUITE("api") {
     CHECK(f.call("POST", "/v1/workflows/ghost/cancel", "", admin).status == 404);
     CHECK(f.post("/v1/workflows/ghost/terminate", {{"reason", "gone"}}, admin).status == 404);
     CHECK(f.call("POST", "/v1/workflows/ghost/retry", "", admin).status == 404);
+    CHECK(f.post("/v1/workflows/c1/skip", {{"result", 1}}, admin).status == 409);
+    CHECK(f.post("/v1/workflows/ghost/skip", {{"result", 1}}, admin).status == 404);
+    CHECK(f.post("/v1/workflows/c1/skip", Json::object(), admin).status == 400);  // no result: before the engine
 
     // Each answer came after its entry was durable: the log holds all of them, newest first.
     using Entry = std::tuple<std::string, std::string, std::string>;  // action, target, outcome
@@ -36,6 +39,7 @@ TEST_SUITE("api") {
       logged.emplace_back(e["action"], e["target"], e["outcome"]);
     }
     const std::vector<Entry> expected{
+        {"skip", "ghost", "not_found"},  {"skip", "c1", "conflict"},
         {"retry", "ghost", "not_found"}, {"terminate", "ghost", "not_found"}, {"cancel", "ghost", "not_found"},
         {"retry", "c1", "conflict"},     {"terminate", "c1", "conflict"},     {"cancel", "c1", "conflict"},
         {"cancel", "c1", "accepted"}};

@@ -71,6 +71,7 @@ TEST_SUITE("api") {
       CHECK(a.code() == "forbidden");
     }
     CHECK(f.post("/v1/workflows/a1/terminate", {{"reason", "x"}}, svc).status == 403);
+    CHECK(f.post("/v1/workflows/a1/skip", {{"result", 1}}, svc).status == 403);
     CHECK(f.call("GET", "/v1/audit", "", svc).status == 403);
     CHECK(f.call("GET", "/v1/workflows/a1", "", svc).body["status"] == "waiting");
     CHECK(f.post("/v1/workflows/a1/signals/go", Json::object(), svc).status == 202);
@@ -89,7 +90,7 @@ TEST_SUITE("api") {
       }
       if (e["action"] == "cancel" && e["actor"] == "admin#1") ++cancels_by_admin;
     }
-    CHECK(forbidden == 4);
+    CHECK(forbidden == 5);  // cancel, retry, terminate, skip, audit
     CHECK(cancels_by_admin == 1);
     Answer page = f.call("GET", "/v1/audit?limit=2", "", admin);
     CHECK(page.body["entries"].size() == 2);

@@ -75,6 +75,10 @@ TEST_SUITE("cli") {
     CHECK(has(missing, "not_found"));
     CHECK(cairn_cli(url, "signal cli-1 go --data '{}'").code == 1);
     CHECK(cairn_cli(url, "terminate cli-1 --reason stop").code == 1);
+    Run not_stuck = cairn_cli(url, "skip cli-1 --result '{\"refunded\": true}'");  // ended: nothing to skip
+    CHECK(not_stuck.code == 1);
+    CHECK(has(not_stuck, "conflict"));
+    CHECK(cairn_cli(url, "skip cli-1").code == 2);  // --result is required
     Run audit = cairn_cli(url, "audit");
     CHECK(audit.code == 0);
     CHECK(has(audit, "ACTOR"));

@@ -91,13 +91,18 @@ Task<Json> saga_with_backoff(WorkflowContext& ctx, Json) {
   co_return Json("done");
 }
 
-Task<Json> saga_then_fail(WorkflowContext& ctx, Json) {
+// A step compensated by `refund`, then one that fails at once: the saga unwinds.
+Task<Json> saga_failing_after(WorkflowContext& ctx, std::string refund) {
   Saga saga{ctx};
   (void)co_await ctx.activity<int>("add_one", 0);
-  saga.compensate("refund", Json("charge-1"));
+  saga.compensate(std::move(refund), Json("charge-1"));
   (void)co_await ctx.activity<int>("flaky", 1, {.retry = RetryPolicy{.maximum_attempts = 1}});
   co_return Json("done");
 }
+
+Task<Json> saga_then_fail(WorkflowContext& ctx, Json) { return saga_failing_after(ctx, "refund"); }
+// With a compensation an admin may skip (refund_by_hand is skippable).
+Task<Json> saga_skippable(WorkflowContext& ctx, Json) { return saga_failing_after(ctx, "refund_by_hand"); }
 
 Task<Json> sleeper(WorkflowContext& ctx, Json) {
   co_await ctx.sleep(1h);
@@ -147,6 +152,7 @@ Registry& registry() {
     reg.workflow("tour", tour);
     reg.workflow("saga_with_backoff", saga_with_backoff);
     reg.workflow("saga_then_fail", saga_then_fail);
+    reg.workflow("saga_skippable", saga_skippable);
     reg.workflow("sleeper", sleeper);
     reg.workflow("versioned", versioned);
     reg.workflow("counter", counter);
@@ -155,6 +161,8 @@ Registry& registry() {
     reg.activity("add_one", add_one);
     reg.activity("flaky", flaky);
     reg.activity("refund", refund, {.retry = RetryPolicy{.initial_interval = 1s, .maximum_attempts = 3}});
+    reg.activity("refund_by_hand", refund,
+                 {.retry = RetryPolicy{.initial_interval = 1s, .maximum_attempts = 2}, .skippable = true});
     return reg;
   }();
   return r;
@@ -316,6 +324,39 @@ TEST_SUITE("engine") {
     auto types = types_of(env.history(id));
     CHECK(std::count(types.begin(), types.end(), "AdminAction") == 1);
     CHECK(types.back() == "WorkflowFailed");
+  }
+
+  TEST_CASE("an admin skips a skippable step a stuck run is paused on, with a result; other steps refuse") {
+    TestEnv env{registry()};
+    failures_left = 1;
+    refund_works = false;
+    auto id = env.start("saga_skippable", Json::object());
+    env.advance(1min);
+    REQUIRE(env.run(id).status == "stuck");
+    env.skip(id, Json{{"refunded_by", "ops"}});  // refunded by hand; the saga carries on
+    auto run = env.run(id);
+    CHECK(run.status == "failed");  // the forward step's failure, now fully compensated
+    auto history = env.history(id);
+    bool skipped = false;
+    for (const auto& e : history)
+      if (e.type == "ActivityCompleted" && e.data.value("skipped", false)) {
+        skipped = true;
+        CHECK(e.data["name"] == "refund_by_hand");
+        CHECK(e.data["result"] == Json{{"refunded_by", "ops"}});
+      }
+    CHECK(skipped);
+    CHECK(count_of(history, "AdminAction") == 1);
+    CHECK_THROWS_WITH_AS(env.skip(id, 1), doctest::Contains("is failed"), std::runtime_error);  // ended
+
+    failures_left = 1;
+    auto strict = env.start("saga_then_fail", Json::object());  // its refund is not skippable
+    env.advance(1min);
+    REQUIRE(env.run(strict).status == "stuck");
+    CHECK_THROWS_WITH_AS(env.skip(strict, 1), doctest::Contains("does not let an admin skip"), std::runtime_error);
+    CHECK(env.run(strict).status == "stuck");
+    auto sleeping = env.start("sleeper", Json::object());
+    CHECK_THROWS_WITH_AS(env.skip(sleeping, 1), doctest::Contains("nothing to skip"), std::runtime_error);
+    refund_works = true;
   }
 
   TEST_CASE("terminate stops a waiting run at once, without compensation") {

@@ -11,6 +11,10 @@
 // the run as failed or cancelled. Each compensation is a journaled activity with its own retries;
 // one that exhausts them leaves the run `stuck` (never half-compensated and "failed") until an
 // admin retries it.
+//
+// Only the run's end runs handed-over compensations: a Saga in a helper coroutine whose caller
+// catches the error, or in an any() branch that loses, must unwind itself (co_await unwind()
+// before the error leaves the helper); docs/engine.md, "Sagas outside the workflow's own frame".
 #pragma once
 
 #include <exception>

@@ -91,6 +91,8 @@ Json SimulatedPaymentGateway::reverse(const PaymentRef& ref, const std::string& 
   return slow_down(run_once(tables_, "payment.reverse", key, [&](TableTx& tx) {
     auto part = load_part(tx, ref.order_id, ref.index);
     if (!part) return Effect::ok(Json{{"index", ref.index}, {"state", "none"}});
+    if (part->token == "tok_noreverse")  // the gateway lost the payment: a person must reverse it
+      return Effect::retry("gateway_unavailable", "the gateway cannot reverse this payment (tok_noreverse)");
     if (part->state == "authorized") {
       part->state = "voided";
       save_part(tx, ref.order_id, *part);

@@ -49,8 +49,13 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
                pay);
   reg.activity("payment.capture",
                [p = s.payments](ActivityContext& ctx, PaymentRef r) { return p->capture(r, ctx.idempotency_key()); }, pay);
+  // A reversal the gateway keeps refusing leaves the order stuck; an admin who reversed the
+  // payment by hand may skip the step (POST /v1/workflows/{id}/skip) and the cancel completes.
+  auto reverse = pay;
+  reverse.skippable = true;
   reg.activity("payment.reverse",
-               [p = s.payments](ActivityContext& ctx, PaymentRef r) { return p->reverse(r, ctx.idempotency_key()); }, pay);
+               [p = s.payments](ActivityContext& ctx, PaymentRef r) { return p->reverse(r, ctx.idempotency_key()); },
+               reverse);
   reg.activity("payment.refund",
                [p = s.payments](ActivityContext& ctx, RefundRequest r) { return p->refund(r, ctx.idempotency_key()); },
                pay);

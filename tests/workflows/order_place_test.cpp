@@ -147,6 +147,23 @@ TEST_CASE("ORD-004: a cancel before shipment reverses payment, restores stock an
   CHECK(shop.sent(id, "seller:s-2", "order_cancelled") == 1);
 }
 
+TEST_CASE("a reversal the gateway keeps refusing leaves the cancel stuck; an admin who reversed it by hand skips it") {
+  Shop shop;
+  auto id = shop.env.start("order.place", sample_order("c-17", "tok_noreverse"), "ord-stuck");
+  shop.env.cancel(id);
+  shop.env.advance(1min);  // the compensation's attempts run out (1-2-4-8-16 s apart)
+  auto run = shop.env.run(id);
+  REQUIRE(run.status == "stuck");
+  CHECK(run.stuck_reason.find("compensation payment.reverse") != std::string::npos);
+  CHECK(shop.level("s-1", "sku-1") == "10/0");  // the stock came back before the stuck step
+  CHECK(shop.entries(id, "refund") == 1);       // the points part; the card part is stuck
+  shop.env.skip(id, Json{{"reversed_by", "ops"}, {"ticket", 42}});
+  run = shop.env.run(id);
+  CHECK(run.status == "cancelled");
+  CHECK(shop.entries(id, "refund") == 1);  // done by hand, outside the simulated gateway
+  CHECK(shop.sent(id, "customer", "order_cancelled") == 1);
+}
+
 TEST_CASE("a cancel during admin review voids the authorizations") {
   Shop shop;
   auto id = shop.env.start("order.place", sample_order("c-fraud-9"), "ord-4b");

@@ -144,6 +144,16 @@ Task<Json> counter(WorkflowContext& ctx, Json) {
   }
 }
 
+// Starts `type` (a saga_failing_after) with its compensation refusing every attempt, and lets
+// the attempts run out: the run is left stuck on the compensation.
+std::string start_stuck_saga(TestEnv& env, const std::string& type) {
+  failures_left = 1;
+  refund_works = false;
+  auto id = env.start(type, Json::object());
+  env.advance(1min);
+  return id;
+}
+
 Registry& registry() {
   static Registry r = [] {
     Registry reg;
@@ -310,10 +320,7 @@ TEST_SUITE("engine") {
 
   TEST_CASE("a compensation that keeps failing leaves the run stuck until an admin retry") {
     TestEnv env{registry()};
-    failures_left = 1;
-    refund_works = false;
-    auto id = env.start("saga_then_fail", Json::object());
-    env.advance(1min);
+    auto id = start_stuck_saga(env, "saga_then_fail");
     auto run = env.run(id);
     CHECK(run.status == "stuck");
     CHECK(run.stuck_reason.find("compensation refund") != std::string::npos);
@@ -328,10 +335,7 @@ TEST_SUITE("engine") {
 
   TEST_CASE("an admin skips a skippable step a stuck run is paused on, with a result; other steps refuse") {
     TestEnv env{registry()};
-    failures_left = 1;
-    refund_works = false;
-    auto id = env.start("saga_skippable", Json::object());
-    env.advance(1min);
+    auto id = start_stuck_saga(env, "saga_skippable");
     REQUIRE(env.run(id).status == "stuck");
     env.skip(id, Json{{"refunded_by", "ops"}});  // refunded by hand; the saga carries on
     auto run = env.run(id);
@@ -348,9 +352,7 @@ TEST_SUITE("engine") {
     CHECK(count_of(history, "AdminAction") == 1);
     CHECK_THROWS_WITH_AS(env.skip(id, 1), doctest::Contains("is failed"), std::runtime_error);  // ended
 
-    failures_left = 1;
-    auto strict = env.start("saga_then_fail", Json::object());  // its refund is not skippable
-    env.advance(1min);
+    auto strict = start_stuck_saga(env, "saga_then_fail");  // its refund is not skippable
     REQUIRE(env.run(strict).status == "stuck");
     CHECK_THROWS_WITH_AS(env.skip(strict, 1), doctest::Contains("does not let an admin skip"), std::runtime_error);
     CHECK(env.run(strict).status == "stuck");

@@ -144,25 +144,19 @@ TEST_CASE("a signal queued behind a commit of its run that fails is answered 503
 
 TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeated start, a signal to the run it ends") {
   FaultFixture f;
-  REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see `queued`
+  REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see queued_marker()
   REQUIRE(f.start("faults.twice", "w", Json::object()).status == 201);
   REQUIRE(f.call("POST", "/v1/workflows/w/signals/go", "1").status == 202);
   auto& engine = f.engine();
   // Calls the engine takes in order after `first` is held in its commit; once the bystander's
   // signal is queued for the writer, the engine has taken every call before it.
-  auto queued = [&] {
-    auto marker = std::make_shared<std::promise<Result<std::int64_t>>>();
-    engine.signal("x", "go", 0, "", [marker](Result<std::int64_t> r) { marker->set_value(std::move(r)); });
-    while (f.store().stats().queue_depth == 0) std::this_thread::yield();
-    return marker->get_future();
-  };
 
   SUBCASE("a repeated start waits for the create, which fails: it was never answered") {
     FaultyVfs::hold_next_sync();
     auto first = std::async(std::launch::async, [&] { return f.start("faults.wait", "d", Json::object()); });
     FaultyVfs::wait_for_held_sync();
     auto answer = engine::testing::start_future(engine, {"faults.wait", "d", Json::object(), ""});
-    auto marker = queued();
+    auto marker = f.queued_marker("x");
     FaultyVfs::release_sync(/*fail=*/true);
     CHECK(first.get().status == 503);
     REQUIRE(answer.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
@@ -176,7 +170,7 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
     FaultyVfs::wait_for_held_sync();
     std::promise<Result<std::int64_t>> late;
     engine.signal("w", "go", 3, "", [&](Result<std::int64_t> r) { late.set_value(std::move(r)); });
-    auto marker = queued();
+    auto marker = f.queued_marker("x");
     FaultyVfs::release_sync(/*fail=*/true);
     CHECK(ending.get().status == 503);
     // It was 409 "run completed" at once, before the write that would complete the run failed.
@@ -195,7 +189,7 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
     FaultyVfs::wait_for_held_sync();
     std::promise<Status> cancel;
     engine.cancel("w", engine::Actor{"admin#1", "admin"}, [&](Status s) { cancel.set_value(std::move(s)); });
-    auto marker = queued();
+    auto marker = f.queued_marker("x");
     FaultyVfs::release_sync(/*fail=*/true);
     CHECK(ending.get().status == 503);
     CHECK(cancel.get_future().get().code() == Errc::kUnavailable);  // was 409 at once
@@ -205,7 +199,7 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
 
 TEST_CASE("a run whose ending write a refused call waited on is counted as ended once") {
   FaultFixture f;
-  REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see `marker`
+  REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see queued_marker()
   REQUIRE(f.start("faults.twice", "w", Json::object()).status == 201);
   REQUIRE(f.call("POST", "/v1/workflows/w/signals/go", "1").status == 202);
   auto& engine = f.engine();
@@ -216,14 +210,11 @@ TEST_CASE("a run whose ending write a refused call waited on is counted as ended
   FaultyVfs::wait_for_held_sync();
   std::promise<Status> cancel;
   engine.cancel("w", engine::Actor{"admin#1", "admin"}, [&](Status s) { cancel.set_value(std::move(s)); });
-  // Taken by the engine after the cancel: once its write is queued, the cancel is waiting.
-  std::promise<Result<std::int64_t>> marker;
-  engine.signal("x", "go", 0, "", [&](Result<std::int64_t> r) { marker.set_value(std::move(r)); });
-  while (f.store().stats().queue_depth == 0) std::this_thread::yield();
+  auto marker = f.queued_marker("x");  // taken after the cancel: the cancel is waiting
   FaultyVfs::release_sync(/*fail=*/false);
   CHECK(ending.get().status == 202);
   CHECK(cancel.get_future().get().code() == Errc::kConflict);
-  CHECK(marker.get_future().get().is_ok());
+  CHECK(marker.get().is_ok());
   engine.TEST_wait_idle();
   // The cancel's answer dropped the ended run before it was reported: /metrics never counted it
   // (found by an outside audit sending terminate and cancel together).

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "api/context.h"
 #include "api/router.h"
@@ -138,6 +139,14 @@ class FaultFixture {
 
   engine::Engine& engine() { return *engine_; }
   store::SqliteStore& store() { return *store_; }
+  // Sends `go` to the waiting run `bystander` and returns once its write is queued for the writer:
+  // every call the engine took before it has been handled. The future holds the signal's answer.
+  std::future<Result<std::int64_t>> queued_marker(const std::string& bystander) {
+    auto marker = std::make_shared<std::promise<Result<std::int64_t>>>();
+    engine_->signal(bystander, "go", 0, "", [marker](Result<std::int64_t> r) { marker->set_value(std::move(r)); });
+    while (store_->stats().queue_depth == 0) std::this_thread::yield();
+    return marker->get_future();
+  }
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
 
  private:

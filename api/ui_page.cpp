@@ -1,6 +1,7 @@
 // The admin page: lists runs with filters, shows one run with its history, and offers cancel,
-// terminate and retry buttons that call the API with a token the user pastes (kept in
-// sessionStorage). Errors from the API are shown verbatim (code and message) in the status bar.
+// terminate, retry and (on a stuck run) skip buttons that call the API with a token the user
+// pastes (kept in sessionStorage). Errors from the API are shown verbatim (code and message) in
+// the status bar.
 #include "api/ui_page.h"
 
 namespace cairn::api {
@@ -94,6 +95,8 @@ async function show(id) {
     $("detail").innerHTML = `<h3>${esc(run.id)}</h3>
       <button data-a="cancel">Cancel</button> <button data-a="retry">Retry</button>
       <input id="reason" placeholder="terminate reason"> <button data-a="terminate">Terminate</button>
+      ${run.status === "stuck" ? `<p><input id="skip-result" size="40" placeholder='result JSON, e.g. {"done_by":"ops"}'>
+      <button data-a="skip">Skip the paused activity</button></p>` : ""}
       <table class="kv">${rows.filter((r) => r[1]).map((r) => `<tr><td>${r[0]}</td><td class="${r[0] === "status" ? "s-" + esc(r[1]) : ""}">${esc(r[1])}</td></tr>`).join("")}</table>
       <h4>input</h4><pre>${esc(JSON.stringify(run.input, null, 1))}</pre>
       <h4>result</h4><pre>${esc(JSON.stringify(run.result, null, 1))}</pre>
@@ -104,7 +107,13 @@ async function show(id) {
   } catch (e) { say(e.message); }
 }
 async function act(id, action) {
-  const body = action === "terminate" ? {reason: $("reason").value} : undefined;
+  let body;
+  if (action === "terminate") body = {reason: $("reason").value};
+  if (action === "skip") {
+    if (!$("skip-result").value.trim()) return say("skip: enter the result the skipped activity should have, as JSON");
+    try { body = {result: JSON.parse($("skip-result").value)}; }
+    catch (e) { return say("skip: the result is not JSON: " + e.message); }
+  }
   if (!confirm(action + " " + id + "?")) return;
   try { await api("POST", `/v1/workflows/${encodeURIComponent(id)}/${action}`, body); say(action + " accepted for " + id); show(id); }
   catch (e) { say(e.message); }

@@ -449,8 +449,7 @@ void Engine::skip(const std::string& id, Json result, const Actor& actor, DoneSt
       return refuse("is not stuck on an activity whose attempts ran out; nothing to skip");
     if (paused.size() > 1) return refuse("is stuck on several activities; retry it instead");
     const ActivityCall& call = *paused.front();
-    const ActivityDef* def = impl->registry.find_activity(call.name);
-    if (!call.options.skippable && !(def && def->options.skippable))
+    if (!impl->skippable_of(call))
       return refuse(fmt::format("is stuck on activity {}, which its workflow does not let an admin skip", call.name));
     const std::int64_t cmd = call.cmd;
     const std::string name = call.name;

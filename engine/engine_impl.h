@@ -238,6 +238,8 @@ struct Engine::Impl {
   void complete_child(const std::string& parent_id, const std::string& child_id, store::RunStatus status,
                       const std::string& result_json, const std::string& error);
   RetryPolicy policy_of(const ActivityCall& call) const;
+  // The call's own options, else the activity's registered ones, let an admin skip it.
+  bool skippable_of(const ActivityCall& call) const;
 
   // engine_control.cpp
   // The stored run a start names, by idempotency key first, then by the client's id; nullopt if

@@ -147,6 +147,11 @@ RetryPolicy Engine::Impl::policy_of(const ActivityCall& call) const {
   return p;
 }
 
+bool Engine::Impl::skippable_of(const ActivityCall& call) const {
+  const ActivityDef* def = registry.find_activity(call.name);
+  return call.options.skippable || (def && def->options.skippable);
+}
+
 void Engine::Impl::dispatch(LiveRun& lr, std::int64_t cmd) {
   if (halted || lr.run->phase() != RunPhase::kRunning) return;
   const ActivityCall* call = lr.run->activity(cmd);

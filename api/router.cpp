@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "api/browser_guard.h"
 #include "api/routes.h"
 #include "api/validate.h"
 
@@ -86,7 +87,7 @@ bool Router::match(const Compiled& c, Request& request) {
   return true;
 }
 
-void Router::deny(Request request, const Route& route, ApiError error, Reply done) {
+void Router::deny(Request request, const Route& route, ApiError error, Reply done, std::string why) {
   store::AuditEntry entry;
   entry.at = ctx_.engine.now();
   entry.actor = request.principal.name;
@@ -95,9 +96,8 @@ void Router::deny(Request request, const Route& route, ApiError error, Reply don
   entry.target = request.params.count("id") ? request.params["id"] : request.path;
   bool unauthorized = error == ApiError::kUnauthorized;
   entry.outcome = unauthorized ? "unauthorized" : "forbidden";
-  Response r = unauthorized ? error_response(error, "a valid bearer token is required")
-                            : error_response(error, "role `" + request.principal.role + "` may not " +
-                                                        std::string(route.action));
+  if (why.empty() && !unauthorized) why = "role `" + request.principal.role + "` may not " + std::string(route.action);
+  Response r = error_response(error, unauthorized ? "a valid bearer token is required" : why);
   if (unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   // The answer waits for the audit entry, so whoever sees the 401/403 can find it in the log.
   ctx_.engine.record_audit(std::move(entry), [r = std::move(r), done = std::move(done)](Status s) mutable {
@@ -130,6 +130,8 @@ void Router::dispatch(Request request, Reply reply) {
   }
   if (route->pattern.starts_with("/v1/") && !ctx_.engine.ready())
     return done(error_response(ApiError::kUnavailable, "the engine is recovering"));
+  if (auto refusal = browser_refusal(request, ctx_.auth.open()))
+    return deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal));
   if (route->access != Access::kPublic) {
     std::string authorization = request.header("authorization");
     // A browser cannot send a bearer header when opening the admin page: it may come as ?token=.

@@ -1,6 +1,6 @@
 // Router: method + path -> handler. 404 for an unknown path, 405 with `Allow` for a known path
-// and wrong method, 503 for API routes until the engine is ready, then auth (401/403, audited),
-// then body checks (415, 400), then the handler. HEAD is routed as GET (the server drops the body).
+// and wrong method, 503 for API routes until the engine is ready, then the browser guard (403,
+// audited: browser_guard.h), then auth (401/403, audited), then body checks (415, 400), then the handler. HEAD is routed as GET (the server drops the body).
 #pragma once
 
 #include <string>
@@ -42,7 +42,8 @@ class Router {
     std::vector<std::string> segments;
   };
   static bool match(const Compiled& c, Request& request);
-  void deny(Request request, const Route& route, ApiError error, Reply done);
+  // Answers 401/403 once the audit entry is durable; `why` replaces the role message of a 403.
+  void deny(Request request, const Route& route, ApiError error, Reply done, std::string why = "");
 
   Context& ctx_;
   std::vector<Compiled> routes_;

@@ -98,4 +98,50 @@ TEST_SUITE("api") {
     Answer next = f.call("GET", "/v1/audit?limit=2&cursor=" + page.body["next_cursor"].get<std::string>(), "", admin);
     CHECK(next.body["entries"][0] != page.body["entries"][1]);
   }
+
+  TEST_CASE("an open server refuses cross-site writes (CSRF) and names that are not loopback (DNS rebinding)") {
+    RouteFixture f;  // no tokens: every caller is the anonymous admin
+    const auto from = [](const std::string& origin, const std::string& host) {
+      std::map<std::string, std::string> h{{"host", host}};
+      if (!origin.empty()) h["origin"] = origin;
+      return h;
+    };
+    REQUIRE(f.post("/v1/workflows", {{"type", "test.wait"}, {"id", "victim"}}).status == 201);
+
+    // What a page on another site gets when it posts to the loopback server in a no-cors fetch.
+    Answer csrf = f.call("POST", "/v1/workflows/victim/cancel", "", from("http://evil.example", "127.0.0.1:8080"));
+    CHECK(csrf.status == 403);
+    CHECK(csrf.code() == "forbidden");
+    CHECK(csrf.message().find("Origin http://evil.example is not this server") != std::string::npos);
+    CHECK(f.call("POST", "/v1/workflows/victim/retry", "", from("null", "127.0.0.1:8080")).status == 403);
+    CHECK(f.call("GET", "/v1/workflows/victim").body["status"] == "waiting");  // nothing was cancelled
+    Answer audit = f.call("GET", "/v1/audit?limit=2");
+    REQUIRE(audit.body["entries"].size() == 2);
+    CHECK(audit.body["entries"][1]["action"] == "cancel");
+    CHECK(audit.body["entries"][1]["outcome"] == "forbidden");
+
+    // A page rebound to 127.0.0.1 under its own name addresses the server by that name.
+    Answer rebound = f.call("GET", "/v1/workflows/victim", "", from("", "evil.example:8080"));
+    CHECK(rebound.status == 403);
+    CHECK(rebound.message().find("Host evil.example:8080 is not one") != std::string::npos);
+    CHECK(f.call("GET", "/healthz", "", from("", "127.0.0.1.evil.example")).status == 403);
+    for (const char* host : {"127.0.0.1:8080", "LOCALHOST:1", "[::1]:8080", "127.3.2.1", "localhost"})
+      CHECK(f.call("GET", "/v1/workflows/victim", "", from("", host)).status == 200);
+
+    // The admin page's own calls are same-origin: they go through.
+    CHECK(f.call("POST", "/v1/workflows/victim/cancel", "", from("http://127.0.0.1:8080", "127.0.0.1:8080")).status == 202);
+  }
+
+  TEST_CASE("with tokens, any Host is served but a cross-site write is still refused") {
+    RouteFixture f(kTokens);
+    auto admin = bearer("adm-secret");
+    admin["host"] = "cairn.internal:8080";
+    REQUIRE(f.post("/v1/workflows", {{"type", "test.wait"}, {"id", "t1"}}, admin).status == 201);
+    CHECK(f.call("GET", "/v1/workflows/t1", "", admin).status == 200);
+    auto cross = admin;
+    cross["origin"] = "https://evil.example";
+    CHECK(f.call("POST", "/v1/workflows/t1/cancel", "", cross).status == 403);
+    cross["origin"] = "https://CAIRN.internal:8080";
+    CHECK(f.call("POST", "/v1/workflows/t1/cancel", "", cross).status == 202);
+  }
 }

@@ -40,6 +40,7 @@ struct Answer {
     return "";
   }
   std::string code() const { return body.contains("error") ? body["error"].value("code", "") : ""; }
+  std::string message() const { return body.contains("error") ? body["error"].value("message", "") : ""; }
 };
 
 class RouteFixture {

@@ -232,7 +232,10 @@ struct Engine::Impl {
                     bool terminal);
   void arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due);
   void disarm_durable(const std::string& run_id, std::int64_t cmd);
+  // Fires a durable timer into its run; one whose run cannot be brought back fires again after
+  // kReviveRetryMs.
   void fire_durable(const std::string& run_id, std::int64_t cmd);
+  static constexpr store::Millis kReviveRetryMs = 5000;
   void start_children(LiveRun& parent, std::vector<ChildStart> children);
   // Records ChildCompleted in the parent, if it still waits for that child.
   void complete_child(const std::string& parent_id, const std::string& child_id, store::RunStatus status,

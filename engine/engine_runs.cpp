@@ -285,6 +285,13 @@ void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd) {
     collect(**lr);
     return;
   }
+  if (!lr && lr.status().code() != Errc::kNotFound && lr.status().code() != Errc::kConflict) {
+    // The run could not be brought back (a store error, or its type's version is not registered
+    // in this binary): the row stays and the timer fires again later, else nothing would ever
+    // wake the waiting run, not even a restart.
+    arm_durable(run_id, cmd, now() + kReviveRetryMs);
+    return;
+  }
   // The timer outlived its command (resolved, abandoned, or the run ended): delete its row.
   open_batch(run_id).batch.disarm.push_back({run_id, cmd});
 }

@@ -287,6 +287,16 @@ void Run::deliver(const store::Event& e, Json& data) {
     }
     case EventType::kAdminAction: {
       const std::string action = data.value("action", "");
+      if (action == "retry" && data.contains("supersede_from")) {
+        // The retry of a failed run: its final failure is skipped on replay, and the failed step
+        // starts its attempts over, as a stuck run's steps do on a retry.
+        for (auto& [cmd, p] : pending_) {
+          if (p.kind != Kind::kActivity || p.outcome) continue;
+          p.call.attempts = 0;
+          p.call.retry_at = 0;
+        }
+        return;
+      }
       if ((action != "retry" && action != "skip") || phase_ != RunPhase::kStuck) return;
       phase_ = RunPhase::kRunning;
       stuck_reason_.clear();
@@ -316,7 +326,16 @@ void Run::deliver_activity_failed(Pending& p, std::int64_t cmd, const Json& data
   const Json& err = data.contains("error") && data["error"].is_object() ? data["error"] : Json::object();
   std::string type = err.value("type", "error");
   std::string message = err.value("message", "");
-  if (data.value("cancelled", false)) return resolve(cmd, {OutKind::kCancelled});
+  if (data.value("cancelled", false)) {
+    // A cancel also ends a step that was paused after its attempts ran out: the run is no longer
+    // stuck on it and goes on to unwind (its compensations must be dispatched).
+    p.call.paused = false;
+    if (phase_ == RunPhase::kStuck && broken_.is_ok() && paused_activities().empty()) {
+      phase_ = RunPhase::kRunning;
+      stuck_reason_.clear();
+    }
+    return resolve(cmd, {OutKind::kCancelled});
+  }
   if (data.value("paused", false)) {
     p.call.paused = true;
     phase_ = RunPhase::kStuck;
@@ -568,6 +587,9 @@ std::optional<store::WaitingOn> Run::waiting_on() const {
 }
 
 const ActivityCall* Run::activity(std::int64_t cmd) const {
+  // An ended run waits for no activity: a late attempt's outcome is dropped, never journaled
+  // after the run's last event.
+  if (terminal()) return nullptr;
   auto it = pending_.find(cmd);
   if (it == pending_.end() || it->second.kind != Kind::kActivity || it->second.outcome) return nullptr;
   return &it->second.call;

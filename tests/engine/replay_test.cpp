@@ -50,6 +50,19 @@ TEST_SUITE("replayer") {
           std::vector<std::string>{"WorkflowStarted", "ActivityCompleted", "ActivityCompleted", "WorkflowCompleted"});
   }
 
+  TEST_CASE("a terminated run has no activity in flight: an attempt that ends later finds none to record") {
+    auto def = def_of(two_steps);
+    Run run(ident(), def);
+    JournalDriver d;
+    d.start(run);
+    REQUIRE(run.activity(1) != nullptr);  // executing when the admin terminates
+    d.record(run, store::EventType::kWorkflowTerminated, 0, Json{{"reason", "stop"}});
+    CHECK(run.status() == store::RunStatus::kTerminated);
+    // The engine asks for the call when the attempt ends; it was found, and the outcome was
+    // journaled after WorkflowTerminated.
+    CHECK(run.activity(1) == nullptr);
+  }
+
   TEST_CASE("the same history replays to the same state without emitting anything") {
     auto def = def_of(two_steps);
     Run live(ident(), def);

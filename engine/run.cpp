@@ -255,7 +255,8 @@ void Run::deliver(const store::Event& e, Json& data) {
     case EventType::kSignalReceived: {
       std::string name = data.value("name", "");
       if (e.cmd == 0) {
-        // Journaled with no waiter named (none existed, or the run was stuck when it arrived):
+        // Journaled with no waiter named (none existed, or the run was broken by non-determinism
+        // when it arrived):
         // the earliest matching wait takes it now, else it is buffered. Same rule live and replayed.
         if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, take_field(data, "payload"), name});
         signal_buffer_[name].emplace_back(e.seq, take_field(data, "payload"));

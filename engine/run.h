@@ -112,7 +112,6 @@ class Run final : public detail::RunDriver {
   std::int64_t signal_consumer(const std::string& name) const;
   // Whether a command is still waiting for its outcome.
   bool is_pending(std::int64_t cmd) const { return pending_.count(cmd) != 0; }
-  bool has_query(const std::string& name) const { return queries_.count(name) != 0; }
   Result<Json> query(const std::string& name) const;
 
   // --- RunDriver (called by workflow code through WorkflowContext) ------------------------------

@@ -13,8 +13,8 @@ namespace cairn::api {
 
 // What a route requires.
 enum class Access {
-  kPublic,   // no token ever (/healthz, /readyz)
-  kService,  // any valid token: service or admin (reads, start, signal, query, demo, /metrics, /ui/)
+  kPublic,   // no token ever (/healthz, /readyz, the static admin page /ui/)
+  kService,  // any valid token: service or admin (reads, start, signal, query, demo, /metrics)
   kAdmin,    // admin only (cancel, terminate, retry, audit)
 };
 

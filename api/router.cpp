@@ -28,7 +28,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/healthz", Access::kPublic, "healthz", handle_healthz},
     {"GET", "/readyz", Access::kPublic, "readyz", handle_readyz},
     {"GET", "/metrics", Access::kService, "metrics", handle_metrics},
-    {"GET", "/ui/", Access::kService, "ui", handle_ui},
+    {"GET", "/ui/", Access::kPublic, "ui", handle_ui},  // static: its API calls carry the token
     {"GET", "/ui", Access::kPublic, "ui", handle_ui_redirect},
 };
 
@@ -133,11 +133,7 @@ void Router::dispatch(Request request, Reply reply) {
   if (auto refusal = browser_refusal(request, ctx_.auth.open()))
     return deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal));
   if (route->access != Access::kPublic) {
-    std::string authorization = request.header("authorization");
-    // A browser cannot send a bearer header when opening the admin page: it may come as ?token=.
-    if (authorization.empty() && route->handler == handle_ui && request.query.count("token"))
-      authorization = "Bearer " + request.query["token"];
-    auto principal = ctx_.auth.authenticate(authorization);
+    auto principal = ctx_.auth.authenticate(request.header("authorization"));
     if (!principal) return deny(std::move(request), *route, ApiError::kUnauthorized, std::move(done));
     request.principal = std::move(*principal);
     if (!Auth::allows(request.principal, route->access))

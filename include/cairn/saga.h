@@ -37,8 +37,9 @@ class Saga {
 
   ~Saga() {
     // NOTE: a frame destroyed while suspended (eviction, an any() loser) is not a failure: the
-    // compensations are rebuilt by replay. Only an exception in flight hands them over.
-    if (std::uncaught_exceptions() > uncaught_ && !steps_.empty())
+    // compensations are rebuilt by replay, or dropped with the loser. Only an exception leaving
+    // this saga's own frame hands them over.
+    if (std::uncaught_exceptions() > uncaught_ && detail::abandoning_frames == 0 && !steps_.empty())
       ctx_->driver().defer_compensations(std::move(steps_));
   }
 

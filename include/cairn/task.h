@@ -70,6 +70,13 @@ struct Promise<void> : PromiseBase {
 
 }  // namespace detail
 
+namespace detail {
+// Frames being destroyed on this thread while suspended (an any() loser, an evicted run). A Saga
+// destroyed inside one belongs to an abandoned frame, not to one an exception is leaving, even
+// while an exception is in flight elsewhere (a winner's that any() rethrows).
+inline thread_local int abandoning_frames = 0;
+}  // namespace detail
+
 template <class T>
 class [[nodiscard]] Task {
  public:
@@ -104,7 +111,12 @@ class [[nodiscard]] Task {
   friend struct detail::Promise<T>;
   explicit Task(Handle h) : h_(h) {}
   void reset() {
-    if (h_) std::exchange(h_, {}).destroy();
+    if (!h_) return;
+    Handle h = std::exchange(h_, {});
+    if (h.done()) return h.destroy();
+    ++detail::abandoning_frames;
+    h.destroy();
+    --detail::abandoning_frames;
   }
 
   struct Awaiter {

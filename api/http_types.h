@@ -26,8 +26,8 @@ struct Request {
   std::vector<std::string> segments;
   std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
   std::string raw_query;                      // the query string as sent, without the `?`
-  // Lower-case names. The server copies only those routes read: authorization, content-type,
-  // idempotency-key.
+  // Lower-case names. The server copies only those the router and routes read: authorization,
+  // content-type, idempotency-key, host and origin (browser_guard.h).
   std::map<std::string, std::string> headers;
   std::string body;
   // Filled by the router: the parsed body (null when empty), the `{name}` segments of the matched

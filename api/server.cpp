@@ -136,7 +136,8 @@ Request to_request(const http::request<http::string_body>& in, bool& target_ok) 
   r.method = std::string(in.method_string());
   target_ok = parse_target(std::string(in.target()), r);
   static constexpr std::pair<http::field, const char*> kHeaders[] = {
-      {http::field::authorization, "authorization"}, {http::field::content_type, "content-type"}};
+      {http::field::authorization, "authorization"}, {http::field::content_type, "content-type"},
+      {http::field::host, "host"}, {http::field::origin, "origin"}};
   for (const auto& [field, name] : kHeaders)
     if (auto it = in.find(field); it != in.end()) r.headers.emplace(name, std::string(it->value()));
   if (auto it = in.find("Idempotency-Key"); it != in.end()) r.headers.emplace("idempotency-key", std::string(it->value()));

@@ -81,7 +81,7 @@ bool parse(const std::uint8_t* data, std::size_t size, http::request_parser<http
 bool to_request(const http::request<http::string_body>& in, cairn::api::Request& r) {
   r.method = std::string(in.method_string());
   if (!cairn::api::parse_target(std::string(in.target()), r)) return false;
-  for (const char* name : {"Authorization", "Content-Type", "Idempotency-Key"}) {
+  for (const char* name : {"Authorization", "Content-Type", "Idempotency-Key", "Host", "Origin"}) {
     auto it = in.find(name);
     if (it == in.end()) continue;
     std::string lower(name);

@@ -50,14 +50,14 @@ TEST_SUITE("api") {
   TEST_CASE("a body over 1 MiB is 413 before it is read, a malformed target is 400") {
     Served s;
     HttpClient c = s.client();
-    REQUIRE(c.send_raw("POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    REQUIRE(c.send_raw("POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                        "Content-Length: 2000000\r\n\r\n{"));
     auto r = c.read_response();
     REQUIRE(r);
     CHECK(r->status == 413);
     CHECK(Json::parse(r->body)["error"]["code"] == "payload_too_large");
     HttpClient d = s.client();
-    REQUIRE(d.send_raw("GET nothing HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(d.send_raw("GET nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     auto bad = d.read_response();
     REQUIRE(bad);
     CHECK(bad->status == 400);
@@ -70,7 +70,7 @@ TEST_SUITE("api") {
     HttpClient setup = s.client();
     REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"held"})")->status == 201);
     HttpClient holder = s.client();
-    REQUIRE(holder.send_raw("GET /v1/workflows/held?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(holder.send_raw("GET /v1/workflows/held?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     // Wait for the event "the long-poll is dispatched" (it stays in flight until the run ends).
     while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
     HttpClient other = s.client();
@@ -105,11 +105,11 @@ TEST_SUITE("api") {
 
   TEST_CASE("malformed requests are answered 400 with the error body, then the connection closes") {
     Served s;
-    const std::string post = "POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    const std::string post = "POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
     for (const std::string& bytes :
          {post + "Content-Length: -5\r\n\r\n", post + "Content-Length: abc\r\n\r\n",
           post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", std::string("GET /healthz HTTP/1.1\r\nno colon\r\n\r\n"),
-          std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n"),
+          std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n"),
           post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"}) {
       CAPTURE(bytes);
       HttpClient c = s.client();
@@ -124,8 +124,8 @@ TEST_SUITE("api") {
 
   TEST_CASE("a Transfer-Encoding other than chunked is refused and what follows is never read as a request") {
     Served s;
-    const std::string head = "POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
-    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::string head = "POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     const std::string cases[] = {
         "Transfer-Encoding: gzip\r\n\r\n" + smuggled,
         "Transfer-Encoding: chunked, identity\r\n\r\n" + smuggled,
@@ -200,7 +200,7 @@ TEST_SUITE("api") {
     HttpClient setup = s.client();
     REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"lp"})")->status == 201);
     HttpClient poller = s.client();
-    REQUIRE(poller.send_raw("GET /v1/workflows/lp?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(poller.send_raw("GET /v1/workflows/lp?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
     s.server.drain();
     s.f.ctx().watches.cancel_all(cairn::api::error_response(cairn::api::ApiError::kUnavailable, "shutting down"));
@@ -215,7 +215,7 @@ TEST_SUITE("api") {
     REQUIRE(server->start());
     HttpClient c("127.0.0.1", server->port());
     REQUIRE(c.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"late"})")->status == 201);
-    REQUIRE(c.send_raw("GET /v1/workflows/late?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(c.send_raw("GET /v1/workflows/late?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     while (f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
     server.reset();  // the engine still holds the long-poll's reply
     std::promise<cairn::Result<std::int64_t>> sent;
@@ -226,5 +226,21 @@ TEST_SUITE("api") {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (f.ctx().counters.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
     CHECK(f.ctx().counters.in_flight.load() == 0);
+  }
+
+  TEST_CASE("the browser guard sees the Host and Origin the client sent") {
+    Served s;  // open: loopback only
+    HttpClient c = s.client();
+    REQUIRE(c.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"g"})")->status == 201);
+    REQUIRE(c.send_raw("POST /v1/workflows/g/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                       "Content-Length: 0\r\n\r\n"));
+    auto csrf = c.read_response();
+    REQUIRE(csrf);
+    CHECK(csrf->status == 403);
+    REQUIRE(c.send_raw("GET /v1/workflows/g HTTP/1.1\r\nHost: evil.example\r\n\r\n"));
+    auto rebound = c.read_response();
+    REQUIRE(rebound);
+    CHECK(rebound->status == 403);
+    CHECK(Json::parse(c.request("GET", "/v1/workflows/g")->body)["status"] == "waiting");
   }
 }

@@ -3,11 +3,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "api/client_gone.h"
 #include "cairn/json.h"
 
 namespace cairn::api {
@@ -35,6 +37,8 @@ struct Request {
   Json json;
   std::map<std::string, std::string> params;
   Principal principal;
+  // Set by the server on a request that may wait (`?wait=`): see client_gone.h. Null elsewhere.
+  std::shared_ptr<ClientGone> client_gone;
 
   // The header's value, or "" when absent. `name` is lower-case.
   const std::string& header(const std::string& name) const;

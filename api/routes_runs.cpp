@@ -70,6 +70,8 @@ void handle_get(const Request& request, Context& ctx, Reply done) {
     return done(json_response(200, run_json(*run)));
   }
   Reply once = ctx.watches.add(std::move(done));
+  if (request.client_gone)
+    request.client_gone->on_gone([once] { once(error_response(ApiError::kUnavailable, "the client closed the connection")); });
   ctx.engine.watch(id, ctx.engine.now() + wait, settled, [done = std::move(once)](Result<store::RunRecord> r) {
     if (!r) return done(error_response(r.status()));
     done(json_response(200, run_json(*r)));

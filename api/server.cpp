@@ -5,8 +5,10 @@
 #include <utility>
 
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -82,6 +84,19 @@ auto async_dispatch(Router& router, const std::shared_ptr<PendingReplies>& pendi
       token, std::move(request));
 }
 
+// Watches a long-poll's socket while its answer is pending: a peek that finds the end of the
+// stream or an error is the client gone (it closed or reset). Data (a pipelined request) ends the
+// watch and stays unread for the session. `watching` is cleared by the session once the answer
+// came, before the socket can close: the handler runs on the session's strand.
+void watch_for_close(tcp::socket& socket, std::shared_ptr<ClientGone> gone, std::shared_ptr<bool> watching) {
+  socket.async_wait(tcp::socket::wait_read, [&socket, gone, watching](const boost::system::error_code& ec) {
+    if (ec || !*watching) return;
+    char byte;
+    const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) gone->gone();
+  });
+}
+
 // Every Transfer-Encoding field's value joined, or nullopt when there is none.
 std::optional<std::string> transfer_encoding(const http::request<http::string_body>& in) {
   auto [first, last] = in.equal_range(http::field::transfer_encoding);
@@ -153,7 +168,7 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<Response> answer(http::request<http::string_body>& request, bool& keep_alive);
+  asio::awaitable<Response> answer(http::request<http::string_body>& request, bool& keep_alive, tcp::socket& socket);
 
   Router& router;
   Context& ctx;
@@ -199,7 +214,8 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 // that comes and goes with the frame's size, so it is silenced here only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>& in, bool& keep_alive) {
+asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>& in, bool& keep_alive,
+                                               tcp::socket& socket) {
   if (draining.load()) {
     keep_alive = false;
     co_return error_response(ApiError::kUnavailable, "the server is shutting down");
@@ -217,7 +233,18 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
     }
     co_return error_response(ApiError::kOverloaded, "too many requests in flight; retry later");
   }
-  co_return co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
+  if (request.method != "GET" || !request.query.count("wait"))
+    co_return co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
+  auto gone = std::make_shared<ClientGone>();
+  auto watching = std::make_shared<bool>(true);
+  request.client_gone = gone;
+  watch_for_close(socket, gone, watching);
+  Response res = co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
+  *watching = false;
+  boost::system::error_code ignored;
+  socket.cancel(ignored);  // the watch, if it is still pending
+  if (gone->is_gone()) keep_alive = false;
+  co_return res;
 }
 #pragma GCC diagnostic pop
 
@@ -243,7 +270,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     active.fetch_add(1);
     if (!refused) {
       keep_alive = parser.get().keep_alive();
-      res = co_await answer(parser.get(), keep_alive);
+      res = co_await answer(parser.get(), keep_alive, stream.socket());
     }
     http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() == 10 ? 10u : 11u};
     out.set(http::field::content_type, beast::string_view(res.content_type.data(), res.content_type.size()));

@@ -243,4 +243,34 @@ TEST_SUITE("api") {
     CHECK(rebound->status == 403);
     CHECK(Json::parse(c.request("GET", "/v1/workflows/g")->body)["status"] == "waiting");
   }
+
+  TEST_CASE("a long-poll whose client closed its connection gives its in-flight slot back at once") {
+    cairn::api::ServerOptions o;
+    o.max_in_flight = 1;
+    Served s(o);
+    HttpClient setup = s.client();
+    REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"left"})")->status == 201);
+    {
+      HttpClient quitter = s.client();
+      REQUIRE(quitter.send_raw("GET /v1/workflows/left?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    }  // the client gives up: its connection closes
+    // The slot came back when the server saw the close; it was held for the whole minute.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (s.f.ctx().counters.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    CHECK(s.f.ctx().counters.in_flight.load() == 0);
+    auto r = setup.request("GET", "/v1/workflows/left");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    // A poll whose client stays is still answered when its run settles.
+    HttpClient poller = s.client();
+    REQUIRE(poller.send_raw("GET /v1/workflows/left?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    std::promise<cairn::Result<std::int64_t>> sent;
+    s.f.engine().signal("left", "go", Json::object(), "", [&](cairn::Result<std::int64_t> seq) { sent.set_value(seq); });
+    REQUIRE(sent.get_future().get());
+    auto polled = poller.read_response();
+    REQUIRE(polled);
+    CHECK(Json::parse(polled->body)["status"] == "completed");
+  }
 }

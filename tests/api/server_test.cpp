@@ -24,6 +24,12 @@ struct Served {
     return o;
   }
   HttpClient client() { return HttpClient("127.0.0.1", server.port()); }
+  // Sends a 60 s long-poll of run `id` on `c`; returns once it is dispatched (the only request
+  // in flight), the event the tests wait for.
+  void long_poll(HttpClient& c, const std::string& id) {
+    REQUIRE(c.send_raw("GET /v1/workflows/" + id + "?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    while (f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+  }
   RouteFixture f;
   cairn::api::Server server;
 };
@@ -70,9 +76,7 @@ TEST_SUITE("api") {
     HttpClient setup = s.client();
     REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"held"})")->status == 201);
     HttpClient holder = s.client();
-    REQUIRE(holder.send_raw("GET /v1/workflows/held?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-    // Wait for the event "the long-poll is dispatched" (it stays in flight until the run ends).
-    while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    s.long_poll(holder, "held");
     HttpClient other = s.client();
     auto r = other.request("GET", "/v1/workflows");
     REQUIRE(r);
@@ -200,8 +204,7 @@ TEST_SUITE("api") {
     HttpClient setup = s.client();
     REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"lp"})")->status == 201);
     HttpClient poller = s.client();
-    REQUIRE(poller.send_raw("GET /v1/workflows/lp?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-    while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    s.long_poll(poller, "lp");
     s.server.drain();
     s.f.ctx().watches.cancel_all(cairn::api::error_response(cairn::api::ApiError::kUnavailable, "shutting down"));
     auto r = poller.read_response();
@@ -252,8 +255,7 @@ TEST_SUITE("api") {
     REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"left"})")->status == 201);
     {
       HttpClient quitter = s.client();
-      REQUIRE(quitter.send_raw("GET /v1/workflows/left?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-      while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+      s.long_poll(quitter, "left");
     }  // the client gives up: its connection closes
     // The slot came back when the server saw the close; it was held for the whole minute.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -264,8 +266,7 @@ TEST_SUITE("api") {
     CHECK(r->status == 200);
     // A poll whose client stays is still answered when its run settles.
     HttpClient poller = s.client();
-    REQUIRE(poller.send_raw("GET /v1/workflows/left?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-    while (s.f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+    s.long_poll(poller, "left");
     std::promise<cairn::Result<std::int64_t>> sent;
     s.f.engine().signal("left", "go", Json::object(), "", [&](cairn::Result<std::int64_t> seq) { sent.set_value(seq); });
     REQUIRE(sent.get_future().get());

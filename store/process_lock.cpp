@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 namespace cairn::store {
@@ -24,8 +25,23 @@ ProcessLock& ProcessLock::operator=(ProcessLock&& other) noexcept {
   return *this;
 }
 
+namespace {
+
+// The database's path with every symlink resolved (the directory's, when the file does not exist
+// yet), so that a link to the file names the same lock; the path as given when neither resolves.
+std::string resolved(const std::string& db_path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::canonical(db_path, ec);
+  if (!ec) return p.string();
+  const std::filesystem::path given(db_path);
+  p = std::filesystem::canonical(given.has_parent_path() ? given.parent_path() : ".", ec);
+  return ec ? db_path : (p / given.filename()).string();
+}
+
+}  // namespace
+
 Result<ProcessLock> ProcessLock::acquire(const std::string& db_path) {
-  const std::string path = db_path + "-lock";
+  const std::string path = resolved(db_path) + "-lock";
   ProcessLock lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (lock.fd_ < 0) {
     return Status(Errc::kIoError, fmt::format("store: cannot open lock file {}: {}", path, std::strerror(errno)));

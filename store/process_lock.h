@@ -1,5 +1,7 @@
 // ProcessLock: an exclusive advisory lock (flock) on "<database>-lock", held while a store is
-// open, so two processes never write one journal (invariant 8). The file holds the owner's pid
+// open, so two processes never write one journal (invariant 8). The name is taken from the
+// database's path with its symlinks resolved, so a symlink to the file finds the same lock (a
+// hard link does not: it is another name for the file). The file holds the owner's pid
 // for the refusal message; the kernel releases the lock when the process dies, even by SIGKILL.
 #pragma once
 

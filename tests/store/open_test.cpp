@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "store/store_test_util.h"
@@ -135,6 +136,20 @@ TEST_CASE("a second store on an open database is refused with the holder's pid, 
   first.value()->close();
   first.value().reset();
   CHECK(open_sqlite_store(opts).is_ok());
+}
+
+TEST_CASE("a store opened through a symlink to an open database is refused too") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto first = open_sqlite_store(opts);
+  REQUIRE(first.is_ok());
+  const std::string link = dir.file("link.db");
+  std::filesystem::create_symlink(opts.path, link);
+  auto through_link = opts;
+  through_link.path = link;
+  auto second = open_sqlite_store(through_link);  // was opened: two engines ran the same runs
+  REQUIRE_FALSE(second.is_ok());
+  CHECK(second.status().code() == Errc::kUnavailable);
 }
 
 }  // TEST_SUITE

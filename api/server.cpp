@@ -168,7 +168,9 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<Response> answer(http::request<http::string_body>& request, bool& keep_alive, tcp::socket& socket);
+  // `over_limit`: this connection came past --max-connections (only its requests are shed).
+  asio::awaitable<Response> answer(http::request<http::string_body>& request, bool& keep_alive, tcp::socket& socket,
+                                   bool over_limit);
 
   Router& router;
   Context& ctx;
@@ -215,7 +217,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>& in, bool& keep_alive,
-                                               tcp::socket& socket) {
+                                               tcp::socket& socket, bool over_limit) {
   if (draining.load()) {
     keep_alive = false;
     co_return error_response(ApiError::kUnavailable, "the server is shutting down");
@@ -224,10 +226,9 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
   Request request = to_request(in, target_ok);
   if (!target_ok) co_return error_response(ApiError::kBadRequest, "malformed request target");
   bool operational = Router::is_operational(request.path);
-  if (!operational && (ctx.counters.connections.load() > options.max_connections ||
-                       ctx.counters.in_flight.load() >= options.max_in_flight)) {
+  if (!operational && (over_limit || ctx.counters.in_flight.load() >= options.max_in_flight)) {
     ctx.counters.shed.fetch_add(1, std::memory_order_relaxed);
-    if (ctx.counters.connections.load() > options.max_connections) {
+    if (over_limit) {
       keep_alive = false;
       co_return error_response(ApiError::kOverloaded, "too many connections; retry later");
     }
@@ -249,7 +250,8 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
 #pragma GCC diagnostic pop
 
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
-  ctx.counters.connections.fetch_add(1);
+  // Decided once, when the connection arrives: the connections already served keep being served.
+  const bool over_limit = ctx.counters.connections.fetch_add(1) >= options.max_connections;
   struct Uncount {
     std::atomic<std::int64_t>& n;
     ~Uncount() { n.fetch_sub(1); }
@@ -270,7 +272,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     active.fetch_add(1);
     if (!refused) {
       keep_alive = parser.get().keep_alive();
-      res = co_await answer(parser.get(), keep_alive, stream.socket());
+      res = co_await answer(parser.get(), keep_alive, stream.socket(), over_limit);
     }
     http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() == 10 ? 10u : 11u};
     out.set(http::field::content_type, beast::string_view(res.content_type.data(), res.content_type.size()));

@@ -33,13 +33,15 @@ const char* const kServeHelp =
     "  --no-demo            no order sagas, simulated services or /v1/demo routes\n"
     "  --sync full|normal   full (default): a commit is fsync'd before it is acknowledged;\n"
     "                       normal: a power loss may lose the last commits\n"
-    "  --threads N          HTTP I/O threads (default: half the cores, at least 1)\n"
+    "  --threads N          HTTP I/O threads, 1-256 (default: half the cores, at least 1)\n"
     "  --max-inflight N     requests handled at once before answering 429 (default 4096)\n"
     "  --max-connections N  open connections before answering 429 (default 10000)\n"
     "Prints `listening on HOST:PORT` once it recovered and accepts requests. SIGTERM/SIGINT: stop accepting,\n"
     "answer 503 to new requests, finish in-flight commits, exit 0.\n";
 
 namespace {
+
+constexpr std::int64_t kMaxHttpThreads = 256;
 
 int usage(const std::string& message) {
   std::fprintf(stderr, "cairn serve: %s\n%s", message.c_str(), kServeHelp);
@@ -85,6 +87,9 @@ int run_serve(int argc, char** argv) {
   if (!parse_count(args->get("threads"), threads) || !parse_count(args->get("max-inflight"), server_options.max_in_flight) ||
       !parse_count(args->get("max-connections"), server_options.max_connections))
     return usage("--threads, --max-inflight and --max-connections take a positive integer");
+  // Each is an OS thread: far past the cores it only costs memory, and past the system's thread
+  // limit creating them aborted the process (an outside audit gave 100000).
+  if (threads > kMaxHttpThreads) return usage("--threads takes at most " + std::to_string(kMaxHttpThreads));
   server_options.threads = static_cast<std::size_t>(threads);
   std::string sync = args->get("sync").value_or("full");
   if (sync != "full" && sync != "normal") return usage("--sync must be full or normal");

@@ -107,5 +107,9 @@ TEST_SUITE("cli") {
     CHECK(down.code == 3);
     CHECK(has(down, "cannot"));
     CHECK(cairn_plain("list --server ftp://x").code == 2);
+    // Refused before anything is opened; it aborted (134) once creating that many threads failed.
+    Run threads = cairn_plain("serve --listen 127.0.0.1:0 --db /nonexistent/dir/c.db --threads 100000");
+    CHECK(threads.code == 2);
+    CHECK(has(threads, "--threads takes at most 256"));
   }
 }

@@ -6,6 +6,7 @@
 
 #include "api/auth.h"
 #include "api/blocking_pool.h"
+#include "api/denial_budget.h"
 #include "api/watches.h"
 #include "cairn/tables.h"
 #include "engine/engine.h"
@@ -17,6 +18,7 @@ struct HttpCounters {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> by_class[6] = {};  // answers by status class: [2] = 2xx ... [5] = 5xx
   std::atomic<std::uint64_t> shed{0};           // answered 429 by the server's bounds
+  std::atomic<std::uint64_t> unaudited_401{0};  // 401s past DenialBudget's rate: counted, summarised
   std::atomic<std::int64_t> in_flight{0};       // dispatched, not yet answered
   std::atomic<std::int64_t> connections{0};
 };
@@ -29,6 +31,7 @@ struct Context {
   Tables* demo = nullptr;  // the demo services' tables; null: no demo routes (`--no-demo`)
   HttpCounters counters;
   Watches watches;           // long-polls in progress (answered 503 at shutdown)
+  DenialBudget denials;      // which 401s are audited one by one
   BlockingPool blocking{2};  // for handlers whose calls block (demo table transactions)
 };
 

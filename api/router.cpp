@@ -1,6 +1,8 @@
 // The route table and the checks every request passes before its handler.
 #include "api/router.h"
 
+#include <fmt/format.h>
+
 #include <exception>
 #include <string>
 
@@ -38,6 +40,11 @@ constexpr Route kDemoRoutes[] = {
     {"GET", "/v1/demo/payments", Access::kService, "demo.payments", handle_demo_payments},
     {"GET", "/v1/demo/notifications", Access::kService, "demo.notifications", handle_demo_notifications},
 };
+
+// An audit entry the store could not write goes to stderr; the answer goes out all the same.
+void log_unwritten(const Status& s) {
+  if (!s) std::fprintf(stderr, "cairn api: audit entry not written: %s\n", s.to_string().c_str());
+}
 
 // Wraps a reply so every answer is counted once.
 Reply counted(Context& ctx, Reply done) {
@@ -98,10 +105,23 @@ void Router::deny(Request request, const Route& route, ApiError error, Reply don
   entry.outcome = unauthorized ? "unauthorized" : "forbidden";
   if (why.empty() && !unauthorized) why = "role `" + request.principal.role + "` may not " + std::string(route.action);
   Response r = error_response(error, unauthorized ? "a valid bearer token is required" : why);
-  if (unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (unauthorized) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    std::int64_t earlier = 0;
+    if (!ctx_.denials.admit(entry.at, earlier)) {
+      ctx_.counters.unaudited_401.fetch_add(1, std::memory_order_relaxed);
+      return done(std::move(r));
+    }
+    if (earlier > 0) {
+      store::AuditEntry summary = entry;
+      summary.action = "unauthorized";
+      summary.target = fmt::format("{} more 401s in earlier seconds, past {} a second", earlier, DenialBudget::kPerSecond);
+      ctx_.engine.record_audit(std::move(summary), log_unwritten);
+    }
+  }
   // The answer waits for the audit entry, so whoever sees the 401/403 can find it in the log.
   ctx_.engine.record_audit(std::move(entry), [r = std::move(r), done = std::move(done)](Status s) mutable {
-    if (!s) std::fprintf(stderr, "cairn api: audit entry not written: %s\n", s.to_string().c_str());
+    log_unwritten(s);
     done(std::move(r));
   });
 }

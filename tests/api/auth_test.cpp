@@ -1,5 +1,8 @@
-// Auth matrix: who may call what, and every 401/403 lands in the audit log.
+// Auth matrix: who may call what; every 403 and every 401 (past 20 a second: in one summary) lands in
+// the audit log; the browser guard.
 #include <doctest/doctest.h>
+
+#include <thread>
 
 #include "api/route_fixture.h"
 
@@ -142,5 +145,40 @@ TEST_SUITE("api") {
     CHECK(f.call("POST", "/v1/workflows/t1/cancel", "", cross).status == 403);
     cross["origin"] = "https://CAIRN.internal:8080";
     CHECK(f.call("POST", "/v1/workflows/t1/cancel", "", cross).status == 202);
+  }
+
+  TEST_CASE("401s past 20 a second are counted, then summarised with the next one audited") {
+    cairn::api::DenialBudget budget;
+    std::int64_t earlier = -1;
+    for (int i = 0; i < cairn::api::DenialBudget::kPerSecond; ++i) {
+      CHECK(budget.admit(5'000 + i, earlier));
+      CHECK(earlier == 0);
+    }
+    CHECK_FALSE(budget.admit(5'500, earlier));
+    CHECK_FALSE(budget.admit(5'999, earlier));
+    CHECK(budget.admit(6'000, earlier));
+    CHECK(earlier == 2);
+    CHECK(budget.admit(6'001, earlier));
+    CHECK(earlier == 0);
+  }
+
+  TEST_CASE("a flood of 401s is answered in full but audited at a bounded rate, with a summary of the rest") {
+    RouteFixture f(kTokens);
+    const auto second = [&] { return f.engine().now() / 1000; };
+    const auto first_second = second();
+    for (int i = 0; i < 100; ++i) CHECK(f.call("GET", "/v1/workflows").status == 401);
+    const auto last_second = second();
+    const auto unaudited = static_cast<std::int64_t>(f.ctx().counters.unaudited_401.load());
+    // Every 401 was a commit before it was answered: 100 entries, as many as anyone could send.
+    CHECK(100 - unaudited <= cairn::api::DenialBudget::kPerSecond * (last_second - first_second + 1));
+    REQUIRE(unaudited > 0);
+    while (second() == last_second) std::this_thread::yield();  // the budget's next second
+    CHECK(f.call("GET", "/v1/workflows").status == 401);
+    Answer audit = f.call("GET", "/v1/audit?limit=2", "", bearer("adm-secret"));
+    REQUIRE(audit.body["entries"].size() == 2);
+    const Json& summary = audit.body["entries"][1];  // written before the 401 that carried it
+    CHECK(summary["action"] == "unauthorized");
+    CHECK(summary["outcome"] == "unauthorized");
+    CHECK(summary["target"] == std::to_string(unaudited) + " more 401s in earlier seconds, past 20 a second");
   }
 }

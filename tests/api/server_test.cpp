@@ -278,4 +278,19 @@ TEST_SUITE("api") {
     REQUIRE(polled);
     CHECK(Json::parse(polled->body)["status"] == "completed");
   }
+
+  TEST_CASE("Expect: 100-continue is answered 100 Continue before the body is sent") {
+    Served s;
+    HttpClient c = s.client();
+    const std::string body = R"({"type":"bench.steps","id":"expect"})";
+    REQUIRE(c.send_raw("POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+    auto go = c.read_response();  // curl waited a second for it, then sent the body anyway
+    REQUIRE(go);
+    CHECK(go->status == 100);
+    REQUIRE(c.send_raw(body));
+    auto created = c.read_response();
+    REQUIRE(created);
+    CHECK(created->status == 201);
+  }
 }

@@ -83,8 +83,9 @@ class Engine {
   // Why the engine is not ready or not healthy ("recovering", "store: [CAIRN-FULL] ..."); empty
   // when ready and the last commit succeeded.
   std::string health() const;
-  // Stops taking requests (they fail with kUnavailable), waits for in-flight commits, stops
-  // threads. In-flight activities are abandoned (they re-run after restart). Idempotent.
+  // Stops taking requests (they fail with kUnavailable), waits for the activities executing to
+  // end and for in-flight commits, stops threads. The outcome of an activity that ends meanwhile
+  // is recorded; a run whose activity had not been recorded re-runs it after restart. Idempotent.
   void stop();
 
   // Looks up the idempotency key and a client-chosen id in the store on the calling thread (like

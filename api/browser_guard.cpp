@@ -30,9 +30,14 @@ std::string_view host_name(std::string_view host) {
   return host.substr(0, host.find(':'));
 }
 
+bool equals_nocase(std::string_view a, std::string_view lower_b) {
+  return a.size() == lower_b.size() && starts_with_nocase(a, lower_b);
+}
+
+// Allocation-free: it runs on every request of an open server.
 bool is_loopback_name(std::string_view host) {
-  const std::string name = lower(host_name(host));
-  if (name == "localhost" || name == "[::1]") return true;
+  const std::string_view name = host_name(host);
+  if (equals_nocase(name, "localhost") || name == "[::1]") return true;
   if (!name.starts_with("127.")) return false;
   int dots = 0;
   for (char c : name) {
@@ -48,7 +53,7 @@ std::optional<std::string> browser_refusal(const Request& request, bool open_ser
   const std::string& host = request.header("host");
   const std::string& origin = request.header("origin");
   const bool safe = request.method == "GET" || request.method == "HEAD";
-  if (!safe && !origin.empty() && (host.empty() || origin_authority(origin) != lower(host)))
+  if (!safe && !origin.empty() && (host.empty() || !equals_nocase(host, origin_authority(origin))))
     return fmt::format("cross-origin request refused: Origin {} is not this server (Host {})", origin,
                        host.empty() ? "missing" : host);
   if (open_server && !host.empty() && !is_loopback_name(host))

@@ -97,19 +97,11 @@ void watch_for_close(tcp::socket& socket, std::shared_ptr<ClientGone> gone, std:
   });
 }
 
-// Reads one request: its header, then its body, after `100 Continue` when the client asked for it
-// (`Expect: 100-continue`, which curl sends with a body over 1 KiB and then waits a second for).
-// A body over the limit fails at the header, before anything is sent.
-asio::awaitable<void> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                   http::request_parser<http::string_body>& parser, boost::system::error_code& ec) {
-  co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec || parser.is_done()) co_return;
-  if (parser.get().version() == 11 && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-    http::response<http::empty_body> go{http::status::continue_, 11};
-    co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-  }
-  co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+// Whether the client waits for `100 Continue` before it sends the body (`Expect: 100-continue`,
+// which curl sends with a body over 1 KiB and then waits a second for).
+bool wants_continue(const http::request_parser<http::string_body>& parser) {
+  return !parser.is_done() && parser.get().version() == 11 &&
+         beast::iequals(parser.get()[http::field::expect], "100-continue");
 }
 
 // Every Transfer-Encoding field's value joined, or nullopt when there is none.
@@ -279,7 +271,19 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     parser.body_limit(kMaxBodyBytes);
     boost::system::error_code ec;
     stream.expires_after(options.read_timeout);
-    co_await read_request(stream, buffer, parser, ec);
+    // The header, then the body (a body over the limit fails at the header, before any 100).
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && wants_continue(parser)) {
+      http::response<http::empty_body> go{http::status::continue_, 11};
+      co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec && !parser.is_done()) {
+      const auto length = parser.content_length();
+      if (length && buffer.size() >= *length)
+        http::read(stream, buffer, parser, ec);  // the whole body came with the header: parsed, no wait
+      else
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
     Response res;
     bool keep_alive = false;  // a refused request closes the connection
     const bool refused = refusal(ec, parser.get(), res);

@@ -20,7 +20,7 @@ void ClientGone::gone() {
   std::function<void()> fn;
   {
     std::lock_guard lock(mu_);
-    if (gone_) return;
+    if (gone_ || answered_) return;
     gone_ = true;
     fn = std::exchange(fn_, nullptr);
   }
@@ -30,6 +30,17 @@ void ClientGone::gone() {
 bool ClientGone::is_gone() const {
   std::lock_guard lock(mu_);
   return gone_;
+}
+
+void ClientGone::answered() {
+  std::lock_guard lock(mu_);
+  answered_ = true;
+  fn_ = nullptr;
+}
+
+bool ClientGone::is_answered() const {
+  std::lock_guard lock(mu_);
+  return answered_;
 }
 
 }  // namespace cairn::api

@@ -14,14 +14,19 @@ class ClientGone {
  public:
   // What to do once the client is gone; runs at once if it already is. Called by the route.
   void on_gone(std::function<void()> fn);
-  // The client closed or reset its connection: runs what on_gone() set, once. Called by the server.
+  // The client closed or reset its connection: runs what on_gone() set, once, unless the answer
+  // came first. Called by the server.
   void gone();
   bool is_gone() const;
+  // The answer came: from now on gone() does nothing, and the server stops watching the socket.
+  void answered();
+  bool is_answered() const;
 
  private:
   mutable std::mutex mu_;
   std::function<void()> fn_;
   bool gone_ = false;
+  bool answered_ = false;
 };
 
 }  // namespace cairn::api

@@ -107,23 +107,28 @@ void Router::deny(Request request, const Route& route, ApiError error, Reply don
   Response r = error_response(error, unauthorized ? "a valid bearer token is required" : why);
   if (unauthorized) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    std::int64_t earlier = 0;
-    if (!ctx_.denials.admit(entry.at, earlier)) {
-      ctx_.counters.unaudited_401.fetch_add(1, std::memory_order_relaxed);
-      return done(std::move(r));
-    }
-    if (earlier > 0) {
-      store::AuditEntry summary = entry;
-      summary.action = "unauthorized";
-      summary.target = fmt::format("{} more 401s in earlier seconds, past {} a second", earlier, DenialBudget::kPerSecond);
-      ctx_.engine.record_audit(std::move(summary), log_unwritten);
-    }
+    if (!audits_401(entry)) return done(std::move(r));
   }
   // The answer waits for the audit entry, so whoever sees the 401/403 can find it in the log.
   ctx_.engine.record_audit(std::move(entry), [r = std::move(r), done = std::move(done)](Status s) mutable {
     log_unwritten(s);
     done(std::move(r));
   });
+}
+
+bool Router::audits_401(const store::AuditEntry& entry) {
+  std::int64_t earlier = 0;
+  if (!ctx_.denials.admit(entry.at, earlier)) {
+    ctx_.counters.unaudited_401.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (earlier > 0) {
+    store::AuditEntry summary = entry;
+    summary.action = "unauthorized";
+    summary.target = fmt::format("{} more 401s in earlier seconds, past {} a second", earlier, DenialBudget::kPerSecond);
+    ctx_.engine.record_audit(std::move(summary), log_unwritten);
+  }
+  return true;
 }
 
 void Router::dispatch(Request request, Reply reply) {

@@ -1,6 +1,7 @@
 // Router: method + path -> handler. 404 for an unknown path, 405 with `Allow` for a known path
 // and wrong method, 503 for API routes until the engine is ready, then the browser guard (403,
-// audited: browser_guard.h), then auth (401/403, audited), then body checks (415, 400), then the handler. HEAD is routed as GET (the server drops the body).
+// audited: browser_guard.h), then auth (401/403, audited), then body checks (415, 400), then the
+// handler. HEAD is routed as GET (the server drops the body).
 #pragma once
 
 #include <string>
@@ -44,6 +45,9 @@ class Router {
   static bool match(const Compiled& c, Request& request);
   // Answers 401/403 once the audit entry is durable; `why` replaces the role message of a 403.
   void deny(Request request, const Route& route, ApiError error, Reply done, std::string why = "");
+  // Whether this 401 gets its own audit entry (denial_budget.h); when it does, the summary of the
+  // 401s counted before it is written first.
+  bool audits_401(const store::AuditEntry& entry);
 
   Context& ctx_;
   std::vector<Compiled> routes_;

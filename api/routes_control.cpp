@@ -27,6 +27,14 @@ bool take_names(const Request& request, bool named, std::string& id, std::string
   return true;
 }
 
+// The body's field `name`, or null when the body is not an object or lacks it.
+const Json* body_field(const Request& request, const char* name) {
+  const Json& body = request.json;
+  if (!body.is_object()) return nullptr;
+  auto it = body.find(name);
+  return it == body.end() ? nullptr : &*it;
+}
+
 engine::Actor actor_of(const Request& request) { return {request.principal.name, request.principal.role}; }
 
 // 202 `{"id"}` once the admin action is durable (the engine journals it and writes the audit entry).
@@ -69,9 +77,8 @@ void handle_cancel(const Request& request, Context& ctx, Reply done) {
 void handle_terminate(const Request& request, Context& ctx, Reply done) {
   std::string id, unused;
   if (!take_names(request, false, id, unused, done)) return;
-  const Json& body = request.json;
-  auto reason = body.is_object() ? body.find("reason") : body.end();
-  if (!body.is_object() || reason == body.end() || !reason->is_string() || reason->get_ref<const std::string&>().empty())
+  const Json* reason = body_field(request, "reason");
+  if (!reason || !reason->is_string() || reason->get_ref<const std::string&>().empty())
     return done(bad_request("body must be {\"reason\": \"<non-empty text>\"}"));
   if (reason->get_ref<const std::string&>().size() > 1000) return done(bad_request("reason is longer than 1000 bytes"));
   ctx.engine.terminate(id, reason->get<std::string>(), actor_of(request), accepted(id, std::move(done)));
@@ -86,10 +93,8 @@ void handle_retry(const Request& request, Context& ctx, Reply done) {
 void handle_skip(const Request& request, Context& ctx, Reply done) {
   std::string id, unused;
   if (!take_names(request, false, id, unused, done)) return;
-  const Json& body = request.json;
-  auto result = body.is_object() ? body.find("result") : body.end();
-  if (!body.is_object() || result == body.end())
-    return done(bad_request("body must be {\"result\": <the skipped activity's result, any JSON>}"));
+  const Json* result = body_field(request, "result");
+  if (!result) return done(bad_request("body must be {\"result\": <the skipped activity's result, any JSON>}"));
   ctx.engine.skip(id, *result, actor_of(request), accepted(id, std::move(done)));
 }
 

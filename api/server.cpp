@@ -86,11 +86,11 @@ auto async_dispatch(Router& router, const std::shared_ptr<PendingReplies>& pendi
 
 // Watches a long-poll's socket while its answer is pending: a peek that finds the end of the
 // stream or an error is the client gone (it closed or reset). Data (a pipelined request) ends the
-// watch and stays unread for the session. `watching` is cleared by the session once the answer
-// came, before the socket can close: the handler runs on the session's strand.
-void watch_for_close(tcp::socket& socket, std::shared_ptr<ClientGone> gone, std::shared_ptr<bool> watching) {
-  socket.async_wait(tcp::socket::wait_read, [&socket, gone, watching](const boost::system::error_code& ec) {
-    if (ec || !*watching) return;
+// watch and stays unread for the session. The session marks `gone` answered before the socket can
+// close, and the handler runs on the session's strand, so it never touches a closed socket.
+void watch_for_close(tcp::socket& socket, std::shared_ptr<ClientGone> gone) {
+  socket.async_wait(tcp::socket::wait_read, [&socket, gone](const boost::system::error_code& ec) {
+    if (ec || gone->is_answered()) return;
     char byte;
     const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) gone->gone();
@@ -244,11 +244,10 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
   if (request.method != "GET" || !request.query.count("wait"))
     co_return co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
   auto gone = std::make_shared<ClientGone>();
-  auto watching = std::make_shared<bool>(true);
   request.client_gone = gone;
-  watch_for_close(socket, gone, watching);
+  watch_for_close(socket, gone);
   Response res = co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
-  *watching = false;
+  gone->answered();
   boost::system::error_code ignored;
   socket.cancel(ignored);  // the watch, if it is still pending
   if (gone->is_gone()) keep_alive = false;

@@ -23,6 +23,7 @@ struct Command {
   std::set<std::string> flags;
   std::set<std::string> options;
   std::size_t positional;  // exact number of positional arguments
+  const char* required = nullptr;  // an option the command cannot do without (a usage error, exit 2)
 };
 
 const std::map<std::string, Command>& commands() {
@@ -33,7 +34,8 @@ const std::map<std::string, Command>& commands() {
         "  key was started before with the same input (--json adds \"created\": true|false).\n",
         {},
         {"input", "id", "idempotency-key"},
-        1}},
+        1,
+        "input"}},
       {"list",
        {"usage: cairn list [--status S] [--type T] [--stuck] [--created-after TIME] [--created-before TIME]\n"
         "                  [--limit N] [--cursor C]\n"
@@ -48,20 +50,23 @@ const std::map<std::string, Command>& commands() {
        {"usage: cairn signal ID NAME --data JSON|@FILE [--idempotency-key K]\n  Delivers signal NAME to run ID.\n",
         {},
         {"data", "idempotency-key"},
-        2}},
+        2,
+        "data"}},
       {"cancel", {"usage: cairn cancel ID\n  Asks run ID to cancel (it compensates). Needs the admin role.\n", {}, {}, 1}},
       {"terminate",
        {"usage: cairn terminate ID --reason R\n  Stops run ID at once, without compensation. Needs the admin role.\n",
         {},
         {"reason"},
-        1}},
+        1,
+        "reason"}},
       {"retry", {"usage: cairn retry ID\n  Resumes a stuck or failed run at its failed step. Needs the admin role.\n", {}, {}, 1}},
       {"skip",
        {"usage: cairn skip ID --result JSON|@FILE\n  Ends the skippable activity stuck run ID is paused on with RESULT in its place;\n"
         "  the run goes on from there. Needs the admin role.\n",
         {},
         {"result"},
-        1}},
+        1,
+        "result"}},
       {"audit", {"usage: cairn audit [--limit N] [--cursor C]\n  Lists the audit log, newest first. Needs the admin role.\n",
                  {},
                  {"limit", "cursor"},
@@ -153,12 +158,8 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
   const auto& pos = args.positional;
   auto show_json = [&](const Json& j) { print(j.dump(2) + "\n"); };
   if (name == "start") {
-    auto input = args.get("input");
-    if (!input) {
-      std::fprintf(stderr, "cairn start: --input is required\n%s", commands().at(name).help);
-      return kExitUsage;
-    }
-    Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", *input))}};
+    const std::string input = *args.get("input");
+    Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", input))}};
     if (auto id = args.get("id")) body["id"] = *id;
     Reply r = api.call("POST", "/v1/workflows", kStartAnswer, body.dump(), args.get("idempotency-key").value_or(""));
     const bool created = r.status == 201;  // 200: the run already existed
@@ -191,35 +192,23 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     if (json) return show_json(Json{{"run", run}, {"history", events}}), kExitOk;
     print(run_report(run, events));
   } else if (name == "signal") {
-    auto data = args.get("data");
-    if (!data) {
-      std::fprintf(stderr, "cairn signal: --data is required\n%s", commands().at(name).help);
-      return kExitUsage;
-    }
+    const std::string data = *args.get("data");
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]), kSignalAnswer,
-                      json_argument("data", *data), args.get("idempotency-key").value_or(""))
+                      json_argument("data", data), args.get("idempotency-key").value_or(""))
                  .body;
     json ? show_json(r) : print("delivered as event " + std::to_string(r.value("seq", std::int64_t{0})) + "\n");
   } else if (name == "cancel" || name == "retry") {
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, kActionAnswer).body;
     json ? show_json(r) : print(name + " accepted for " + pos[0] + "\n");
   } else if (name == "skip") {
-    auto result = args.get("result");
-    if (!result) {
-      std::fprintf(stderr, "cairn skip: --result is required\n%s", commands().at(name).help);
-      return kExitUsage;
-    }
-    Json body{{"result", Json::parse(json_argument("result", *result))}};
+    const std::string result = *args.get("result");
+    Json body{{"result", Json::parse(json_argument("result", result))}};
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/skip", kActionAnswer, body.dump()).body;
     json ? show_json(r) : print("skip accepted for " + pos[0] + "\n");
   } else if (name == "terminate") {
-    auto reason = args.get("reason");
-    if (!reason || reason->empty()) {
-      std::fprintf(stderr, "cairn terminate: --reason is required\n%s", commands().at(name).help);
-      return kExitUsage;
-    }
+    const std::string reason = *args.get("reason");
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", kActionAnswer,
-                      Json{{"reason", *reason}}.dump())
+                      Json{{"reason", reason}}.dump())
                  .body;
     json ? show_json(r) : print("terminate accepted for " + pos[0] + "\n");
   } else if (name == "audit") {
@@ -265,6 +254,8 @@ int run_admin(int argc, char** argv) {
   }
   if (args && args->positional.size() != cmd.positional)
     error = "expected " + std::to_string(cmd.positional) + " argument(s), got " + std::to_string(args->positional.size());
+  else if (args && cmd.required && args->get(cmd.required).value_or("").empty())
+    error = std::string("--") + cmd.required + " is required";
   if (!error.empty()) {
     std::fprintf(stderr, "cairn %s: %s\n%s", name.c_str(), error.c_str(), admin_help(name).c_str());
     return kExitUsage;

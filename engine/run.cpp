@@ -256,8 +256,8 @@ void Run::deliver(const store::Event& e, Json& data) {
       std::string name = data.value("name", "");
       if (e.cmd == 0) {
         // Journaled with no waiter named (none existed, or the run was broken by non-determinism
-        // when it arrived):
-        // the earliest matching wait takes it now, else it is buffered. Same rule live and replayed.
+        // when it arrived): the earliest matching wait takes it now, else it is buffered. Same
+        // rule live and replayed.
         if (std::int64_t waiter = signal_consumer(name)) return resolve(waiter, {OutKind::kOk, take_field(data, "payload"), name});
         signal_buffer_[name].emplace_back(e.seq, take_field(data, "payload"));
         return;
@@ -288,28 +288,23 @@ void Run::deliver(const store::Event& e, Json& data) {
     }
     case EventType::kAdminAction: {
       const std::string action = data.value("action", "");
-      if (action == "retry" && data.contains("supersede_from")) {
-        // The retry of a failed run: its final failure is skipped on replay, and the failed step
-        // starts its attempts over, as a stuck run's steps do on a retry.
+      if (action != "retry" && action != "skip") return;
+      // A retry starts every pending step's attempts over: a stuck run's, and a failed run's
+      // failed step (its final failure is skipped on replay: supersede_from).
+      if (action == "retry")
         for (auto& [cmd, p] : pending_) {
           if (p.kind != Kind::kActivity || p.outcome) continue;
           p.call.attempts = 0;
           p.call.retry_at = 0;
         }
-        return;
-      }
-      if ((action != "retry" && action != "skip") || phase_ != RunPhase::kStuck) return;
+      if (phase_ != RunPhase::kStuck) return;
       phase_ = RunPhase::kRunning;
       stuck_reason_.clear();
       // A skip is followed by the skipped activity's ActivityCompleted, which resolves it; the
-      // other activities go on where they were, a retry starts every one over.
+      // other activities go on where they were.
       const std::int64_t skipped = action == "skip" ? data.value("cmd", std::int64_t{0}) : 0;
       for (auto& [cmd, p] : pending_) {
         if (p.kind != Kind::kActivity || p.outcome || cmd == skipped) continue;
-        if (action == "retry") {
-          p.call.attempts = 0;
-          p.call.retry_at = 0;
-        }
         p.call.paused = false;
         effects_.activities.push_back(cmd);
       }

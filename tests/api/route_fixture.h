@@ -2,9 +2,11 @@
 // call routes without sockets.
 #pragma once
 
+#include <chrono>
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "api/context.h"
 #include "api/router.h"
@@ -84,6 +86,13 @@ class RouteFixture {
   }
   Answer post(const std::string& target, const Json& body, std::map<std::string, std::string> headers = {}) {
     return call("POST", target, body.dump(), std::move(headers));
+  }
+
+  // Waits up to 10 s for every dispatched request to be answered; false if one is still held.
+  bool all_answered() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ctx_->counters.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    return ctx_->counters.in_flight.load() == 0;
   }
 
   engine::Engine& engine() { return *engine_; }

@@ -23,7 +23,17 @@ struct Served {
     o.port = 0;
     return o;
   }
+  // A server that handles one request at a time (--max-inflight 1).
+  static cairn::api::ServerOptions one_slot() {
+    cairn::api::ServerOptions o;
+    o.max_in_flight = 1;
+    return o;
+  }
   HttpClient client() { return HttpClient("127.0.0.1", server.port()); }
+  // Starts run `id` of test.wait (it waits for signal `go`).
+  void start_waiting(const std::string& id) {
+    REQUIRE(client().request("POST", "/v1/workflows", R"({"type":"test.wait","id":")" + id + R"("})")->status == 201);
+  }
   // Sends a 60 s long-poll of run `id` on `c`; returns once it is dispatched (the only request
   // in flight), the event the tests wait for.
   void long_poll(HttpClient& c, const std::string& id) {
@@ -70,11 +80,8 @@ TEST_SUITE("api") {
   }
 
   TEST_CASE("over the in-flight bound requests are 429 with Retry-After; health still answers") {
-    cairn::api::ServerOptions o;
-    o.max_in_flight = 1;
-    Served s(o);
-    HttpClient setup = s.client();
-    REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"held"})")->status == 201);
+    Served s(Served::one_slot());
+    s.start_waiting("held");
     HttpClient holder = s.client();
     s.long_poll(holder, "held");
     HttpClient other = s.client();
@@ -205,8 +212,7 @@ TEST_SUITE("api") {
 
   TEST_CASE("shutdown answers long-polls in progress with 503") {
     Served s;
-    HttpClient setup = s.client();
-    REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"lp"})")->status == 201);
+    s.start_waiting("lp");
     HttpClient poller = s.client();
     s.long_poll(poller, "lp");
     s.server.drain();
@@ -230,15 +236,13 @@ TEST_SUITE("api") {
     REQUIRE(sent.get_future().get());
     // The run's watchers (the orphaned long-poll among them) are answered when it settles.
     CHECK(f.call("GET", "/v1/workflows/late?wait=60s").body["status"] == "completed");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (f.ctx().counters.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    CHECK(f.ctx().counters.in_flight.load() == 0);
+    CHECK(f.all_answered());
   }
 
   TEST_CASE("the browser guard sees the Host and Origin the client sent") {
     Served s;  // open: loopback only
+    s.start_waiting("g");
     HttpClient c = s.client();
-    REQUIRE(c.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"g"})")->status == 201);
     REQUIRE(c.send_raw("POST /v1/workflows/g/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
                        "Content-Length: 0\r\n\r\n"));
     auto csrf = c.read_response();
@@ -252,28 +256,21 @@ TEST_SUITE("api") {
   }
 
   TEST_CASE("a long-poll whose client closed its connection gives its in-flight slot back at once") {
-    cairn::api::ServerOptions o;
-    o.max_in_flight = 1;
-    Served s(o);
-    HttpClient setup = s.client();
-    REQUIRE(setup.request("POST", "/v1/workflows", R"({"type":"test.wait","id":"left"})")->status == 201);
+    Served s(Served::one_slot());
+    s.start_waiting("left");
     {
       HttpClient quitter = s.client();
       s.long_poll(quitter, "left");
     }  // the client gives up: its connection closes
     // The slot came back when the server saw the close; it was held for the whole minute.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (s.f.ctx().counters.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    CHECK(s.f.ctx().counters.in_flight.load() == 0);
-    auto r = setup.request("GET", "/v1/workflows/left");
+    CHECK(s.f.all_answered());
+    auto r = s.client().request("GET", "/v1/workflows/left");
     REQUIRE(r);
     CHECK(r->status == 200);
     // A poll whose client stays is still answered when its run settles.
     HttpClient poller = s.client();
     s.long_poll(poller, "left");
-    std::promise<cairn::Result<std::int64_t>> sent;
-    s.f.engine().signal("left", "go", Json::object(), "", [&](cairn::Result<std::int64_t> seq) { sent.set_value(seq); });
-    REQUIRE(sent.get_future().get());
+    REQUIRE(s.f.call("POST", "/v1/workflows/left/signals/go", "{}").status == 202);
     auto polled = poller.read_response();
     REQUIRE(polled);
     CHECK(Json::parse(polled->body)["status"] == "completed");

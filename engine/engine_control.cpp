@@ -375,64 +375,74 @@ void Engine::Impl::do_terminate(const std::string& id, const std::string& reason
 void Engine::retry(const std::string& id, const Actor& actor, DoneStatus done) {
   auto* impl = impl_.get();
   impl->call_on_loop(std::move(done), [impl, id, actor](DoneStatus answer) {
-    DoneStatus done = impl->audited(actor, "retry", id, std::move(answer));
-    auto rec = impl->store.get_run(id);
-    if (!rec) return done(rec.status());
-    auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
+    impl->do_retry(id, actor, impl->audited(actor, "retry", id, std::move(answer)));
+  });
+}
 
-    if (rec->status == store::RunStatus::kStuck) {
-      auto lr = impl->ensure_live(id);
-      if (!lr) return done(lr.status());
-      LiveRun& live = **lr;
-      bool nondeterministic = !live.run->broken().is_ok();
-      live.run->record(EventType::kAdminAction, 0, admin_action("retry", actor), impl->now());
-      impl->collect(live);
-      OpenBatch& ob = impl->open_batch(id);
-      ob.batch.audit.push_back(audit_entry(impl->now(), actor, "retry", id));
-      ob.then.push_back([impl, id, done, nondeterministic](const store::BatchResult& r) {
-        done(r.status);
-        if (!r.status.is_ok() || !nondeterministic) return;
-        impl->drop(id);  // replay again: the code may have been fixed
-        (void)impl->ensure_live(id);
-      });
-      return;
-    }
-    if (rec->status != store::RunStatus::kFailed)
-      return refuse(fmt::format("is {}; only stuck or failed runs can be retried", store::run_status_name(rec->status)));
-
-    // A failed run resumes at its failed step: the journal from that failure on is superseded.
-    auto history = impl->store.load_history(id, 0, 0);
-    if (!history) return done(history.status());
-    std::int64_t failed_at = 0, from = 0;
-    for (const auto& e : *history) {
-      if (e.type == EventType::kWorkflowFailed) failed_at = e.seq;
-      auto d = Json::parse(e.data, nullptr, false);
-      if (e.type == EventType::kActivityFailed && d.is_object() && d.value("final", false)) from = e.seq;
-    }
-    if (failed_at == 0) return refuse("has no WorkflowFailed event");
-    if (from == 0 || from > failed_at) from = failed_at;
-    for (const auto& e : *history) {
-      if (e.seq <= from || e.seq >= failed_at) continue;
-      if (e.type == EventType::kActivityCompleted || e.type == EventType::kActivityFailed ||
-          e.type == EventType::kChildStarted || e.type == EventType::kCompensationStarted)
-        return refuse("ran further steps (compensations) after its failure; start a new run instead");
-    }
-    Json action = admin_action("retry", actor);
-    action["supersede_from"] = from;
-    store::JournalBatch batch;
-    store::Append append;
-    append.run_id = id;
-    append.expected_last_seq = rec->last_seq;
-    append.events.push_back({EventType::kAdminAction, 0, impl->now(), action.dump()});
-    append.update.status = store::RunStatus::kRunning;
-    append.update.error = "";
-    OpenBatch& ob = impl->open_batch(id);
-    ob.batch.appends.push_back(std::move(append));
-    ob.batch.audit.push_back(audit_entry(impl->now(), actor, "retry", id));
-    ob.then.push_back([impl, id, done](const store::BatchResult& r) {
-      done(r.status);
-      if (r.status.is_ok()) (void)impl->ensure_live(id);
+void Engine::Impl::do_retry(const std::string& id, const Actor& actor, DoneStatus done) {
+  // Decided on the stored run: a write of it still in flight (the one that makes it stuck or
+  // failed) is waited for, or a retry sent as the run stopped would be refused as running.
+  if (LiveRun* live = find_live(id); live && uncommitted(id, *live))
+    return live->on_settled.push_back([this, id, actor, done](const Status& settled) {
+      if (!settled.is_ok()) return done(settled);
+      forget_if_ended(id);  // a failed run resumes from the store, not from its ended incarnation
+      do_retry(id, actor, done);
     });
+  auto rec = store.get_run(id);
+  if (!rec) return done(rec.status());
+  auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
+
+  if (rec->status == store::RunStatus::kStuck) {
+    auto lr = ensure_live(id);
+    if (!lr) return done(lr.status());
+    LiveRun& live = **lr;
+    bool nondeterministic = !live.run->broken().is_ok();
+    live.run->record(EventType::kAdminAction, 0, admin_action("retry", actor), now());
+    collect(live);
+    OpenBatch& ob = open_batch(id);
+    ob.batch.audit.push_back(audit_entry(now(), actor, "retry", id));
+    ob.then.push_back([this, id, done, nondeterministic](const store::BatchResult& r) {
+      done(r.status);
+      if (!r.status.is_ok() || !nondeterministic) return;
+      drop(id);  // replay again: the code may have been fixed
+      (void)ensure_live(id);
+    });
+    return;
+  }
+  if (rec->status != store::RunStatus::kFailed)
+    return refuse(fmt::format("is {}; only stuck or failed runs can be retried", store::run_status_name(rec->status)));
+
+  // A failed run resumes at its failed step: the journal from that failure on is superseded.
+  auto history = store.load_history(id, 0, 0);
+  if (!history) return done(history.status());
+  std::int64_t failed_at = 0, from = 0;
+  for (const auto& e : *history) {
+    if (e.type == EventType::kWorkflowFailed) failed_at = e.seq;
+    auto d = Json::parse(e.data, nullptr, false);
+    if (e.type == EventType::kActivityFailed && d.is_object() && d.value("final", false)) from = e.seq;
+  }
+  if (failed_at == 0) return refuse("has no WorkflowFailed event");
+  if (from == 0 || from > failed_at) from = failed_at;
+  for (const auto& e : *history) {
+    if (e.seq <= from || e.seq >= failed_at) continue;
+    if (e.type == EventType::kActivityCompleted || e.type == EventType::kActivityFailed ||
+        e.type == EventType::kChildStarted || e.type == EventType::kCompensationStarted)
+      return refuse("ran further steps (compensations) after its failure; start a new run instead");
+  }
+  Json action = admin_action("retry", actor);
+  action["supersede_from"] = from;
+  store::Append append;
+  append.run_id = id;
+  append.expected_last_seq = rec->last_seq;
+  append.events.push_back({EventType::kAdminAction, 0, now(), action.dump()});
+  append.update.status = store::RunStatus::kRunning;
+  append.update.error = "";
+  OpenBatch& ob = open_batch(id);
+  ob.batch.appends.push_back(std::move(append));
+  ob.batch.audit.push_back(audit_entry(now(), actor, "retry", id));
+  ob.then.push_back([this, id, done](const store::BatchResult& r) {
+    done(r.status);
+    if (r.status.is_ok()) (void)ensure_live(id);
   });
 }
 

@@ -264,6 +264,8 @@ struct Engine::Impl {
   // such run, or it ended: refuse_ended()).
   LiveRun* action_target(const std::string& id, const DoneStatus& done);
   void do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done);
+  // Retry of a stuck or failed run (Engine::retry), on the loop; `done` is already audited.
+  void do_retry(const std::string& id, const Actor& actor, DoneStatus done);
   void notify_watchers(const std::string& run_id);
   std::string generate_id();
   store::Millis now() const { return clock->now(); }

@@ -197,6 +197,31 @@ TEST_CASE("calls waiting on a run's commit that fails are answered 503: a repeat
   }
 }
 
+TEST_CASE("a retry sent while the write that makes the run stuck or failed is in flight waits for it") {
+  for (const bool run_fails : {false, true})
+    for (const bool write_fails : {false, true}) {
+      CAPTURE(run_fails);
+      CAPTURE(write_fails);
+      FaultFixture f;
+      REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see queued_marker()
+      stall_failures_left = 1;
+      REQUIRE(f.start("faults.stall", "s", Json{{"fail", run_fails}}).status == 201);
+      FaultyVfs::wait_for_held_sync();  // the attempt failed; the run stopped in memory, not yet in the store
+      std::promise<Status> retry;
+      f.engine().retry("s", engine::Actor{"admin#1", "admin"}, [&](Status s) { retry.set_value(std::move(s)); });
+      auto marker = f.queued_marker("x");  // the engine has taken the retry
+      FaultyVfs::release_sync(write_fails);
+      Status answer = retry.get_future().get();
+      if (write_fails) {
+        CHECK(answer.code() == Errc::kUnavailable);  // the client's to send again, not a conflict
+      } else {
+        CHECK(answer.is_ok());  // it was 409 "run s is running; only stuck or failed runs can be retried"
+        CHECK(f.await_end("s").body["result"] == "done");
+      }
+      CHECK(marker.get().is_ok());
+    }
+}
+
 TEST_CASE("a run whose ending write a refused call waited on is counted as ended once") {
   FaultFixture f;
   REQUIRE(f.start("faults.wait", "x", Json::object()).status == 201);  // a bystander: see queued_marker()

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -34,11 +35,30 @@ inline Task<Json> wait_for_two(WorkflowContext& ctx, Json) {
   co_return Json::array({first, second});
 }
 
+// Attempts of activity faults.stall still to fail; each failing one holds the next commit's fsync
+// first (FaultyVfs::hold_next_sync), so the write that records its failure is held.
+inline std::atomic<int> stall_failures_left{0};
+
+// faults.stall: one attempt of faults.stall; if it fails the run is stuck (paused), or with
+// input {"fail": true} the run fails.
+inline Task<Json> stall_once(WorkflowContext& ctx, Json input) {
+  RetryPolicy one{.maximum_attempts = 1};
+  if (!input.value("fail", false)) one.on_exhausted = RetryPolicy::OnExhausted::kPause;
+  co_await ctx.activity<void>("faults.stall", Json::object(), ActivityOptions{.retry = one});
+  co_return "done";
+}
+
 inline Registry fault_registry() {
   Registry reg;
   register_bench_steps(reg);
   reg.workflow("faults.wait", wait_for_go, {.signals = {"go"}});
   reg.workflow("faults.twice", wait_for_two, {.signals = {"go"}});
+  reg.workflow("faults.stall", stall_once);
+  reg.activity("faults.stall", [](ActivityContext&, Json) {
+    if (stall_failures_left.fetch_sub(1) <= 0) return;
+    FaultyVfs::hold_next_sync();
+    throw RetryableError("stall", "fails once");
+  });
   return reg;
 }
 

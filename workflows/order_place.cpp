@@ -27,6 +27,9 @@ namespace {
 // DOMAIN.md: pending states are auto-cancelled after 48 h; unresolved payment after 24 h.
 constexpr milliseconds kPendingTimeout = 48h;
 constexpr milliseconds kPaymentTimeout = 24h;
+// A seller accepts its sub-order within this SLA (seeds: "accept/reject within 2 hours") or the
+// admin is told; shipping it counts as accepting it.
+constexpr milliseconds kSellerAcceptSla = 2h;
 // Between two rounds of payment retries (each round is 1-2-4-8-16 s of backoff).
 constexpr milliseconds kPaymentRoundPause = 1h;
 
@@ -36,6 +39,7 @@ struct SubOrder {
   Json carrier;  // null until shipped
   Json tracking_number;
   bool told = false;  // the seller got `new_order`
+  bool accepted = false;  // a `seller.accepted` signal, or a shipment
 };
 
 // Progress of a sub-order once fulfilled; the order's state is its least advanced sub-order.
@@ -55,7 +59,9 @@ std::string text(const Json& payload, const char* field) {
   return it != payload.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-std::vector<std::string> fulfillment_signals() { return {"shipment.confirmed", "tracking", "delivered"}; }
+std::vector<std::string> fulfillment_signals() {
+  return {"seller.accepted", "shipment.confirmed", "tracking", "delivered"};
+}
 
 activities::StockRequest stock_request(const std::string& order_id, const SellerLines& s) {
   activities::StockRequest r{order_id, s.seller_id, {}};
@@ -74,8 +80,8 @@ class Placement {
   Json status() const {
     Json subs = Json::array();
     for (const auto& s : subs_)
-      subs.push_back({{"seller_id", s.lines.seller_id}, {"state", s.state}, {"carrier", s.carrier},
-                      {"tracking_number", s.tracking_number}});
+      subs.push_back({{"seller_id", s.lines.seller_id}, {"state", s.state}, {"accepted", s.accepted},
+                      {"carrier", s.carrier}, {"tracking_number", s.tracking_number}});
     return {{"state", state_}, {"sub_orders", std::move(subs)}};
   }
 
@@ -237,15 +243,21 @@ class Placement {
     co_return ok;
   }
 
-  // Waits for each seller's shipment, tracking and delivery signals until every sub-order is
-  // delivered. No shipment within 48 h cancels the order; once something shipped, an overdue
-  // seller is escalated to the admin and a cancel request is refused.
+  // Waits for each seller's acceptance, shipment, tracking and delivery signals until every
+  // sub-order is delivered. A seller that has not accepted within its SLA is escalated to the
+  // admin (`seller_overdue`, once). No shipment within 48 h cancels the order; once something
+  // shipped, an overdue seller is escalated to the admin and a cancel request is refused.
   Task<Json> fulfill() {
     const auto deadline = ctx_.now() + kPendingTimeout;
-    bool escalated = false;
+    // Runs routed before the SLA existed replay without its timer.
+    const bool sla = ctx_.patched("seller-acceptance-sla");
+    const auto accept_by = ctx_.now() + kSellerAcceptSla;
+    bool escalated = false, acceptance_escalated = !sla;
     while (!all_delivered()) {
       std::optional<milliseconds> wait;
-      if (!escalated) wait = std::max(milliseconds{0}, std::chrono::duration_cast<milliseconds>(deadline - ctx_.now()));
+      if (!escalated) wait = until(deadline);
+      if (!acceptance_escalated && !unaccepted().empty())
+        wait = std::min(wait.value_or(milliseconds::max()), until(accept_by));
       bool cancel = ctx_.cancel_requested() && !cancel_refused_;
       std::optional<Signal> signal;
       if (!cancel) {
@@ -260,6 +272,9 @@ class Placement {
         ctx_.decline_cancel();
         if (!cancel_refused_) co_await notify("customer", "cancel_refused", refused_data());
         cancel_refused_ = true;
+      } else if (!signal && !acceptance_escalated && ctx_.now() >= accept_by && !unaccepted().empty()) {
+        acceptance_escalated = true;
+        co_await notify("admin", "seller_overdue", overdue_data());
       } else if (!signal) {
         if (!any_shipped()) co_return co_await time_out();
         escalated = true;
@@ -285,9 +300,12 @@ class Placement {
     // (ORD-003) and the seller's complete confirmation must still be taken. Runs that took an
     // incomplete one before this check keep it when they replay (the patch is false for them).
     const bool complete = !carrier.empty() && !tracking_number.empty();
-    if (s && signal.name == "shipment.confirmed" && s->state == "pending_fulfillment" &&
+    if (s && signal.name == "seller.accepted" && !s->accepted && s->state == "pending_fulfillment") {
+      s->accepted = true;
+    } else if (s && signal.name == "shipment.confirmed" && s->state == "pending_fulfillment" &&
         (complete || !ctx_.patched("shipment-needs-carrier-and-tracking"))) {
       s->state = "shipped";
+      s->accepted = true;
       s->carrier = carrier;
       s->tracking_number = tracking_number;
       if (ctx_.patched("order-desk-knows-shipments")) {  // returns check it; older runs never told it
@@ -317,6 +335,16 @@ class Placement {
       if (shipped(s)) return true;
     return false;
   }
+  // Sellers that have neither accepted nor shipped their sub-order.
+  Json unaccepted() const {
+    Json sellers = Json::array();
+    for (const auto& s : subs_)
+      if (!s.accepted && s.state == "pending_fulfillment") sellers.push_back(s.lines.seller_id);
+    return sellers;
+  }
+  milliseconds until(Timestamp t) const {
+    return std::max(milliseconds{0}, std::chrono::duration_cast<milliseconds>(t - ctx_.now()));
+  }
   bool all_delivered() const {
     for (const auto& s : subs_)
       if (s.state != "delivered") return false;
@@ -328,6 +356,7 @@ class Placement {
       if (s.state == "delivery_failed") return s.state;
       if (progress(s.state) < progress(least->state)) least = &s;
     }
+    if (least->state == "pending_fulfillment" && unaccepted().empty()) return "vendor_accepted";
     return least->state;
   }
 
@@ -385,6 +414,10 @@ class Placement {
     for (const auto& s : subs_)
       if (!shipped(s)) waiting.push_back(s.lines.seller_id);
     return {{"reason", reason}, {"state", state}, {"sellers", std::move(waiting)}};
+  }
+  Json overdue_data() const {
+    return {{"reason", "seller_acceptance_overdue"}, {"sla_hours", kSellerAcceptSla.count() / 3'600'000},
+            {"sellers", unaccepted()}};
   }
   static Json ignored_signal(Signal s) { return {{"name", std::move(s.name)}, {"payload", std::move(s.payload)}}; }
 

@@ -5,7 +5,7 @@ namespace cairn::workflows {
 
 void register_order_workflows(Registry& registry) {
   WorkflowOptions place;
-  place.signals = {"fraud.review", "shipment.confirmed", "tracking", "delivered"};
+  place.signals = {"fraud.review", "seller.accepted", "shipment.confirmed", "tracking", "delivered"};
   place.queries = {"status"};
   place.validate = activities::validate_order;
   registry.workflow("order.place", place_order, std::move(place));

@@ -21,7 +21,8 @@ TEST_CASE("ORD-001/003: a multi-seller order notifies each seller once, moves st
   CHECK(status["state"] == "pending_fulfillment");
   REQUIRE(status["sub_orders"].size() == 2);
   CHECK(status["sub_orders"][0] ==
-        Json{{"seller_id", "s-1"}, {"state", "pending_fulfillment"}, {"carrier", nullptr}, {"tracking_number", nullptr}});
+        Json{{"seller_id", "s-1"}, {"state", "pending_fulfillment"}, {"accepted", false}, {"carrier", nullptr},
+             {"tracking_number", nullptr}});
 
   CHECK(shop.sent(id, "seller:s-1", "new_order") == 1);
   CHECK(shop.sent(id, "seller:s-2", "new_order") == 1);
@@ -297,6 +298,57 @@ TEST_CASE("a seller overdue after another shipped is escalated to the admin, not
   CHECK(shop.env.run(id).status == "waiting");
   CHECK(shop.sent(id, "admin", "stuck") == 1);
   CHECK(shop.note(id, "admin", "stuck")["data"]["sellers"] == Json::array({"s-2"}));
+}
+
+TEST_CASE("a seller that has not accepted within 2 hours is escalated to the admin once; the order waits on") {
+  Shop shop;
+  auto id = shop.env.start("order.place", sample_order(), "ord-accept-late");
+  shop.env.signal(id, "seller.accepted", Json{{"seller_id", "s-1"}});
+  auto status = shop.env.query(id, "status");
+  CHECK(status["sub_orders"][0]["accepted"] == true);
+  CHECK(status["sub_orders"][1]["accepted"] == false);
+  CHECK(status["state"] == "pending_fulfillment");  // s-2 has not accepted yet
+  shop.env.advance(119min);
+  CHECK(shop.sent(id, "admin", "seller_overdue") == 0);
+  shop.env.advance(1min);
+  CHECK(shop.sent(id, "admin", "seller_overdue") == 1);
+  CHECK(shop.note(id, "admin", "seller_overdue")["data"] ==
+        Json{{"reason", "seller_acceptance_overdue"}, {"sla_hours", 2}, {"sellers", Json::array({"s-2"})}});
+  CHECK(shop.env.run(id).status == "waiting");
+
+  shop.env.signal(id, "seller.accepted", Json{{"seller_id", "s-2"}});  // late, and still taken
+  CHECK(shop.env.query(id, "status")["state"] == "vendor_accepted");
+  shop.env.advance(10h);
+  CHECK(shop.sent(id, "admin", "seller_overdue") == 1);
+  shop.ship(id, "s-1", "TRK-1");
+  shop.ship(id, "s-2", "TRK-2");
+  shop.deliver(id, "s-1");
+  shop.deliver(id, "s-2");
+  CHECK(shop.env.run(id).result["state"] == "delivered");
+  CHECK(shop.env.run(id).result["ignored_signals"].is_null());
+}
+
+TEST_CASE("sellers that accept or ship within 2 hours are not escalated; the 48-hour cancel still applies") {
+  Shop shop;
+  auto id = shop.env.start("order.place", sample_order(), "ord-accept");
+  shop.env.signal(id, "seller.accepted", Json{{"seller_id", "s-2"}});
+  shop.env.signal(id, "seller.accepted", Json{{"seller_id", "s-2"}});  // a repeat: recorded, ignored
+  shop.env.signal(id, "seller.accepted", Json{{"seller_id", "s-404"}});  // unknown seller: the same
+  CHECK(shop.env.query(id, "status")["state"] == "pending_fulfillment");
+  shop.ship(id, "s-1", "TRK-1");  // shipping is accepting
+  CHECK(shop.env.query(id, "status")["sub_orders"][0]["accepted"] == true);
+  shop.env.advance(3h);
+  CHECK(shop.sent(id, "admin", "seller_overdue") == 0);
+
+  auto idle = shop.env.start("order.place", sample_order("c-18"), "ord-idle");
+  shop.env.advance(48h);
+  auto run = shop.env.run(idle);
+  CHECK(run.result["state"] == "cancelled");
+  CHECK(run.result["reason"] == "pending_timeout");
+  CHECK(shop.sent(idle, "admin", "seller_overdue") == 1);
+  CHECK(shop.note(idle, "admin", "seller_overdue")["data"]["sellers"] == Json::array({"s-1", "s-2"}));
+  CHECK(shop.sent(idle, "admin", "stuck") == 1);
+  CHECK(shop.env.run(id).status == "waiting");
 }
 
 TEST_CASE("an engine crash mid-order changes nothing: one charge, exact stock, each notification once") {

@@ -13,6 +13,7 @@ namespace {
 constexpr const char* kOrders = "orders";
 constexpr const char* kRmas = "order_rmas";
 constexpr const char* kShipped = "order_shipments";  // key "<order>|<seller>"
+constexpr const char* kDelivered = "order_deliveries";  // key "<order>|<seller>", {"at"}
 constexpr const char* kInspected = "order_inspections";  // key "<order>|<rma>|<seller>"
 }  // namespace
 
@@ -38,6 +39,13 @@ void SimulatedOrderDesk::mark_shipped(const SubOrderRef& sub_order, const std::s
   });
 }
 
+void SimulatedOrderDesk::mark_delivered(const DeliveryNote& delivery, const std::string& key) {
+  run_once(tables_, "orders.delivered", key, [&](TableTx& tx) {
+    put_json(tx, kDelivered, delivery.order_id + "|" + delivery.seller_id, Json{{"at", delivery.at}});
+    return Effect::ok(Json());
+  });
+}
+
 Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) {
   return run_once(tables_, "returns.open_rma", key, [&](TableTx& tx) {
     auto order = get_json(tx, kOrders, req.order_id);
@@ -52,6 +60,12 @@ Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) 
       if (!tx.get(kShipped, req.order_id + "|" + line.seller_id))
         return Effect::terminal("not_returnable", "order " + req.order_id + ": the sub-order of " + line.seller_id +
                                                       " has not shipped (only shipped units can be returned)");
+      // Deliveries made before the desk learned of them (runs started before 2026-12-03) have no
+      // window to check.
+      if (auto delivered = get_json(tx, kDelivered, req.order_id + "|" + line.seller_id);
+          delivered && req.at - delivered->value("at", std::int64_t{0}) > kReturnWindowMs)
+        return Effect::terminal("return_window_closed", "order " + req.order_id + ": the sub-order of " +
+                                                            line.seller_id + " was delivered more than 14 days ago");
       auto& units = left[{line.seller_id, line.sku}];
       if (line.qty <= 0 || units < line.qty)
         return Effect::terminal("not_returnable", "order " + req.order_id + " has no " + std::to_string(line.qty) +

@@ -29,7 +29,16 @@ struct RmaRequest {
   std::string return_id;  // the order.return run
   std::vector<ReturnLine> items;
   std::string reason;
+  std::int64_t at = 0;  // when the return was asked for (ctx.now()), ms since the epoch
 };
+// A seller's sub-order reached the customer at `at` (ctx.now(), ms since the epoch).
+struct DeliveryNote {
+  std::string order_id;
+  std::string seller_id;
+  std::int64_t at = 0;
+};
+// The return period after delivery (the seeds' Consumer Rights Directive: 14 days).
+constexpr std::int64_t kReturnWindowMs = 14LL * 24 * 3600 * 1000;
 // A returned parcel at its seller, to inspect before the refund.
 struct ReturnParcel {
   std::string order_id;
@@ -42,7 +51,8 @@ struct Rma {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecordRequest, order_id, order, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecord, order_id, order, price_version)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason, at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeliveryNote, order_id, seller_id, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReturnParcel, order_id, rma, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rma, rma, label)
 
@@ -55,9 +65,12 @@ class OrderDesk {
   virtual std::optional<OrderRecord> find(const std::string& order_id) = 0;
   // Notes that the seller shipped its sub-order: only shipped units can be returned.
   virtual void mark_shipped(const SubOrderRef& sub_order, const std::string& key) = 0;
-  // Approves a return: TerminalError "unknown_order" or "not_returnable" (a line not in the order,
+  // Notes when the seller's sub-order was delivered: its return window starts then.
+  virtual void mark_delivered(const DeliveryNote& delivery, const std::string& key) = 0;
+  // Approves a return: TerminalError "unknown_order", "not_returnable" (a line not in the order,
   // of a sub-order that never shipped — the order was cancelled, rejected or is not sent yet — or
-  // more units than the order had left to return).
+  // more units than the order had left to return) or "return_window_closed" (asked for more than
+  // kReturnWindowMs after the line's sub-order was delivered).
   virtual Rma open_rma(const RmaRequest& request, const std::string& key) = 0;
   // Records the seller's inspection of a returned parcel (the simulated desk accepts each one).
   virtual void inspect(const ReturnParcel& parcel, const std::string& key) = 0;
@@ -69,6 +82,7 @@ class SimulatedOrderDesk final : public OrderDesk {
   OrderRecord record(const OrderRecordRequest& request, const std::string& key) override;
   std::optional<OrderRecord> find(const std::string& order_id) override;
   void mark_shipped(const SubOrderRef& sub_order, const std::string& key) override;
+  void mark_delivered(const DeliveryNote& delivery, const std::string& key) override;
   Rma open_rma(const RmaRequest& request, const std::string& key) override;
   void inspect(const ReturnParcel& parcel, const std::string& key) override;
 

@@ -101,6 +101,9 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
                  o->mark_shipped(r, ctx.idempotency_key());
                },
                quick);
+  reg.activity("orders.delivered",
+               [o = s.orders](ActivityContext& ctx, DeliveryNote d) { o->mark_delivered(d, ctx.idempotency_key()); },
+               quick);
   reg.activity("returns.inspect",
                [o = s.orders](ActivityContext& ctx, ReturnParcel r) { o->inspect(r, ctx.idempotency_key()); },
                quick);

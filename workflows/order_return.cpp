@@ -105,7 +105,8 @@ class Return {
     return activities::RefundRequest{req_.order_id, part.index, part.amount};
   }
   activities::RmaRequest rma_request() const {
-    return activities::RmaRequest{req_.order_id, id_, req_.items, req_.reason};
+    return activities::RmaRequest{req_.order_id, id_, req_.items, req_.reason,
+                                  ctx_.now().time_since_epoch().count()};
   }
   Json label_data() const { return {{"rma", rma_.rma}, {"label", rma_.label}, {"return_id", id_}}; }
   Json requested_data(const activities::StockRequest& s) const {

@@ -8,6 +8,7 @@
 
 using namespace cairn;
 using test::Shop;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -94,6 +95,28 @@ TEST_CASE("only shipped units can be returned: not of a cancelled, rejected or u
   // The shipped part of the same order can be returned.
   auto ret = shop.env.start("order.return", return_of(unshipped, "s-1", "sku-1", 1));
   CHECK(shop.env.query(ret, "status")["state"] == "awaiting_return");
+}
+
+TEST_CASE("a return is refused once 14 days have passed since its sub-order was delivered") {
+  Shop shop;
+  auto order = shop.env.start("order.place", test::sample_order(), "ord-14d");
+  shop.ship(order, "s-1", "TRK-1");
+  shop.ship(order, "s-2", "TRK-2");
+  shop.deliver(order, "s-1");
+  shop.env.advance(10 * 24h);
+  shop.deliver(order, "s-2");  // delivered ten days after s-1
+  REQUIRE(shop.env.run(order).result["state"] == "delivered");
+  shop.env.advance(4 * 24h);  // s-1: exactly 14 days, still open
+
+  auto in_time = shop.env.start("order.return", return_of(order, "s-1", "sku-1", 1));
+  CHECK(shop.env.query(in_time, "status")["state"] == "awaiting_return");
+  shop.env.advance(1min);
+  auto late = shop.env.start("order.return", return_of(order, "s-1", "sku-1", 1));
+  CHECK(shop.env.run(late).result ==
+        Json{{"state", "rejected"}, {"reason", "return_window_closed"}, {"order_id", order}});
+  auto other = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1));  // delivered later
+  CHECK(shop.env.query(other, "status")["state"] == "awaiting_return");
+  CHECK(shop.sent(order, "customer", "return_label") == 2);  // one per approved return, none for the late one
 }
 
 TEST_CASE("a refund is spread over the payment parts in order, each up to what it has left") {

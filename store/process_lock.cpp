@@ -1,4 +1,4 @@
-// ProcessLock: flock() on the database's lock file.
+// ProcessLock: flock() on the database's lock file and on the database file itself.
 #include "store/process_lock.h"
 
 #include <fcntl.h>
@@ -15,13 +15,18 @@
 namespace cairn::store {
 
 ProcessLock::~ProcessLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the lock
+  // Closed after the store's connections: closing a descriptor of the database file drops every
+  // POSIX lock this process holds on it, SQLite's included (SqliteStore releases its lock last).
+  if (db_fd_ >= 0) ::close(db_fd_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
-ProcessLock::ProcessLock(ProcessLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+ProcessLock::ProcessLock(ProcessLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), db_fd_(std::exchange(other.db_fd_, -1)) {}
 
 ProcessLock& ProcessLock::operator=(ProcessLock&& other) noexcept {
   std::swap(fd_, other.fd_);
+  std::swap(db_fd_, other.db_fd_);
   return *this;
 }
 
@@ -38,23 +43,44 @@ std::string resolved(const std::string& db_path) {
   return ec ? db_path : (p / given.filename()).string();
 }
 
+// The pid another holder wrote into the lock file, or "unknown".
+std::string holder(int fd) {
+  char owner[32] = {};
+  const ssize_t n = fd >= 0 ? ::pread(fd, owner, sizeof owner - 1, 0) : 0;
+  return n > 0 ? std::string(owner, static_cast<std::size_t>(n)) : "unknown";
+}
+
 }  // namespace
 
 Result<ProcessLock> ProcessLock::acquire(const std::string& db_path) {
   const std::string path = resolved(db_path) + "-lock";
-  ProcessLock lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  ProcessLock lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644), -1);
   if (lock.fd_ < 0) {
     return Status(Errc::kIoError, fmt::format("store: cannot open lock file {}: {}", path, std::strerror(errno)));
   }
+  auto in_use = [&](const std::string& how) {
+    return Status(Errc::kUnavailable, fmt::format("store: {} is in use by another process ({}); one server per database",
+                                                  db_path, how));
+  };
   if (::flock(lock.fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {
       return Status(Errc::kIoError, fmt::format("store: cannot lock {}: {}", path, std::strerror(errno)));
     }
-    char owner[32] = {};
-    const ssize_t n = ::pread(lock.fd_, owner, sizeof owner - 1, 0);
-    return Status(Errc::kUnavailable,
-                  fmt::format("store: {} is in use by another process (pid {}); one server per database",
-                              db_path, n > 0 ? std::string(owner, static_cast<std::size_t>(n)) : "unknown"));
+    return in_use("pid " + holder(lock.fd_));
+  }
+  // The file itself, whatever its name: a hard link, or a lock file deleted under a running
+  // server, gives another lock file but the same inode.
+  lock.db_fd_ = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock.db_fd_ < 0) {
+    return Status(Errc::kIoError,
+                  fmt::format("store: cannot open database file {} for writing: {}", db_path, std::strerror(errno)));
+  }
+  if (::flock(lock.db_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) {
+      return Status(Errc::kIoError, fmt::format("store: cannot lock {}: {}", db_path, std::strerror(errno)));
+    }
+    return in_use("through another name for the same file, a hard link, or after its lock file " + path +
+                  " was deleted");
   }
   // Best effort: the pid only improves the message another opener gets.
   const std::string pid = std::to_string(::getpid());

@@ -1,8 +1,9 @@
-// ProcessLock: an exclusive advisory lock (flock) on "<database>-lock", held while a store is
-// open, so two processes never write one journal (invariant 8). The name is taken from the
-// database's path with its symlinks resolved, so a symlink to the file finds the same lock (a
-// hard link does not: it is another name for the file). The file holds the owner's pid
-// for the refusal message; the kernel releases the lock when the process dies, even by SIGKILL.
+// ProcessLock: exclusive advisory locks (flock), held while a store is open, so two processes
+// never write one journal (invariant 8). Two locks: "<database>-lock", named from the database's
+// path with its symlinks resolved, which holds the owner's pid for the refusal message; and the
+// database file itself, so that another name for the same file (a hard link) or a lock file
+// deleted under a running server is refused too (flock and SQLite's POSIX locks are independent
+// on Linux). The kernel releases both when the process dies, even by SIGKILL.
 #pragma once
 
 #include <string>
@@ -17,13 +18,15 @@ class ProcessLock {
   ProcessLock(ProcessLock&& other) noexcept;
   ProcessLock& operator=(ProcessLock&& other) noexcept;
 
-  // Locks "<db_path>-lock" without waiting: kUnavailable, naming the holder's pid, when another
-  // open store (in any process) holds it; kIoError when the file cannot be created.
+  // Locks "<db_path>-lock" and the database file (created if missing) without waiting:
+  // kUnavailable when another open store (in any process) holds either, naming the holder's pid
+  // when it is known; kIoError when either file cannot be opened for writing.
   static Result<ProcessLock> acquire(const std::string& db_path);
 
  private:
-  explicit ProcessLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  ProcessLock(int fd, int db_fd) : fd_(fd), db_fd_(db_fd) {}
+  int fd_ = -1;     // "<database>-lock"
+  int db_fd_ = -1;  // the database file
 };
 
 }  // namespace cairn::store

@@ -2,6 +2,7 @@
 #include "store/schema.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <span>
 #include <string_view>
@@ -104,6 +105,23 @@ Result<int> user_version(Db& db) {
   return std::stoi(rows->at(0));
 }
 
+// A file with tables but no schema version is not a Cairn database: another application's (a
+// mistyped --db) or one whose user_version was reset. Refused before anything is written to it
+// (WAL mode, Cairn's tables).
+Status refuse_foreign(Db& db, const std::string& path) {
+  auto version = user_version(db);
+  if (!version) return version.status();
+  if (*version != 0) return Status::ok();
+  auto tables = db.query_column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                                "store: list tables");
+  if (!tables) return tables.status();
+  if (tables->empty()) return Status::ok();
+  return Status(Errc::kInvalidArgument,
+                fmt::format("store: {} is not a Cairn database (it has tables [{}] but no Cairn schema version); "
+                            "refusing to write to it",
+                            path, fmt::join(*tables, ", ")));
+}
+
 Status migrate(Db& db, const std::string& path) {
   auto current = user_version(db);
   if (!current) return current.status();
@@ -135,6 +153,7 @@ Status open_writer(Db& db, const std::string& path, bool synchronous_full,
                    std::int64_t max_page_count) {
   if (Status st = db.open(path, /*create=*/true, kBusyTimeoutMs); !st) return st;
   if (Status st = check_integrity(db, path); !st) return st;
+  if (Status st = refuse_foreign(db, path); !st) return st;
   // WAL: a commit appends to the -wal file and never rewrites the database in place, so a crash
   // at any instant leaves the last committed state, recovered from the WAL on the next open.
   auto mode = db.query_column("PRAGMA journal_mode = WAL", "store: set journal_mode");

@@ -152,6 +152,43 @@ TEST_CASE("a store opened through a symlink to an open database is refused too")
   CHECK(second.status().code() == Errc::kUnavailable);
 }
 
+TEST_CASE("another name for an open database, or its lock file deleted, does not let a second store open it") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto first = open_sqlite_store(opts);
+  REQUIRE(first.is_ok());
+  auto again = opts;
+  SUBCASE("a hard link") {
+    again.path = dir.file("hard-link.db");
+    std::filesystem::create_hard_link(opts.path, again.path);
+  }
+  SUBCASE("the lock file removed by hand") { std::filesystem::remove(opts.path + "-lock"); }
+  // Both were opened: each name had its own WAL, and the two servers corrupted the file and lost
+  // acknowledged runs (an outside audit).
+  auto second = open_sqlite_store(again);
+  REQUIRE_FALSE(second.is_ok());
+  CHECK(second.status().code() == Errc::kUnavailable);
+  CHECK(second.status().message().find("another name for the same file") != std::string::npos);
+}
+
+TEST_CASE("another application's SQLite file is refused and left as it was") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  {
+    Db other;
+    REQUIRE(other.open(opts.path, /*create=*/true, 1000).is_ok());
+    REQUIRE(other.exec("CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT)", "test").is_ok());
+  }
+  auto s = open_sqlite_store(opts);
+  REQUIRE_FALSE(s.is_ok());  // it was opened: Cairn's tables added, user_version set, WAL mode on
+  CHECK(s.status().code() == Errc::kInvalidArgument);
+  CHECK(s.status().message().find("not a Cairn database (it has tables [users]") != std::string::npos);
+  Db other;
+  REQUIRE(other.open(opts.path, /*create=*/false, 1000).is_ok());
+  CHECK(other.query_column("SELECT name FROM sqlite_master", "test").value() == std::vector<std::string>{"users"});
+  CHECK(other.query_column("PRAGMA journal_mode", "test").value() == std::vector<std::string>{"delete"});
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace cairn::store

@@ -36,9 +36,9 @@ ApiError api_error_for(Errc c) {
     case Errc::kIoError:
     case Errc::kDiskFull:
     case Errc::kTimeout:
+    case Errc::kCorruption:  // a damaged database: the store refuses, /readyz says why
     case Errc::kCancelled: return ApiError::kUnavailable;
     case Errc::kOk:
-    case Errc::kCorruption:
     case Errc::kNondeterminism:
     case Errc::kInternal: return ApiError::kInternal;
   }

@@ -19,6 +19,11 @@ class ReadPool {
   // Opens `n` read connections on `path` (the writer must have created and migrated it).
   static Result<std::unique_ptr<ReadPool>> open(const std::string& path, std::size_t n);
 
+  // Db::report_corruption_to on every connection.
+  void report_corruption_to(std::atomic<bool>* seen) {
+    for (auto& db : dbs_) db->report_corruption_to(seen);
+  }
+
   // Runs f(Db&) on a free connection, waiting for one if all are busy; returns f's result.
   template <class F>
   auto with(F&& f) {

@@ -53,7 +53,7 @@ Status Db::exec(const char* sql, std::string_view context) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err);
   if (rc == SQLITE_OK) return Status::ok();
-  Status st = sqlite_status(rc, err ? err : sqlite3_errstr(rc), context);
+  Status st = noted(sqlite_status(rc, err ? err : sqlite3_errstr(rc), context));
   sqlite3_free(err);
   return st;
 }
@@ -85,7 +85,12 @@ Result<sqlite3_stmt*> Db::cached(const std::string& sql) {
 }
 
 Status Db::status(int rc, std::string_view context) const {
-  return sqlite_status(rc, sqlite3_errmsg(db_.get()), context);
+  return noted(sqlite_status(rc, sqlite3_errmsg(db_.get()), context));
+}
+
+Status Db::noted(Status st) const {
+  if (corruption_seen_ && st.code() == Errc::kCorruption) corruption_seen_->store(true, std::memory_order_relaxed);
+  return st;
 }
 
 }  // namespace cairn::store

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -93,12 +94,18 @@ class Db {
   Result<sqlite3_stmt*> cached(const std::string& sql);
   // The Status for `rc` as just returned by this connection (message from sqlite3_errmsg).
   Status status(int rc, std::string_view context) const;
+  // Sets *seen (for good) whenever this connection reports corruption (SQLITE_CORRUPT,
+  // SQLITE_NOTADB) through exec(), query_column(), cached() or status().
+  void report_corruption_to(std::atomic<bool>* seen) { corruption_seen_ = seen; }
 
  private:
   struct Close {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
+  Status noted(Status st) const;
+
   std::unique_ptr<sqlite3, Close> db_;
+  std::atomic<bool>* corruption_seen_ = nullptr;
   // Declared after db_, so destroyed first: statements are finalized before the connection closes.
   std::unordered_map<std::string, Stmt> stmts_;
 };

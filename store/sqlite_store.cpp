@@ -66,6 +66,8 @@ SqliteStore::SqliteStore(const SqliteOptions& options, ProcessLock lock, std::un
     : options_(options), lock_(std::move(lock)), db_(std::move(db)), writer_(std::move(writer)),
       readers_(std::move(readers)), checkpointer_(std::move(checkpointer)) {
   checkpointer_->watch(*db_);
+  db_->report_corruption_to(&corruption_seen_);
+  readers_->report_corruption_to(&corruption_seen_);
   stats_.batches_per_commit_histogram.assign(kHistogramBuckets, 0);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "cairn-writer");  // shown by top -H, perf, gdb
@@ -179,7 +181,8 @@ void SqliteStore::commit_group(std::span<Item> items, std::vector<BatchResult>& 
   }
   if (!any_work) return;
 
-  Status failure = writer_->begin();
+  Status failure = fault();
+  if (failure.is_ok()) failure = writer_->begin();
   for (std::size_t i = 0; failure.is_ok() && i < items.size(); ++i) {
     Item& it = items[i];
     if (it.rejected) continue;
@@ -226,12 +229,22 @@ void SqliteStore::record(std::size_t group_size, std::uint64_t applied, std::uin
   ++stats_.batches_per_commit_histogram[std::min(bucket, kHistogramBuckets - 1)];
 }
 
+Status SqliteStore::fault() const {
+  if (!corruption_seen_.load(std::memory_order_relaxed)) return Status::ok();
+  return Status(Errc::kCorruption,
+                fmt::format("store: {} is damaged (SQLite reported corruption while it was open); every write is "
+                            "refused from now on: stop the server, keep the file, restore from a backup "
+                            "(docs/operations.md)",
+                            options_.path));
+}
+
 StoreStats SqliteStore::stats() {
   StoreStats s;
   {
     std::lock_guard lk(stats_mu_);
     s = stats_;
   }
+  s.fault = fault();
   std::lock_guard lk(mu_);
   s.queue_depth = queue_.size();
   return s;

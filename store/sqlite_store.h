@@ -76,6 +76,8 @@ class SqliteStore final : public Store {
   void commit_group(std::span<Item> items, std::vector<BatchResult>& results);
   void record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,
               std::uint64_t commit_micros, const Status& failure);
+  // Ok, or why nothing more is written: SQLite reported the database damaged (StoreStats::fault).
+  Status fault() const;
 
   const SqliteOptions options_;
   ProcessLock lock_;  // released last, after every connection is closed
@@ -83,6 +85,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_, after the writer stopped
+  // Set for good by any connection that reads or writes a damaged page (Db::report_corruption_to).
+  std::atomic<bool> corruption_seen_{false};
 
   std::mutex mu_;
   std::condition_variable work_;

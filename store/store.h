@@ -193,6 +193,9 @@ struct StoreStats {
   std::uint64_t queue_depth = 0;     // batches waiting for the writer now
   std::vector<std::uint64_t> batches_per_commit_histogram;  // buckets 1,2-3,4-7,...,>=512
   Status last_error;                 // the most recent write failure (ok if none since open)
+  // Ok, or kCorruption for good once SQLite reported the database damaged while it was open:
+  // from then on every write is refused with it (nothing more goes into a damaged file).
+  Status fault;
 };
 
 // ---- The interface --------------------------------------------------------------------------

@@ -96,10 +96,15 @@ TEST_SUITE("api") {
     CHECK(overloaded.status == 429);
     REQUIRE(overloaded.headers.size() == 1);
     CHECK(overloaded.headers[0] == std::pair<std::string, std::string>{"Retry-After", "1"});
-    Response internal = error_response(cairn::Status{Errc::kCorruption, "page 7 of /secret/path is bad"});
+    CHECK(error_info(api_error_for(Errc::kCorruption)).status == 503);  // a damaged file, not a bug
+    Response internal = error_response(cairn::Status{Errc::kInternal, "page 7 of /secret/path is bad"});
     CHECK(internal.status == 500);
     CHECK(internal.body.find("/secret/path") == std::string::npos);
     CHECK(internal.body.find("internal error (ref ") != std::string::npos);
+    Response damaged = error_response(cairn::Status{Errc::kCorruption, "page 7 of /secret/path is bad"});
+    CHECK(damaged.status == 503);
+    CHECK(damaged.body.find("/secret/path") == std::string::npos);
+    CHECK(damaged.body.find("(ref ") != std::string::npos);
   }
 
   TEST_CASE("the start reply written as text is the JSON the Json library writes, for any type name") {

@@ -10,6 +10,7 @@
 
 #include "engine/start_future.h"
 #include "faults/fault_fixture.h"
+#include "store/store_test_util.h"
 
 namespace cairn::test {
 namespace {
@@ -244,6 +245,24 @@ TEST_CASE("a run whose ending write a refused call waited on is counted as ended
   // The cancel's answer dropped the ended run before it was reported: /metrics never counted it
   // (found by an outside audit sending terminate and cancel together).
   CHECK(completed() == before + 2);  // w, and the bystander its signal ended
+}
+
+TEST_CASE("a database damaged while the server runs: /readyz says so, writes are refused, for good") {
+  FaultFixture f;
+  REQUIRE(f.start("faults.wait", "before", Json::object()).status == 201);
+  store::test::damage_root_page(f.file("faults.db"), "audit");
+  Answer audit = f.call("GET", "/v1/audit");
+  CHECK(audit.status == 503);  // was 500 internal: a damaged file is not a bug in the server
+  CHECK(audit.code() == "unavailable");
+  // It said ready and went on acknowledging starts into a file the next start refuses.
+  Answer ready = f.call("GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.message().find("is damaged") != std::string::npos);
+  Answer start = f.start("bench.steps", "after", Json{{"steps", 1}});
+  CHECK(start.status == 503);
+  CHECK(start.code() == "unavailable");
+  CHECK(f.call("POST", "/v1/workflows/before/signals/go", "1").status == 503);
+  CHECK(f.call("GET", "/readyz").status == 503);
 }
 
 TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {

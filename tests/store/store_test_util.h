@@ -1,10 +1,14 @@
 // Helpers shared by the store tests: a temporary directory, a store opened in it, batch builders,
-// and a gate that holds the writer thread so queued batches commit in one transaction.
+// damage done to a database under an open store, and a gate that holds the writer thread so
+// queued batches commit in one transaction.
 #pragma once
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <future>
@@ -70,6 +74,39 @@ inline JournalBatch append_batch(const std::string& id, std::int64_t expected, i
   for (int i = 0; i < n; ++i) a.events.push_back(event(EventType::kSideEffect, R"({"value":1})", expected + i + 1));
   b.appends.push_back(std::move(a));
   return b;
+}
+
+// Runs `sql` on a connection of its own (another process, as far as SQLite is concerned).
+inline void outside(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  CHECK_MESSAGE(rc == SQLITE_OK, (err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+// Damages the database at `path` under whoever has it open: checkpoints everything into the
+// file, overwrites `table`'s root page with 0xff bytes, then commits from another connection so
+// that every connection's cached pages are stale and the next read of the table fails.
+inline void damage_root_page(const std::string& path, const char* table) {
+  outside(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  const std::string sql = fmt::format("SELECT rootpage FROM sqlite_master WHERE name = '{}'", table);
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  const int page = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  const int fd = ::open(path.c_str(), O_WRONLY);
+  REQUIRE(fd >= 0);
+  const std::string garbage(4096, '\xff');
+  REQUIRE(::pwrite(fd, garbage.data(), garbage.size(), static_cast<off_t>(page - 1) * 4096) == 4096);
+  ::close(fd);
+  outside(path, "INSERT INTO kv VALUES ('test', 'damage', '')");
 }
 
 inline void commit_ok(Store& s, JournalBatch b) {

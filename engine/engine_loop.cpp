@@ -316,8 +316,11 @@ bool Engine::ready() const { return impl_->ready && !impl_->halted; }
 
 std::string Engine::health() const {
   if (impl_->halted) return "halted";
-  // A damaged database stays damaged: no later commit clears this one.
-  if (Status fault = impl_->store.stats().fault; !fault.is_ok()) return "store: " + fault.to_string();
+  // A damaged database stays damaged: no later commit clears this one. A volume short of space
+  // is reported before the write that would fail on it.
+  const store::StoreStats stats = impl_->store.stats();
+  if (!stats.fault.is_ok()) return "store: " + stats.fault.to_string();
+  if (!stats.space.is_ok()) return "store: " + stats.space.to_string();
   if (!impl_->ready) {
     std::lock_guard lock(impl_->mu);
     return impl_->last_store_error.empty() ? "recovering" : "recovery failed: " + impl_->last_store_error;

@@ -238,6 +238,15 @@ Status SqliteStore::fault() const {
                             options_.path));
 }
 
+Status SqliteStore::free_space() const {
+  std::error_code ec;
+  const auto space = std::filesystem::space(options_.path, ec);
+  if (ec || static_cast<std::int64_t>(space.available) >= options_.min_free_bytes) return Status::ok();
+  return Status(Errc::kDiskFull, fmt::format("store: {} MiB free on the volume of {}, less than the {} MiB kept in "
+                                             "reserve for the journal (docs/operations.md)",
+                                             space.available >> 20, options_.path, options_.min_free_bytes >> 20));
+}
+
 StoreStats SqliteStore::stats() {
   StoreStats s;
   {
@@ -245,6 +254,7 @@ StoreStats SqliteStore::stats() {
     s = stats_;
   }
   s.fault = fault();
+  s.space = free_space();
   std::lock_guard lk(mu_);
   s.queue_depth = queue_.size();
   return s;

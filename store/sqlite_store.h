@@ -78,6 +78,8 @@ class SqliteStore final : public Store {
               std::uint64_t commit_micros, const Status& failure);
   // Ok, or why nothing more is written: SQLite reported the database damaged (StoreStats::fault).
   Status fault() const;
+  // Ok, or kDiskFull: the volume has less free space than options_.min_free_bytes.
+  Status free_space() const;
 
   const SqliteOptions options_;
   ProcessLock lock_;  // released last, after every connection is closed

@@ -196,6 +196,9 @@ struct StoreStats {
   // Ok, or kCorruption for good once SQLite reported the database damaged while it was open:
   // from then on every write is refused with it (nothing more goes into a damaged file).
   Status fault;
+  // Ok, or kDiskFull while the database's volume has less free space than the store keeps in
+  // reserve (SqliteOptions::min_free_bytes): writes are still tried, but the store is not ready.
+  Status space;
 };
 
 // ---- The interface --------------------------------------------------------------------------
@@ -244,6 +247,9 @@ struct SqliteOptions {
   std::int64_t max_page_count = 0;
   // WAL frames before a background checkpoint (0 = kWalCheckpointPages). Tests set it small.
   int wal_checkpoint_pages = 0;
+  // Free space the database's volume must keep for the store to count as writable
+  // (StoreStats::space); a WAL between checkpoints alone takes ~40 MiB (docs/operations.md).
+  std::int64_t min_free_bytes = 64LL << 20;
 };
 
 // Opens (creating if needed) and migrates the database, runs quick_check, starts the writer.

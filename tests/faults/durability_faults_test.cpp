@@ -265,6 +265,18 @@ TEST_CASE("a database damaged while the server runs: /readyz says so, writes are
   CHECK(f.call("GET", "/readyz").status == 503);
 }
 
+TEST_CASE("a volume with less free space than the reserve is not ready, before a write fails on it") {
+  FaultFixture f(/*min_free_bytes=*/std::int64_t{1} << 60);  // a reserve no disk here has
+  // It said ready until a start failed on the full disk (an outside audit on a 2 MB tmpfs).
+  Answer ready = f.call("GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.message().find("[CAIRN-FULL]") != std::string::npos);
+  CHECK(ready.message().find("kept in reserve") != std::string::npos);
+  CHECK(f.start("bench.steps", "still-tried", Json{{"steps", 1}}).status == 201);  // writes are still tried
+  FaultFixture roomy(/*min_free_bytes=*/0);
+  CHECK(roomy.call("GET", "/readyz").status == 200);
+}
+
 TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged, and recovers when space is freed") {
   FaultFixture f;
   REQUIRE(f.start("faults.wait", "before", Json::object()).status == 201);

@@ -101,7 +101,9 @@ class StderrCapture {
 
 class FaultFixture {
  public:
-  FaultFixture() : registry_(fault_registry()) {
+  // `min_free_bytes`: SqliteOptions::min_free_bytes (the free space below which the store is not ready).
+  explicit FaultFixture(std::int64_t min_free_bytes = store::SqliteOptions{}.min_free_bytes)
+      : registry_(fault_registry()), min_free_bytes_(min_free_bytes) {
     FaultyVfs::install();
     FaultyVfs::clear();
     std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-faults-XXXXXX").string();
@@ -173,6 +175,7 @@ class FaultFixture {
   void open() {
     store::SqliteOptions o;
     o.path = file("faults.db");
+    o.min_free_bytes = min_free_bytes_;
     auto s = store::SqliteStore::open(o);
     REQUIRE_MESSAGE(s.is_ok(), s.status().to_string());
     store_ = std::move(s).value();
@@ -194,6 +197,7 @@ class FaultFixture {
 
   std::filesystem::path dir_;
   Registry registry_;
+  std::int64_t min_free_bytes_;
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<api::Context> ctx_;

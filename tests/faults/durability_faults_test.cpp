@@ -115,6 +115,7 @@ TEST_CASE("a write that fails once fails only the commit it hit: runs in flight 
 
 TEST_CASE("a signal queued behind a commit of its run that fails is answered 503, never 409") {
   FaultFixture f;
+  StderrCapture err(f.file("stderr.txt"));
   REQUIRE(f.start("faults.twice", "w", Json::object()).status == 201);
   FaultyVfs::hold_next_sync();  // the next commit waits in its fsync until released
   auto first = std::async(std::launch::async, [&] { return f.call("POST", "/v1/workflows/w/signals/go", "1"); });
@@ -130,6 +131,8 @@ TEST_CASE("a signal queued behind a commit of its run that fails is answered 503
   CHECK(late.status == 503);
   CHECK(late.code() == "unavailable");
   CHECK(late.message().find("seq") == std::string::npos);
+  CHECK(err.text().find("[CAIRN-IOERR]") != std::string::npos);  // the failure is on stderr, once
+  CHECK(err.text().find("CONFLICT") == std::string::npos);  // its echo in the queued batch is not
 
   // Both are the client's to retry, and then delivered once each.
   for (const char* payload : {"1", "2"}) {

@@ -206,8 +206,21 @@ RunEffects Run::take_effects() { return std::exchange(effects_, {}); }
 
 void Run::deliver(const store::Event& e) {
   auto data = Json::parse(e.data, nullptr, false);
-  if (!data.is_object()) data = Json::object();
+  if (!data.is_object()) {
+    if (broken_.is_ok()) (void)fail_if_damaged(e);
+    data = Json::object();
+  }
   deliver(e, data);
+}
+
+bool Run::fail_if_damaged(const store::Event& e) {
+  // Cairn writes every event's data as a JSON object: this row was changed outside it. Said so,
+  // rather than as the non-determinism that replaying the damaged event reports.
+  if (Json::parse(e.data, nullptr, false).is_object()) return false;
+  fail_journal(Errc::kCorruption, fmt::format("seq {}: the journal's {} event holds no JSON object ({} bytes); the "
+                                              "database was changed outside Cairn",
+                                              e.seq, store::event_type_name(e.type), e.data.size()));
+  return true;
 }
 
 void Run::deliver(const store::Event& e, Json& data) {
@@ -352,8 +365,10 @@ void Run::resolve(std::int64_t cmd, detail::Outcome outcome) {
   if (auto h = std::exchange(p.waiter, {})) h.resume();
 }
 
-void Run::fail_nondeterminism(const std::string& what) {
-  broken_ = Status(Errc::kNondeterminism, fmt::format("run {} {}", identity_.id, what));
+void Run::fail_nondeterminism(const std::string& what) { fail_journal(Errc::kNondeterminism, what); }
+
+void Run::fail_journal(Errc code, const std::string& what) {
+  broken_ = Status(code, fmt::format("run {} {}", identity_.id, what));
   phase_ = RunPhase::kStuck;
   stuck_reason_ = broken_.to_string();
 }
@@ -385,6 +400,7 @@ std::int64_t Run::issue(detail::Command c) {
     // Commands that write an event on issue are checked again by emit(), which also catches a
     // journal holding nothing at all for them.
     if (it != journal_by_cmd_.end() && !compatible(it->second.front(), c)) {
+      if (fail_if_damaged(it->second.front())) return cmd;
       fail_nondeterminism(fmt::format("at command {}: the code issued {}, the journal holds {}", cmd, describe(c),
                                       describe(it->second.front())));
       return cmd;

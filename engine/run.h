@@ -158,6 +158,10 @@ class Run final : public detail::RunDriver {
   // ends with signals and admin actions the code never saw.)
   bool is_new(std::int64_t cmd) const { return cmd > max_journal_cmd_; }
   void fail_nondeterminism(const std::string& what);
+  // Marks the run stuck (broken) with `code`: the journal and the code cannot go on together.
+  void fail_journal(Errc code, const std::string& what);
+  // fail_journal(kCorruption) and true when `e`'s data is not the JSON object Cairn wrote.
+  bool fail_if_damaged(const store::Event& e);
   void finish(store::EventType type, Json data);
   bool take_buffered_signal(Pending& p);
   void scan_for_retries(const std::vector<store::Event>& history);

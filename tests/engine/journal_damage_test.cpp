@@ -1,0 +1,46 @@
+// An event row changed outside Cairn (bytes that SQLite's checks cannot see) is named as damage
+// when the run replays, not reported as a code change.
+#include <doctest/doctest.h>
+
+#include "cairn/cairn.h"
+#include "cairn/testing.h"
+#include "store/store_test_util.h"
+
+using namespace cairn;
+using cairn::testing::TestEnv;
+
+namespace {
+
+Task<Json> wait_for_go(WorkflowContext& ctx, Json) {
+  co_await ctx.activity<void>("step", Json::object());
+  co_return co_await ctx.wait_signal("go");
+}
+
+Registry damage_registry() {
+  Registry r;
+  r.workflow("waits", wait_for_go);
+  r.activity("step", [](ActivityContext&, Json) {});
+  return r;
+}
+
+}  // namespace
+
+TEST_SUITE("engine") {
+  TEST_CASE("an event whose data was cut outside Cairn leaves its run stuck with [CAIRN-CORRUPT], not NONDET") {
+    Registry registry = damage_registry();
+    TestEnv env(registry);
+    const std::string id = env.start("waits", Json::object(), "cut");
+    REQUIRE(env.run(id).status == "waiting");
+    env.crash();  // the run is on disk only, replayed when the signal comes
+    store::test::outside(env.db_path(),
+                         "UPDATE events SET data = substr(data, 1, 12) "
+                         "WHERE rk = (SELECT rk FROM runs WHERE id = 'cut') AND seq = 2");  // the step's result
+    env.signal(id, "go", 1);  // accepted (a stuck run still takes signals); the replay stops
+    const auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    // It was "[CAIRN-NONDET] run cut at command 1: the code issued activity(step), the journal
+    // holds ActivityCompleted", which sends an operator looking for a code change.
+    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run cut seq 2") != std::string::npos);
+    CHECK(run.stuck_reason.find("changed outside Cairn") != std::string::npos);
+  }
+}

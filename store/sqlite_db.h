@@ -4,8 +4,8 @@
 
 #include <sqlite3.h>
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>

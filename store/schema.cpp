@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <span>
 #include <string_view>
 
@@ -105,31 +106,31 @@ Result<int> user_version(Db& db) {
   return std::stoi(rows->at(0));
 }
 
-// A file with tables but no schema version is not a Cairn database: another application's (a
-// mistyped --db) or one whose user_version was reset. Refused before anything is written to it
-// (WAL mode, Cairn's tables).
-Status refuse_foreign(Db& db, const std::string& path) {
+// Refuses, before anything is written to the file (WAL mode, Cairn's tables), a database this
+// binary cannot use: another application's (a mistyped --db: tables but no schema version, or a
+// schema version but no `runs` table) or one from a newer Cairn.
+Status refuse_unusable(Db& db, const std::string& path) {
   auto version = user_version(db);
   if (!version) return version.status();
-  if (*version != 0) return Status::ok();
+  if (*version > kSchemaVersion) {
+    return Status(Errc::kUnavailable,
+                  fmt::format("store: {} has schema version {}, newer than this binary's {}", path,
+                              *version, kSchemaVersion));
+  }
   auto tables = db.query_column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
                                 "store: list tables");
   if (!tables) return tables.status();
-  if (tables->empty()) return Status::ok();
+  const bool has_runs = std::find(tables->begin(), tables->end(), "runs") != tables->end();
+  if (*version == 0 ? tables->empty() : has_runs) return Status::ok();
   return Status(Errc::kInvalidArgument,
-                fmt::format("store: {} is not a Cairn database (it has tables [{}] but no Cairn schema version); "
+                fmt::format("store: {} is not a Cairn database (it has tables [{}] and schema version {}); "
                             "refusing to write to it",
-                            path, fmt::join(*tables, ", ")));
+                            path, fmt::join(*tables, ", "), *version));
 }
 
 Status migrate(Db& db, const std::string& path) {
   auto current = user_version(db);
   if (!current) return current.status();
-  if (*current > kSchemaVersion) {
-    return Status(Errc::kUnavailable,
-                  fmt::format("store: {} has schema version {}, newer than this binary's {}", path,
-                              *current, kSchemaVersion));
-  }
   for (const Migration& m : std::span(kMigrations)) {
     if (m.version <= *current) continue;
     const std::string context = fmt::format("store: migrate {} to schema version {}", path, m.version);
@@ -153,7 +154,7 @@ Status open_writer(Db& db, const std::string& path, bool synchronous_full,
                    std::int64_t max_page_count) {
   if (Status st = db.open(path, /*create=*/true, kBusyTimeoutMs); !st) return st;
   if (Status st = check_integrity(db, path); !st) return st;
-  if (Status st = refuse_foreign(db, path); !st) return st;
+  if (Status st = refuse_unusable(db, path); !st) return st;
   // WAL: a commit appends to the -wal file and never rewrites the database in place, so a crash
   // at any instant leaves the last committed state, recovered from the WAL on the next open.
   auto mode = db.query_column("PRAGMA journal_mode = WAL", "store: set journal_mode");

@@ -195,7 +195,7 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
       last_store_error = r.status.to_string();
       store_failing = true;
     }
-    std::fprintf(stderr, "cairn: commit for run %s failed: %s\n", run_id.c_str(), r.status.to_string().c_str());
+    log_commit_failure(run_id, r.status);
   } else if (store_failing) {  // the lock only while an error is shown
     std::lock_guard lock(mu);
     last_store_error.clear();
@@ -228,6 +228,19 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
     return;
   }
   after_run_committed(run_id);
+}
+
+void Engine::Impl::log_commit_failure(const std::string& run_id, const Status& status) {
+  const auto t = std::chrono::steady_clock::now();
+  if (t - failure_logged_at < std::chrono::seconds(1)) {
+    ++unlogged_failures;
+    return;
+  }
+  std::fprintf(stderr, "cairn: commit for run %s failed: %s", run_id.c_str(), status.to_string().c_str());
+  if (unlogged_failures > 0) std::fprintf(stderr, " (and %zu more failed commits since the last line)", unlogged_failures);
+  std::fputc('\n', stderr);
+  failure_logged_at = t;
+  unlogged_failures = 0;
 }
 
 void Engine::Impl::after_run_committed(const std::string& run_id) {

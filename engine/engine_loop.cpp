@@ -196,7 +196,7 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
       store_failing = true;
     }
     log_commit_failure(run_id, r.status);
-  } else if (store_failing) {  // the lock only while an error is shown
+  } else if (r.status.is_ok() && store_failing) {  // the lock only while an error is shown
     std::lock_guard lock(mu);
     last_store_error.clear();
     store_failing = false;
@@ -333,9 +333,7 @@ std::string Engine::health() const {
   if (impl_->halted) return "halted";
   // A damaged database stays damaged: no later commit clears this one. A volume short of space
   // is reported before the write that would fail on it.
-  const store::StoreStats stats = impl_->store.stats();
-  if (!stats.fault.is_ok()) return "store: " + stats.fault.to_string();
-  if (!stats.space.is_ok()) return "store: " + stats.space.to_string();
+  if (Status store = impl_->store.health(); !store.is_ok()) return "store: " + store.to_string();
   if (!impl_->ready) {
     std::lock_guard lock(impl_->mu);
     return impl_->last_store_error.empty() ? "recovering" : "recovery failed: " + impl_->last_store_error;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <utility>
 
 namespace cairn::store {
@@ -46,8 +47,18 @@ std::string resolved(const std::string& db_path) {
 // The pid another holder wrote into the lock file, or "unknown".
 std::string holder(int fd) {
   char owner[32] = {};
-  const ssize_t n = fd >= 0 ? ::pread(fd, owner, sizeof owner - 1, 0) : 0;
+  const ssize_t n = ::pread(fd, owner, sizeof owner - 1, 0);
   return n > 0 ? std::string(owner, static_cast<std::size_t>(n)) : "unknown";
+}
+
+// flock(LOCK_EX | LOCK_NB) on `fd`, the open `file`: ok; kUnavailable when another open store holds
+// it (`who` says how, asked only then); kIoError when it cannot be locked at all.
+Status lock_now(int fd, const std::string& file, const std::string& db_path,
+                const std::function<std::string()>& who) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return Status::ok();
+  if (errno != EWOULDBLOCK) return Status(Errc::kIoError, fmt::format("store: cannot lock {}: {}", file, std::strerror(errno)));
+  return Status(Errc::kUnavailable,
+                fmt::format("store: {} is in use by another process ({}); one server per database", db_path, who()));
 }
 
 }  // namespace
@@ -58,16 +69,7 @@ Result<ProcessLock> ProcessLock::acquire(const std::string& db_path) {
   if (lock.fd_ < 0) {
     return Status(Errc::kIoError, fmt::format("store: cannot open lock file {}: {}", path, std::strerror(errno)));
   }
-  auto in_use = [&](const std::string& how) {
-    return Status(Errc::kUnavailable, fmt::format("store: {} is in use by another process ({}); one server per database",
-                                                  db_path, how));
-  };
-  if (::flock(lock.fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK) {
-      return Status(Errc::kIoError, fmt::format("store: cannot lock {}: {}", path, std::strerror(errno)));
-    }
-    return in_use("pid " + holder(lock.fd_));
-  }
+  if (Status st = lock_now(lock.fd_, path, db_path, [&] { return "pid " + holder(lock.fd_); }); !st) return st;
   // The file itself, whatever its name: a hard link, or a lock file deleted under a running
   // server, gives another lock file but the same inode.
   lock.db_fd_ = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -75,13 +77,11 @@ Result<ProcessLock> ProcessLock::acquire(const std::string& db_path) {
     return Status(Errc::kIoError,
                   fmt::format("store: cannot open database file {} for writing: {}", db_path, std::strerror(errno)));
   }
-  if (::flock(lock.db_fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK) {
-      return Status(Errc::kIoError, fmt::format("store: cannot lock {}: {}", db_path, std::strerror(errno)));
-    }
-    return in_use("through another name for the same file, a hard link, or after its lock file " + path +
-                  " was deleted");
-  }
+  if (Status st = lock_now(lock.db_fd_, db_path, db_path, [&] {
+        return "through another name for the same file, a hard link, or after its lock file " + path + " was deleted";
+      });
+      !st)
+    return st;
   // Best effort: the pid only improves the message another opener gets.
   const std::string pid = std::to_string(::getpid());
   if (::ftruncate(lock.fd_, 0) == 0) (void)!::pwrite(lock.fd_, pid.data(), pid.size(), 0);

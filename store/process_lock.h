@@ -3,7 +3,10 @@
 // path with its symlinks resolved, which holds the owner's pid for the refusal message; and the
 // database file itself, so that another name for the same file (a hard link) or a lock file
 // deleted under a running server is refused too (flock and SQLite's POSIX locks are independent
-// on Linux). The kernel releases both when the process dies, even by SIGKILL.
+// on Linux). The kernel releases both when the process dies, even by SIGKILL. Closing any
+// descriptor of the database file drops the POSIX locks this process holds on it, SQLite's
+// included: a refused acquire() in a process that already has the database open does that, so
+// keep one store per database per process (a server opens one).
 #pragma once
 
 #include <string>

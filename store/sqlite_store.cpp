@@ -247,14 +247,17 @@ Status SqliteStore::free_space() const {
                                              space.available >> 20, options_.path, options_.min_free_bytes >> 20));
 }
 
+Status SqliteStore::health() {
+  if (Status damaged = fault(); !damaged.is_ok()) return damaged;
+  return free_space();
+}
+
 StoreStats SqliteStore::stats() {
   StoreStats s;
   {
     std::lock_guard lk(stats_mu_);
     s = stats_;
   }
-  s.fault = fault();
-  s.space = free_space();
   std::lock_guard lk(mu_);
   s.queue_depth = queue_.size();
   return s;

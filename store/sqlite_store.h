@@ -43,6 +43,7 @@ class SqliteStore final : public Store {
   Result<Rows> scan_table(const std::string& table, const std::string& prefix) override;
 
   StoreStats stats() override;
+  Status health() override;
   void close() override;
 
   // Test hook: sets PRAGMA max_page_count on the write connection, in order with the queued
@@ -76,7 +77,7 @@ class SqliteStore final : public Store {
   void commit_group(std::span<Item> items, std::vector<BatchResult>& results);
   void record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,
               std::uint64_t commit_micros, const Status& failure);
-  // Ok, or why nothing more is written: SQLite reported the database damaged (StoreStats::fault).
+  // Ok, or why nothing more is written: SQLite reported the database damaged (health()).
   Status fault() const;
   // Ok, or kDiskFull: the volume has less free space than options_.min_free_bytes.
   Status free_space() const;

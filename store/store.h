@@ -193,12 +193,6 @@ struct StoreStats {
   std::uint64_t queue_depth = 0;     // batches waiting for the writer now
   std::vector<std::uint64_t> batches_per_commit_histogram;  // buckets 1,2-3,4-7,...,>=512
   Status last_error;                 // the most recent write failure (ok if none since open)
-  // Ok, or kCorruption for good once SQLite reported the database damaged while it was open:
-  // from then on every write is refused with it (nothing more goes into a damaged file).
-  Status fault;
-  // Ok, or kDiskFull while the database's volume has less free space than the store keeps in
-  // reserve (SqliteOptions::min_free_bytes): writes are still tried, but the store is not ready.
-  Status space;
 };
 
 // ---- The interface --------------------------------------------------------------------------
@@ -231,6 +225,11 @@ class Store : public Tables {
   virtual Result<AuditPage> audit(const std::string& cursor, std::size_t limit) = 0;
 
   virtual StoreStats stats() = 0;
+  // Ok, or why the store is not ready to take writes: kCorruption for good once SQLite reported
+  // the database damaged while it was open (every write is refused from then on, so nothing more
+  // goes into a damaged file); kDiskFull while the database's volume has less free space than the
+  // store keeps in reserve (writes are still tried).
+  virtual Status health() = 0;
   // Waits for every queued batch to commit, then stops the writer; later submits fail with
   // kUnavailable. Idempotent.
   virtual void close() = 0;
@@ -248,7 +247,7 @@ struct SqliteOptions {
   // WAL frames before a background checkpoint (0 = kWalCheckpointPages). Tests set it small.
   int wal_checkpoint_pages = 0;
   // Free space the database's volume must keep for the store to count as writable
-  // (StoreStats::space); a WAL between checkpoints alone takes ~40 MiB (docs/operations.md).
+  // (Store::health); a WAL between checkpoints alone takes ~40 MiB (docs/operations.md).
   std::int64_t min_free_bytes = 64LL << 20;
 };
 

@@ -140,6 +140,10 @@ TEST_CASE("a signal queued behind a commit of its run that fails is answered 503
   CHECK(late.message().find("seq") == std::string::npos);
   CHECK(err.text().find("[CAIRN-IOERR]") != std::string::npos);  // the failure is on stderr, once
   CHECK(err.text().find("CONFLICT") == std::string::npos);  // its echo in the queued batch is not
+  // ... and the echo is no success either: /readyz still shows the failure (it was cleared).
+  Answer ready = f.call("GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.message().find("[CAIRN-IOERR]") != std::string::npos);
 
   // Both are the client's to retry, and then delivered once each.
   for (const char* payload : {"1", "2"}) {

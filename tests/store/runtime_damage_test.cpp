@@ -1,5 +1,5 @@
 // A database damaged while the store has it open: once SQLite reports the corruption, the store
-// says so (StoreStats::fault) and refuses every later write, so nothing more goes into the file.
+// says so (Store::health) and refuses every later write, so nothing more goes into the file.
 #include <doctest/doctest.h>
 
 #include "store/store_test_util.h"
@@ -15,7 +15,7 @@ TEST_CASE("a page damaged under an open store: the read fails, the store reports
   auto store = test::open_store(opts);
   test::commit_ok(*store, test::create_batch("a"));
   test::commit_ok(*store, test::create_batch("b"));
-  CHECK(store->stats().fault.is_ok());
+  CHECK(store->health().is_ok());
 
   // A page the writes below do not touch: they would fail on it by themselves.
   test::damage_root_page(opts.path, "audit");
@@ -24,14 +24,14 @@ TEST_CASE("a page damaged under an open store: the read fails, the store reports
   REQUIRE_FALSE(audit.is_ok());
   CHECK(audit.status().code() == Errc::kCorruption);
   // It went on writing: new runs were acknowledged into a file the next start refuses.
-  const Status fault = store->stats().fault;
+  const Status fault = store->health();
   CHECK(fault.code() == Errc::kCorruption);
   CHECK(fault.message().find("every write is refused") != std::string::npos);
   const BatchResult r = store->commit(test::create_batch("c"));
   CHECK(r.status.code() == Errc::kCorruption);
   CHECK_FALSE(r.applied);
   CHECK(store->get_run("c").status().code() == Errc::kNotFound);
-  CHECK(store->stats().fault.code() == Errc::kCorruption);  // for good
+  CHECK(store->health().code() == Errc::kCorruption);  // for good
 }
 
 }  // TEST_SUITE

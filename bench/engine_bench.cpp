@@ -193,7 +193,7 @@ double hand_batched_runs_per_s(const std::string& dir, double seconds) {
            "CREATE TABLE events(rk INT, seq INT, type INT, cmd INT, at INT, data TEXT, PRIMARY KEY(rk, seq)) WITHOUT ROWID;");
   sqlite3_stmt *ins_run, *ins_ev, *upd;
   sqlite3_prepare_v2(db, "INSERT INTO runs(id, status, last_seq, updated_at) VALUES(?, 0, 0, 0)", -1, &ins_run, nullptr);
-  sqlite3_prepare_v2(db, "INSERT INTO events VALUES(?, ?, 3, ?, 0, ?)", -1, &ins_ev, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES(?, ?, 3, ?, 0, ?)", -1, &ins_ev, nullptr);
   sqlite3_prepare_v2(db, "UPDATE runs SET last_seq = ?, updated_at = ? WHERE rk = ?", -1, &upd, nullptr);
   std::string payload = R"({"name":"bench.noop","result":")" + std::string(100, 'x') + R"(","attempt":1})";
   auto t0 = Clock::now();

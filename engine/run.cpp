@@ -156,6 +156,15 @@ void Run::finish(EventType type, Json data) {
 void Run::replay(const std::vector<store::Event>& history) {
   // Whatever the code emits while replaying goes after the journal's end.
   last_seq_ = history.empty() ? 0 : history.back().seq;
+  // Nothing of a journal with a damaged row is believed, not even what precedes it: the code
+  // does not run, and the run stays stuck until an admin restores the row or ends the run.
+  for (const auto& e : history) {
+    if (e.intact) continue;
+    fail_journal(Errc::kCorruption, fmt::format("seq {}: the journal's {} event no longer matches the checksum it "
+                                                "was written with; the database was changed outside Cairn",
+                                                e.seq, store::event_type_name(e.type)));
+    return;
+  }
   scan_for_retries(history);
   for (const auto& e : history) {
     if (superseded_seqs_.count(e.seq)) continue;

@@ -163,7 +163,7 @@ Status BatchWriter::prepare() {
        "VALUES(?1, ?2, COALESCE(?5, 0), COALESCE(?6, ''), COALESCE(?7, ''), COALESCE(?8, ''), ?9, ?10, ?11, "
        "?12, ?13, ?14, ?15, ?16, ?17, ?18)"},
       {&run_seq_, "SELECT rk, last_seq FROM runs WHERE id = ?1"},
-      {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
       {&signal_seq_, "SELECT seq FROM signal_keys WHERE run_id = ?1 AND key = ?2"},
@@ -283,6 +283,7 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     StmtRun q(insert_event_);
     q.bind(1, rk).bind(2, ++seq).bind(3, static_cast<std::int64_t>(e.type)).bind(4, e.cmd);
     q.bind(5, e.at).bind(6, e.data);
+    q.bind(7, static_cast<std::int64_t>(event_checksum(a.run_id, seq, e.type, e.cmd, e.at, e.data)));
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
   if (a.update.status && is_terminal(*a.update.status)) {

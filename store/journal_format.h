@@ -2,6 +2,7 @@
 // only, never renumber. docs/journal_format.md describes tables, payloads and the versioning rule.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -49,6 +50,13 @@ std::optional<RunStatus> parse_run_status(std::string_view name);
 constexpr bool is_terminal(RunStatus s) { return static_cast<int>(s) >= static_cast<int>(RunStatus::kCompleted); }
 
 // Schema version kept in PRAGMA user_version; migrations run from the stored one up to this.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+
+// The checksum stored with each event row (events.crc, schema version 2): CRC-32 (zlib's) over
+// the run's id, then seq, type, cmd and at as 8-byte little-endian integers, then data. It finds
+// a row changed outside Cairn (a byte flipped on disk, an edit with a tool) that SQLite's own
+// checks cannot see; it is not a signature: whoever edits a row can recompute it.
+std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd,
+                             std::int64_t at, std::string_view data);
 
 }  // namespace cairn::store

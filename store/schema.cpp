@@ -78,6 +78,10 @@ CREATE TABLE kv(
   v TEXT NOT NULL,
   PRIMARY KEY(tbl, k)) WITHOUT ROWID;
 )sql"},
+    // Each event's checksum (event_checksum()); NULL in rows written before this version.
+    {2, R"sql(
+ALTER TABLE events ADD COLUMN crc INTEGER;
+)sql"},
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 

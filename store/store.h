@@ -39,6 +39,9 @@ struct Event {
   std::int64_t cmd = 0;  // the command number the event belongs to; 0 when none
   Millis at = 0;
   std::string data;  // JSON text
+  // False when the row no longer matches the checksum it was written with: it was changed
+  // outside Cairn, and what it says cannot be trusted.
+  bool intact = true;
 };
 
 struct WaitingOn {

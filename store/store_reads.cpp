@@ -65,7 +65,7 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     // One statement, so "unknown run" (no row) and "no events after `after`" (one row of NULLs)
     // come from the same snapshot.
     auto stmt = db.cached(
-        "SELECT e.seq, e.type, e.cmd, e.at, e.data FROM runs r LEFT JOIN events e "
+        "SELECT e.seq, e.type, e.cmd, e.at, e.data, e.crc FROM runs r LEFT JOIN events e "
         "ON e.rk = r.rk AND e.seq > ?2 WHERE r.id = ?1 ORDER BY e.seq LIMIT ?3");
     if (!stmt) return stmt.status();
     StmtRun q(*stmt);
@@ -75,7 +75,10 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     Status st = for_each_row(db, q, fmt::format("history of run {}", id), [&](const StmtRun& r) {
       found = true;
       if (r.is_null(0)) return;
-      events.push_back(Event{r.int64(0), static_cast<EventType>(r.int64(1)), r.int64(2), r.int64(3), r.text(4)});
+      Event& e = events.emplace_back(
+          Event{r.int64(0), static_cast<EventType>(r.int64(1)), r.int64(2), r.int64(3), r.text(4)});
+      // A row from before checksums (NULL) is taken as it is.
+      e.intact = r.is_null(5) || r.int64(5) == event_checksum(id, e.seq, e.type, e.cmd, e.at, e.data);
     });
     if (!st) return st;
     if (!found) return Status(Errc::kNotFound, fmt::format("store: history: no run with id \"{}\"", id));

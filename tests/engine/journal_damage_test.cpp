@@ -1,6 +1,9 @@
 // An event row changed outside Cairn (bytes that SQLite's checks cannot see) is named as damage
-// when the run replays, not reported as a code change.
+// when the run replays, not reported as a code change: by its checksum, or, in a row written
+// before checksums, by data that is no JSON object.
 #include <doctest/doctest.h>
+
+#include <atomic>
 
 #include "cairn/cairn.h"
 #include "cairn/testing.h"
@@ -26,14 +29,14 @@ Registry damage_registry() {
 }  // namespace
 
 TEST_SUITE("engine") {
-  TEST_CASE("an event whose data was cut outside Cairn leaves its run stuck with [CAIRN-CORRUPT], not NONDET") {
+  TEST_CASE("a pre-checksum event whose data was cut outside Cairn leaves its run stuck with [CAIRN-CORRUPT], not NONDET") {
     Registry registry = damage_registry();
     TestEnv env(registry);
     const std::string id = env.start("waits", Json::object(), "cut");
     REQUIRE(env.run(id).status == "waiting");
     env.crash();  // the run is on disk only, replayed when the signal comes
     store::test::outside(env.db_path(),
-                         "UPDATE events SET data = substr(data, 1, 12) "
+                         "UPDATE events SET data = substr(data, 1, 12), crc = NULL "
                          "WHERE rk = (SELECT rk FROM runs WHERE id = 'cut') AND seq = 2");  // the step's result
     env.signal(id, "go", 1);  // accepted (a stuck run still takes signals); the replay stops
     const auto run = env.run(id);
@@ -42,5 +45,28 @@ TEST_SUITE("engine") {
     // holds ActivityCompleted", which sends an operator looking for a code change.
     CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run cut seq 2") != std::string::npos);
     CHECK(run.stuck_reason.find("changed outside Cairn") != std::string::npos);
+  }
+
+  TEST_CASE("an event changed outside Cairn into other valid JSON leaves its run stuck, its code not run") {
+    std::atomic<int> steps = 0;
+    Registry registry;
+    registry.workflow("waits", wait_for_go);
+    registry.activity("step", [&steps](ActivityContext&, Json) { ++steps; });
+    TestEnv env(registry);
+    const std::string id = env.start("waits", Json::object(), "edited");
+    REQUIRE(env.run(id).status == "waiting");
+    REQUIRE(steps == 1);
+    env.crash();
+    // The step's result, rewritten as a plausible other answer (its failure, a different value):
+    // nothing a JSON check or the replay's command matching can see.
+    store::test::outside(env.db_path(),
+                         "UPDATE events SET data = json_set(data, '$.result', 99) "
+                         "WHERE rk = (SELECT rk FROM runs WHERE id = 'edited') AND seq = 2");
+    env.signal(id, "go", 1);
+    const auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run edited seq 2") != std::string::npos);
+    CHECK(run.stuck_reason.find("checksum") != std::string::npos);
+    CHECK(steps == 1);  // the step was not run again
   }
 }

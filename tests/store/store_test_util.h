@@ -87,6 +87,19 @@ inline void outside(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
+// The first column of the first row of `sql`, read with a connection of our own.
+inline std::string query_one(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
 // Damages the database at `path` under whoever has it open: checkpoints everything into the
 // file, overwrites `table`'s root page with 0xff bytes, then commits from another connection so
 // that every connection's cached pages are stale and the next read of the table fails.

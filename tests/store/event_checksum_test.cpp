@@ -1,0 +1,85 @@
+// Each event row carries a checksum (events.crc): a row changed outside Cairn reads back marked
+// not intact; rows from before schema version 2 (no checksum) read as they are.
+#include <doctest/doctest.h>
+
+#include "store/journal_format.h"
+#include "store/store_test_util.h"
+
+namespace cairn::store {
+namespace {
+
+using test::commit_ok;
+using test::outside;
+
+std::vector<bool> intact_flags(Store& s, const std::string& id) {
+  auto history = s.load_history(id, 0, 0);
+  REQUIRE_MESSAGE(history.is_ok(), history.status().to_string());
+  std::vector<bool> flags;
+  for (const Event& e : *history) flags.push_back(e.intact);
+  return flags;
+}
+
+// Opens the store at `opts` and commits run `id`: its WorkflowStarted and `more` events after it.
+std::unique_ptr<SqliteStore> store_with_run(const SqliteOptions& opts, const std::string& id, int more) {
+  auto s = test::open_store(opts);
+  commit_ok(*s, test::create_batch(id));
+  commit_ok(*s, test::append_batch(id, 1, more));
+  return s;
+}
+
+TEST_SUITE("store") {
+
+TEST_CASE("the event checksum is CRC-32 of the run id, seq, type, cmd, at (little-endian) and data") {
+  // Python: zlib.crc32(b'run-1' + struct.pack('<qqqq', 2, 3, 1, 1700000000000) + data). On disk:
+  // a change here makes every existing row read as damaged.
+  const std::string data = R"({"name":"step","result":42})";
+  CHECK(event_checksum("run-1", 2, EventType::kActivityCompleted, 1, 1700000000000, data) == 4114294489u);
+  CHECK(event_checksum("run-2", 2, EventType::kActivityCompleted, 1, 1700000000000, data) != 4114294489u);
+  CHECK(event_checksum("run-1", 3, EventType::kActivityCompleted, 1, 1700000000000, data) != 4114294489u);
+}
+
+TEST_CASE("an event row changed outside Cairn, still valid JSON, reads back as not intact") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto s = store_with_run(opts, "r1", 2);
+  commit_ok(*s, test::create_batch("r2"));
+  CHECK(intact_flags(*s, "r1") == std::vector<bool>{true, true, true});
+
+  SUBCASE("its data") {
+    outside(opts.path, R"(UPDATE events SET data = '{"value":2}' WHERE rk = (SELECT rk FROM runs WHERE id = 'r1') AND seq = 2)");
+  }
+  SUBCASE("its time") {
+    outside(opts.path, "UPDATE events SET at = at + 1 WHERE rk = (SELECT rk FROM runs WHERE id = 'r1') AND seq = 2");
+  }
+  SUBCASE("moved to another seq") {
+    outside(opts.path, "UPDATE events SET seq = 9 WHERE rk = (SELECT rk FROM runs WHERE id = 'r1') AND seq = 3;"
+                       "UPDATE events SET seq = 3 WHERE rk = (SELECT rk FROM runs WHERE id = 'r1') AND seq = 2;"
+                       "UPDATE events SET seq = 2 WHERE rk = (SELECT rk FROM runs WHERE id = 'r1') AND seq = 9");
+  }
+  const auto flags = intact_flags(*s, "r1");
+  CHECK(flags[0]);
+  CHECK_FALSE((flags[1] && flags[2]));
+  CHECK(intact_flags(*s, "r2") == std::vector<bool>{true});  // another run's rows are untouched
+}
+
+TEST_CASE("a schema version 1 database gains the checksum column; its old rows read as they are") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  store_with_run(opts, "old", 1).reset();  // closed: the file is edited below as another program would
+  // What a version 1 file is: the same tables without events.crc.
+  outside(opts.path, "ALTER TABLE events DROP COLUMN crc; PRAGMA user_version = 1");
+  outside(opts.path, R"(UPDATE events SET data = '{"value":7}' WHERE seq = 2)");  // unseen: no checksum to miss
+
+  auto s = test::open_store(opts);
+  CHECK(test::query_one(opts.path, "PRAGMA user_version") == std::to_string(kSchemaVersion));
+  CHECK(intact_flags(*s, "old") == std::vector<bool>{true, true});
+  commit_ok(*s, test::append_batch("old", 2, 1));
+  CHECK(test::query_one(opts.path, "SELECT count(*) FROM events WHERE crc IS NULL") == "2");
+  CHECK(test::query_one(opts.path, "SELECT count(*) FROM events WHERE crc IS NOT NULL") == "1");
+  outside(opts.path, R"(UPDATE events SET data = '{"value":8}' WHERE seq = 3)");
+  CHECK(intact_flags(*s, "old") == std::vector<bool>{true, true, false});
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace cairn::store

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ make cmake pkg-config
   libboost-dev libboost-system-dev
-  libsqlite3-dev sqlite3 zlib1g-dev
+  libsqlite3-dev sqlite3
   nlohmann-json3-dev libfmt-dev doctest-dev
   clang libclang-rt-14-dev
   curl procps

@@ -2,10 +2,10 @@
 // event row checksum.
 #include "store/journal_format.h"
 
-#include <zlib.h>
-
 #include <array>
 #include <utility>
+
+#include "store/crc32c.h"
 
 namespace cairn::store {
 
@@ -69,17 +69,14 @@ std::optional<RunStatus> parse_run_status(std::string_view name) { return parse(
 
 std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd,
                              std::int64_t at, std::string_view data) {
-  const auto add = [](uLong crc, const void* bytes, std::size_t n) {
-    return crc32_z(crc, static_cast<const Bytef*>(bytes), n);
-  };
-  unsigned char fields[32];
+  char fields[32];
   const std::int64_t values[] = {seq, static_cast<std::int64_t>(type), cmd, at};
   for (std::size_t i = 0; i < 4; ++i)
     for (std::size_t b = 0; b < 8; ++b)
-      fields[i * 8 + b] = static_cast<unsigned char>(static_cast<std::uint64_t>(values[i]) >> (8 * b));
-  uLong crc = add(crc32_z(0, nullptr, 0), run_id.data(), run_id.size());
-  crc = add(crc, fields, sizeof fields);
-  return static_cast<std::uint32_t>(add(crc, data.data(), data.size()));
+      fields[i * 8 + b] = static_cast<char>(static_cast<std::uint64_t>(values[i]) >> (8 * b));
+  std::uint32_t crc = crc32c(0, run_id);
+  crc = crc32c(crc, std::string_view(fields, sizeof fields));
+  return crc32c(crc, data);
 }
 
 }  // namespace cairn::store

@@ -52,8 +52,8 @@ constexpr bool is_terminal(RunStatus s) { return static_cast<int>(s) >= static_c
 // Schema version kept in PRAGMA user_version; migrations run from the stored one up to this.
 inline constexpr int kSchemaVersion = 2;
 
-// The checksum stored with each event row (events.crc, schema version 2): CRC-32 (zlib's) over
-// the run's id, then seq, type, cmd and at as 8-byte little-endian integers, then data. It finds
+// The checksum stored with each event row (events.crc, schema version 2): CRC-32C over the run's
+// id, then seq, type, cmd and at as 8-byte little-endian integers, then data. It finds
 // a row changed outside Cairn (a byte flipped on disk, an edit with a tool) that SQLite's own
 // checks cannot see; it is not a signature: whoever edits a row can recompute it.
 std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd,

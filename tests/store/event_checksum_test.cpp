@@ -1,7 +1,10 @@
-// Each event row carries a checksum (events.crc): a row changed outside Cairn reads back marked
-// not intact; rows from before schema version 2 (no checksum) read as they are.
+// Each event row carries a checksum (events.crc, CRC-32C): a row changed outside Cairn reads back
+// marked not intact; rows from before schema version 2 (no checksum) read as they are.
 #include <doctest/doctest.h>
 
+#include <random>
+
+#include "store/crc32c.h"
 #include "store/journal_format.h"
 #include "store/store_test_util.h"
 
@@ -29,13 +32,27 @@ std::unique_ptr<SqliteStore> store_with_run(const SqliteOptions& opts, const std
 
 TEST_SUITE("store") {
 
-TEST_CASE("the event checksum is CRC-32 of the run id, seq, type, cmd, at (little-endian) and data") {
-  // Python: zlib.crc32(b'run-1' + struct.pack('<qqqq', 2, 3, 1, 1700000000000) + data). On disk:
-  // a change here makes every existing row read as damaged.
+TEST_CASE("CRC-32C: the standard check value, chaining, and the same values with and without SSE4.2") {
+  CHECK(crc32c(0, "123456789") == 0xE3069283u);  // the catalogued check value of CRC-32C
+  CHECK(crc32c(0, "") == 0u);
+  CHECK(crc32c(crc32c(0, "1234"), "56789") == 0xE3069283u);
+  std::mt19937 random(7);
+  for (std::size_t size = 0; size < 300; ++size) {
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = static_cast<char>(random());
+    CAPTURE(size);
+    CHECK(crc32c(0, bytes) == crc32c_portable(0, bytes));
+    CHECK(crc32c(0x12345678u, bytes) == crc32c_portable(0x12345678u, bytes));
+  }
+}
+
+TEST_CASE("the event checksum is CRC-32C of the run id, seq, type, cmd, at (little-endian) and data") {
+  // Computed bit by bit in Python over b'run-1' + struct.pack('<qqqq', 2, 3, 1, 1700000000000) +
+  // data. On disk: a change here makes every existing row read as damaged.
   const std::string data = R"({"name":"step","result":42})";
-  CHECK(event_checksum("run-1", 2, EventType::kActivityCompleted, 1, 1700000000000, data) == 4114294489u);
-  CHECK(event_checksum("run-2", 2, EventType::kActivityCompleted, 1, 1700000000000, data) != 4114294489u);
-  CHECK(event_checksum("run-1", 3, EventType::kActivityCompleted, 1, 1700000000000, data) != 4114294489u);
+  CHECK(event_checksum("run-1", 2, EventType::kActivityCompleted, 1, 1700000000000, data) == 4005140827u);
+  CHECK(event_checksum("run-2", 2, EventType::kActivityCompleted, 1, 1700000000000, data) != 4005140827u);
+  CHECK(event_checksum("run-1", 3, EventType::kActivityCompleted, 1, 1700000000000, data) != 4005140827u);
 }
 
 TEST_CASE("an event row changed outside Cairn, still valid JSON, reads back as not intact") {

@@ -4,6 +4,7 @@
 
 #include "cli/admin.h"
 #include "cli/args.h"
+#include "cli/check.h"
 #include "cli/serve.h"
 
 namespace {
@@ -12,6 +13,7 @@ constexpr const char* kHelp =
     "usage: cairn <command> [options]\n"
     "\n"
     "  serve       run the engine and the HTTP API (cairn serve --help)\n"
+    "  check       verify a database file, offline or beside a server (cairn check --help)\n"
     "\n"
     "admin commands, over HTTP (--server URL or CAIRN_SERVER, --token T or CAIRN_TOKEN, --json):\n"
     "  start       start a run:           cairn start TYPE --input JSON|@FILE [--id ID] [--idempotency-key K]\n"
@@ -41,10 +43,13 @@ int main(int argc, char** argv) {
     if (argc < 3) return std::fputs(kHelp, stdout), kExitOk;
     const std::string topic = argv[2];
     if (topic == "serve") return std::fputs(kServeHelp, stdout), kExitOk;
+    if (topic == "check") return std::fputs(kCheckHelp, stdout), kExitOk;
     if (is_admin_command(topic)) return std::fputs(admin_help(topic).c_str(), stdout), kExitOk;
     command = topic;  // reported below as unknown
   } else if (command == "serve") {
     return run_serve(argc, argv);
+  } else if (command == "check") {
+    return run_check(argc, argv);
   } else if (is_admin_command(command)) {
     return run_admin(argc, argv);
   }

@@ -104,34 +104,6 @@ Status check_integrity(Db& db, const std::string& path) {
                 fmt::format("store: {} failed PRAGMA quick_check, refusing to open: {}", path, report));
 }
 
-Result<int> user_version(Db& db) {
-  auto rows = db.query_column("PRAGMA user_version", "store: read user_version");
-  if (!rows) return rows.status();
-  return std::stoi(rows->at(0));
-}
-
-// Refuses, before anything is written to the file (WAL mode, Cairn's tables), a database this
-// binary cannot use: another application's (a mistyped --db: tables but no schema version, or a
-// schema version but no `runs` table) or one from a newer Cairn.
-Status refuse_unusable(Db& db, const std::string& path) {
-  auto version = user_version(db);
-  if (!version) return version.status();
-  if (*version > kSchemaVersion) {
-    return Status(Errc::kUnavailable,
-                  fmt::format("store: {} has schema version {}, newer than this binary's {}", path,
-                              *version, kSchemaVersion));
-  }
-  auto tables = db.query_column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-                                "store: list tables");
-  if (!tables) return tables.status();
-  const bool has_runs = std::find(tables->begin(), tables->end(), "runs") != tables->end();
-  if (*version == 0 ? tables->empty() : has_runs) return Status::ok();
-  return Status(Errc::kInvalidArgument,
-                fmt::format("store: {} is not a Cairn database (it has tables [{}] and schema version {}); "
-                            "refusing to write to it",
-                            path, fmt::join(*tables, ", "), *version));
-}
-
 Status migrate(Db& db, const std::string& path) {
   auto current = user_version(db);
   if (!current) return current.status();
@@ -153,6 +125,31 @@ Status migrate(Db& db, const std::string& path) {
 }
 
 }  // namespace
+
+Result<int> user_version(Db& db) {
+  auto rows = db.query_column("PRAGMA user_version", "store: read user_version");
+  if (!rows) return rows.status();
+  return std::stoi(rows->at(0));
+}
+
+Status refuse_unusable(Db& db, const std::string& path) {
+  auto version = user_version(db);
+  if (!version) return version.status();
+  if (*version > kSchemaVersion) {
+    return Status(Errc::kUnavailable,
+                  fmt::format("store: {} has schema version {}, newer than this binary's {}", path,
+                              *version, kSchemaVersion));
+  }
+  auto tables = db.query_column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                                "store: list tables");
+  if (!tables) return tables.status();
+  const bool has_runs = std::find(tables->begin(), tables->end(), "runs") != tables->end();
+  if (*version == 0 ? tables->empty() : has_runs) return Status::ok();
+  return Status(Errc::kInvalidArgument,
+                fmt::format("store: {} is not a Cairn database (it has tables [{}] and schema version {}); "
+                            "refusing to write to it",
+                            path, fmt::join(*tables, ", "), *version));
+}
 
 Status open_writer(Db& db, const std::string& path, bool synchronous_full,
                    std::int64_t max_page_count) {

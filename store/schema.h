@@ -29,6 +29,15 @@ Status open_writer(Db& db, const std::string& path, bool synchronous_full,
 // Opens a read connection on a database open_writer has prepared.
 Status open_reader(Db& db, const std::string& path);
 
+// PRAGMA user_version: the schema version of the file (0 for a new one).
+Result<int> user_version(Db& db);
+
+// Refuses, before anything is written to the file (WAL mode, Cairn's tables), a database this
+// binary cannot use: another application's (a mistyped --db: tables but no schema version, or a
+// schema version but no `runs` table; kInvalidArgument) or one from a newer Cairn (kUnavailable).
+// An empty file passes.
+Status refuse_unusable(Db& db, const std::string& path);
+
 // Sets the size cap of the write connection (PRAGMA max_page_count); 0 leaves SQLite's default.
 Status set_max_page_count(Db& db, std::int64_t pages);
 

@@ -34,8 +34,13 @@ Status sqlite_status(int rc, std::string_view sqlite_message, std::string_view c
 }
 
 Status Db::open(const std::string& path, bool create, int busy_ms) {
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  if (create) flags |= SQLITE_OPEN_CREATE;
+  return open_with(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), busy_ms);
+}
+
+Status Db::open_read_only(const std::string& path, int busy_ms) { return open_with(path, SQLITE_OPEN_READONLY, busy_ms); }
+
+Status Db::open_with(const std::string& path, int flags, int busy_ms) {
+  flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);  // closed by the deleter even when the open failed

@@ -82,6 +82,8 @@ class Db {
   // Opens `path` (creating it when `create`), with extended result codes and `busy_ms` of busy
   // timeout. On failure returns the Status and leaves *this closed.
   Status open(const std::string& path, bool create, int busy_ms);
+  // Opens `path` read-only: nothing is written to it, nor beside it (no -wal or -shm created).
+  Status open_read_only(const std::string& path, int busy_ms);
   bool is_open() const { return db_ != nullptr; }
   sqlite3* get() const { return db_.get(); }
 
@@ -103,11 +105,20 @@ class Db {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   Status noted(Status st) const;
+  Status open_with(const std::string& path, int flags, int busy_ms);
 
   std::unique_ptr<sqlite3, Close> db_;
   std::atomic<bool>* corruption_seen_ = nullptr;
   // Declared after db_, so destroyed first: statements are finalized before the connection closes.
   std::unordered_map<std::string, Stmt> stmts_;
 };
+
+// Runs `q` (already bound) and calls row(q) for each row; the error names `what`.
+template <class Row>
+Status for_each_row(Db& db, StmtRun& q, std::string_view what, Row&& row) {
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) row(q);
+  return rc == SQLITE_DONE ? Status::ok() : db.status(rc, "store: " + std::string(what));
+}
 
 }  // namespace cairn::store

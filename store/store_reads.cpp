@@ -40,14 +40,6 @@ bool decode_run_cursor(const std::string& cursor, Millis& created_at, std::strin
   return true;
 }
 
-// Runs `stmt` (already bound) and calls row(q) for each row; the error names `what`.
-template <class Row>
-Status for_each_row(Db& db, StmtRun& q, std::string_view what, Row&& row) {
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) row(q);
-  return rc == SQLITE_DONE ? Status::ok() : db.status(rc, fmt::format("store: {}", what));
-}
-
 }  // namespace
 
 Result<RunRecord> SqliteStore::get_run(const std::string& id) {

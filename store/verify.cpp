@@ -1,0 +1,67 @@
+// verify_database(): a read-only connection, PRAGMA integrity_check, and one pass over the events
+// with their run ids, recomputing each checksum.
+#include "store/verify.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "store/journal_format.h"
+#include "store/schema.h"
+#include "store/sqlite_db.h"
+
+namespace cairn::store {
+
+namespace {
+
+Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
+  // Schema version 1 has no checksum column: every event is then unchecked.
+  auto stmt = db.cached(fmt::format("SELECT r.id, e.seq, e.type, e.cmd, e.at, e.data, {} FROM events e "
+                                    "LEFT JOIN runs r ON r.rk = e.rk ORDER BY e.rk, e.seq",
+                                    report.schema_version >= 2 ? "e.crc" : "NULL"));
+  if (!stmt) return stmt.status();
+  StmtRun q(*stmt);
+  return for_each_row(db, q, "read events", [&](const StmtRun& r) {
+    ++report.events;
+    const bool orphan = r.is_null(0);
+    const auto type = static_cast<EventType>(r.int64(2));
+    bool damaged = orphan;
+    if (r.is_null(6)) {
+      ++report.unchecked;
+    } else if (!orphan) {
+      damaged = r.int64(6) != event_checksum(r.text(0), r.int64(1), type, r.int64(3), r.int64(4), r.text(5));
+    }
+    if (!damaged) return;
+    ++report.damaged;
+    if (report.listed.size() >= max_listed) return;
+    const std::string_view name = event_type_name(type);
+    report.listed.push_back({r.text(0), r.int64(1), name.empty() ? std::to_string(r.int64(2)) : std::string(name)});
+  });
+}
+
+}  // namespace
+
+Result<VerifyReport> verify_database(const std::string& path, std::size_t max_listed) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return Status(Errc::kNotFound, fmt::format("store: no database file at {}", path));
+  Db db;
+  if (Status st = db.open_read_only(path, kBusyTimeoutMs); !st) return st;
+  if (Status st = refuse_unusable(db, path); !st) return st;
+  VerifyReport report;
+  auto version = user_version(db);
+  if (!version) return version.status();
+  if (*version == 0)
+    return Status(Errc::kInvalidArgument, fmt::format("store: {} is empty, not a Cairn database", path));
+  report.schema_version = *version;
+  auto integrity = db.query_column("PRAGMA integrity_check", fmt::format("store: check {}", path));
+  if (!integrity) return integrity.status();
+  if (!(integrity->size() == 1 && (*integrity)[0] == "ok")) report.integrity = std::move(integrity).value();
+  auto runs = db.query_column("SELECT count(*) FROM runs", "store: count runs");
+  if (!runs) return runs.status();
+  report.runs = std::stoll(runs->at(0));
+  if (Status st = check_events(db, max_listed, report); !st) return st;
+  return report;
+}
+
+}  // namespace cairn::store

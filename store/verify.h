@@ -1,0 +1,37 @@
+// verify_database(): reads a Cairn database without changing it (a backup, a copy, or the file of
+// a running server) and reports what is wrong with it: SQLite's integrity check of every page and
+// index, and every event row against its checksum. `cairn check` prints it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cairn/status.h"
+
+namespace cairn::store {
+
+struct DamagedEvent {
+  std::string run_id;  // empty when no run row holds the event
+  std::int64_t seq = 0;
+  std::string type;  // the event kind's name, or its number when unknown
+};
+
+struct VerifyReport {
+  int schema_version = 0;
+  std::int64_t runs = 0;
+  std::int64_t events = 0;
+  std::int64_t unchecked = 0;  // events written before schema version 2, which have no checksum
+  std::int64_t damaged = 0;    // events that fail their checksum or belong to no run
+  std::vector<DamagedEvent> listed;     // the first damaged events, at most max_listed
+  std::vector<std::string> integrity;  // PRAGMA integrity_check's findings; empty when sound
+
+  bool ok() const { return damaged == 0 && integrity.empty(); }
+};
+
+// kNotFound when there is no file at `path`; kInvalidArgument for a file that is not a Cairn
+// database (another application's, or empty); kUnavailable for a newer Cairn's; kCorruption when
+// SQLite cannot read it at all. Damage it can read past is in the report, not an error.
+Result<VerifyReport> verify_database(const std::string& path, std::size_t max_listed = 20);
+
+}  // namespace cairn::store

@@ -1,0 +1,56 @@
+// `cairn check --db PATH` against a real server's database: sound, live, edited, and misused.
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "api/server_process.h"
+#include "cairn/json.h"
+#include "cli/cli_run.h"
+
+using cairn::Json;
+using namespace cairn::test;
+
+namespace {
+
+void edit(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+TEST_SUITE("cli") {
+  TEST_CASE("cairn check: sound beside a live server, damaged after an edit, with its exit codes") {
+    TempDir dir;
+    const std::string db = dir.file("c.db");
+    {
+      ServerProcess server(db);
+      REQUIRE(server.started());
+      REQUIRE(cairn_cli(server.url(), "start bench.steps --input '{\"steps\":2}' --id chk-1").code == 0);
+      REQUIRE(server.client().request("GET", "/v1/workflows/chk-1?wait=60s"));
+      Run live = cairn_plain("check --db " + db);
+      CHECK(live.code == 0);
+      CHECK(has(live, "1 runs, 4 events"));
+      CHECK(has(live, "4 checked, 0 written before checksums (not checkable), 0 damaged"));
+      CHECK(has(live, "sound"));
+      REQUIRE(server.stop() == 0);
+    }
+    edit(db, "UPDATE events SET data = json_set(data, '$.attempt', 2) WHERE seq = 2");
+    Run damaged = cairn_plain("check --db " + db);
+    CHECK(damaged.code == 1);
+    CHECK(has(damaged, "run chk-1 seq 2 (ActivityCompleted): does not match its checksum"));
+    CHECK(has(damaged, "DAMAGED"));
+    Json report = Json::parse(cairn_plain("check --db " + db + " --json").out);
+    CHECK(report["ok"] == false);
+    CHECK(report["damaged_events"] == 1);
+    CHECK(report["damaged"][0]["run_id"] == "chk-1");
+
+    CHECK(cairn_plain("check").code == 2);
+    CHECK(cairn_plain("check --db " + dir.file("missing.db")).code == 1);
+    CHECK(has(cairn_plain("help check"), "cairn check --db PATH"));
+  }
+}

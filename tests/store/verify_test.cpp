@@ -1,0 +1,122 @@
+// verify_database(): what it finds in sound, edited and foreign files, and that it changes nothing.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "store/store_test_util.h"
+#include "store/verify.h"
+
+namespace cairn::store {
+namespace {
+
+using test::commit_ok;
+using test::outside;
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// A closed database at `path` with runs a (3 events) and b (1 event), every write checkpointed into
+// the file itself, as a backup is.
+void make_database(const SqliteOptions& opts) {
+  auto s = test::open_store(opts);
+  commit_ok(*s, test::create_batch("a"));
+  commit_ok(*s, test::append_batch("a", 1, 2));
+  commit_ok(*s, test::create_batch("b"));
+  s.reset();
+  outside(opts.path, "PRAGMA journal_mode = DELETE");
+}
+
+TEST_SUITE("store") {
+
+TEST_CASE("verify_database reports a sound file's runs and events and leaves it byte for byte as it was") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  const std::string before = file_bytes(opts.path);
+  auto report = verify_database(opts.path);
+  REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
+  CHECK(report->ok());
+  CHECK(report->schema_version == kSchemaVersion);
+  CHECK(report->runs == 2);
+  CHECK(report->events == 4);
+  CHECK(report->unchecked == 0);
+  CHECK(report->damaged == 0);
+  CHECK(report->integrity.empty());
+  CHECK(file_bytes(opts.path) == before);
+  CHECK_FALSE(std::filesystem::exists(opts.path + "-wal"));  // read-only: nothing created beside it
+  CHECK_FALSE(std::filesystem::exists(opts.path + "-shm"));
+}
+
+TEST_CASE("verify_database lists events that fail their checksum or belong to no run, up to max_listed") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  outside(opts.path, R"(UPDATE events SET data = '{"value":2}' WHERE rk = (SELECT rk FROM runs WHERE id = 'a') AND seq IN (2, 3))");
+  outside(opts.path, "DELETE FROM runs WHERE id = 'b'");  // its WorkflowStarted is left behind
+  auto report = verify_database(opts.path, 2);
+  REQUIRE(report.is_ok());
+  CHECK_FALSE(report->ok());
+  CHECK(report->runs == 1);
+  CHECK(report->damaged == 3);
+  REQUIRE(report->listed.size() == 2);
+  CHECK(report->listed[0].run_id == "a");
+  CHECK(report->listed[0].seq == 2);
+  CHECK(report->listed[0].type == "SideEffect");
+  CHECK(report->listed[1].seq == 3);
+  auto all = verify_database(opts.path);
+  REQUIRE(all.is_ok());
+  REQUIRE(all->listed.size() == 3);
+  CHECK(all->listed[2].run_id.empty());  // the orphan
+  CHECK(all->listed[2].type == "WorkflowStarted");
+}
+
+TEST_CASE("verify_database reports SQLite's integrity findings: an index out of step with its table") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  // An index out of step with its table, as a damaged page leaves it (writable_schema is how to
+  // edit one without the other).
+  outside(opts.path, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'type,', 'type, version,') "
+                     "WHERE name = 'runs_type'; PRAGMA writable_schema = OFF");
+  auto report = verify_database(opts.path);
+  REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
+  CHECK_FALSE(report->ok());
+  CHECK_FALSE(report->integrity.empty());
+}
+
+TEST_CASE("verify_database refuses what is not a Cairn database, and a missing file") {
+  test::TempDir dir;
+  CHECK(verify_database(dir.file("missing.db")).status().code() == Errc::kNotFound);
+  const std::string foreign = dir.file("foreign.db");
+  outside(foreign, "CREATE TABLE notes(t TEXT)");
+  CHECK(verify_database(foreign).status().code() == Errc::kInvalidArgument);
+  const std::string empty = dir.file("empty.db");
+  std::ofstream(empty).close();
+  CHECK(verify_database(empty).status().code() == Errc::kInvalidArgument);
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  outside(opts.path, "PRAGMA user_version = 99");
+  CHECK(verify_database(opts.path).status().code() == Errc::kUnavailable);
+}
+
+TEST_CASE("verify_database counts a schema version 1 file's events as unchecked") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  outside(opts.path, "ALTER TABLE events DROP COLUMN crc; PRAGMA user_version = 1");
+  auto report = verify_database(opts.path);
+  REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
+  CHECK(report->ok());
+  CHECK(report->schema_version == 1);
+  CHECK(report->unchecked == 4);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace cairn::store

@@ -54,6 +54,8 @@ Result<VerifyReport> verify_database(const std::string& path, std::size_t max_li
   if (*version == 0)
     return Status(Errc::kInvalidArgument, fmt::format("store: {} is empty, not a Cairn database", path));
   report.schema_version = *version;
+  // One snapshot for every count below, also beside a server that keeps writing (ended by close).
+  if (Status st = db.exec("BEGIN", "store: begin read"); !st) return st;
   auto integrity = db.query_column("PRAGMA integrity_check", fmt::format("store: check {}", path));
   if (!integrity) return integrity.status();
   if (!(integrity->size() == 1 && (*integrity)[0] == "ok")) report.integrity = std::move(integrity).value();

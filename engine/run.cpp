@@ -222,6 +222,20 @@ void Run::deliver(const store::Event& e) {
   deliver(e, data);
 }
 
+bool Run::matches_identity(const Json& started) {
+  // The run's index row (where identity_ comes from) is derived from this event (invariant 3),
+  // which carries a checksum: a difference is an edit of the row.
+  const char* field = nullptr;
+  if (started.contains("input") && started["input"] != identity_.input) field = "input";
+  if (started.contains("version") && started["version"] != identity_.version) field = "version";
+  if (started.contains("parent_id") && started["parent_id"] != identity_.parent_id) field = "parent_id";
+  if (!field) return true;
+  fail_journal(Errc::kCorruption, fmt::format("seq 1: the run's {} in its index row differs from its WorkflowStarted "
+                                              "event; the database was changed outside Cairn",
+                                              field));
+  return false;
+}
+
 bool Run::fail_if_damaged(const store::Event& e) {
   // Cairn writes every event's data as a JSON object: this row was changed outside it. Said so,
   // rather than as the non-determinism that replaying the damaged event reports.
@@ -256,6 +270,7 @@ void Run::deliver(const store::Event& e, Json& data) {
   auto it = e.cmd ? pending_.find(e.cmd) : pending_.end();
   switch (e.type) {
     case EventType::kWorkflowStarted:
+      if (replaying_ && !matches_identity(data)) return;
       root_ = main();
       root_.handle().resume();
       return;

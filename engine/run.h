@@ -162,6 +162,9 @@ class Run final : public detail::RunDriver {
   void fail_journal(Errc code, const std::string& what);
   // fail_journal(kCorruption) and true when `e`'s data is not the JSON object Cairn wrote.
   bool fail_if_damaged(const store::Event& e);
+  // On replay: false, after fail_journal(kCorruption), when the WorkflowStarted event's input,
+  // version or parent differ from identity_ (read from the run's index row).
+  bool matches_identity(const Json& started);
   void finish(store::EventType type, Json data);
   bool take_buffered_signal(Pending& p);
   void scan_for_retries(const std::vector<store::Event>& history);

@@ -69,4 +69,23 @@ TEST_SUITE("engine") {
     CHECK(run.stuck_reason.find("checksum") != std::string::npos);
     CHECK(steps == 1);  // the step was not run again
   }
+
+  TEST_CASE("a run whose input was changed in its index row stops stuck on replay, its code not run") {
+    std::atomic<int> steps = 0;
+    Registry registry;
+    registry.workflow("waits", wait_for_go);
+    registry.activity("step", [&steps](ActivityContext&, Json) { ++steps; });
+    TestEnv env(registry);
+    const std::string id = env.start("waits", Json{{"amount", 100}}, "reinput");
+    REQUIRE(env.run(id).status == "waiting");
+    env.crash();
+    // The row replay reads the input from; the journal's WorkflowStarted still holds 100.
+    store::test::outside(env.db_path(), R"(UPDATE runs SET input = '{"amount":999}' WHERE id = 'reinput')");
+    env.signal(id, "go", 1);
+    const auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run reinput seq 1: the run's input in its index row differs") !=
+          std::string::npos);
+    CHECK(steps == 1);
+  }
 }

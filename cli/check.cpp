@@ -23,7 +23,8 @@ namespace {
 
 Json to_json(const std::string& path, const store::VerifyReport& r) {
   Json listed = Json::array();
-  for (const auto& e : r.listed) listed.push_back({{"run_id", e.run_id}, {"seq", e.seq}, {"type", e.type}});
+  for (const auto& e : r.listed)
+    listed.push_back({{"run_id", e.run_id}, {"seq", e.seq}, {"type", e.type}, {"problem", e.problem}});
   return {{"path", path},         {"ok", r.ok()},           {"schema_version", r.schema_version},
           {"runs", r.runs},       {"events", r.events},     {"unchecked_events", r.unchecked},
           {"damaged_events", r.damaged}, {"damaged", listed}, {"integrity", r.integrity}};
@@ -37,13 +38,13 @@ void print(const std::string& path, const store::VerifyReport& r) {
     fmt::print("integrity check: {} finding(s)\n", r.integrity.size());
     for (const auto& line : r.integrity) fmt::print("  {}\n", line);
   }
-  fmt::print("event checksums: {} checked, {} written before checksums (not checkable), {} damaged\n",
+  fmt::print("journal: {} event checksums checked, {} events from before checksums (not checkable), {} damaged\n",
              r.events - r.unchecked, r.unchecked, r.damaged);
   for (const auto& e : r.listed) {
     if (e.run_id.empty())
-      fmt::print("  seq {} ({}): belongs to no run\n", e.seq, e.type);
+      fmt::print("  seq {} ({}): {}\n", e.seq, e.type, e.problem);
     else
-      fmt::print("  run {} seq {} ({}): does not match its checksum\n", e.run_id, e.seq, e.type);
+      fmt::print("  run {} seq {} ({}): {}\n", e.run_id, e.seq, e.type, e.problem);
   }
   if (r.damaged > static_cast<std::int64_t>(r.listed.size()))
     fmt::print("  ... and {} more\n", r.damaged - static_cast<std::int64_t>(r.listed.size()));

@@ -1,6 +1,7 @@
 // verify_database(): reads a Cairn database without changing it (a backup, a copy, or the file of
 // a running server) and reports what is wrong with it: SQLite's integrity check of every page and
-// index, and every event row against its checksum. `cairn check` prints it.
+// index, every event row against its checksum, and each run's index row against the
+// WorkflowStarted event it was derived from. `cairn check` prints it.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,9 @@ namespace cairn::store {
 struct DamagedEvent {
   std::string run_id;  // empty when no run row holds the event
   std::int64_t seq = 0;
-  std::string type;  // the event kind's name, or its number when unknown
+  std::string type;     // the event kind's name, or its number when unknown
+  std::string problem;  // "does not match its checksum", "belongs to no run", or "the run's input
+                        // (version, parent_id) in its index row differs from it"
 };
 
 struct VerifyReport {
@@ -22,7 +25,8 @@ struct VerifyReport {
   std::int64_t runs = 0;
   std::int64_t events = 0;
   std::int64_t unchecked = 0;  // events written before schema version 2, which have no checksum
-  std::int64_t damaged = 0;    // events that fail their checksum or belong to no run
+  std::int64_t damaged = 0;    // events that fail their checksum, belong to no run, or (a
+                               // WorkflowStarted) disagree with their run's index row
   std::vector<DamagedEvent> listed;     // the first damaged events, at most max_listed
   std::vector<std::string> integrity;  // PRAGMA integrity_check's findings; empty when sound
 

@@ -68,12 +68,31 @@ TEST_CASE("verify_database lists events that fail their checksum or belong to no
   CHECK(report->listed[0].run_id == "a");
   CHECK(report->listed[0].seq == 2);
   CHECK(report->listed[0].type == "SideEffect");
+  CHECK(report->listed[0].problem == "does not match its checksum");
   CHECK(report->listed[1].seq == 3);
   auto all = verify_database(opts.path);
   REQUIRE(all.is_ok());
   REQUIRE(all->listed.size() == 3);
   CHECK(all->listed[2].run_id.empty());  // the orphan
   CHECK(all->listed[2].type == "WorkflowStarted");
+  CHECK(all->listed[2].problem == "belongs to no run");
+}
+
+TEST_CASE("verify_database finds a run whose input, version or parent was edited in its index row") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  SUBCASE("input") { outside(opts.path, R"(UPDATE runs SET input = '{"n":2}' WHERE id = 'a')"); }
+  SUBCASE("input no longer JSON") { outside(opts.path, R"(UPDATE runs SET input = '{"n":' WHERE id = 'a')"); }
+  SUBCASE("version") { outside(opts.path, "UPDATE runs SET version = 2 WHERE id = 'a'"); }
+  SUBCASE("parent") { outside(opts.path, "UPDATE runs SET parent_id = 'b' WHERE id = 'a'"); }
+  auto report = verify_database(opts.path);
+  REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
+  CHECK(report->damaged == 1);
+  REQUIRE(report->listed.size() == 1);
+  CHECK(report->listed[0].run_id == "a");
+  CHECK(report->listed[0].seq == 1);
+  CHECK(report->listed[0].problem.find("in its index row differs") != std::string::npos);
 }
 
 TEST_CASE("verify_database reports SQLite's integrity findings: an index out of step with its table") {

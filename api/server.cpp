@@ -313,18 +313,35 @@ Server::Server(Router& router, Context& ctx, ServerOptions options)
 
 Server::~Server() { stop(); }
 
-Status Server::start() {
+namespace {
+
+// Opens, binds and listens `acc` on host:port. kInvalidArgument for a bad host, kIoError when the
+// address cannot be bound.
+template <class Acceptor>
+Status listen_on(Acceptor& acc, const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
-  std::string host = impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec) return {Errc::kInvalidArgument, "bad listen address `" + impl_->options.host + "`: " + ec.message()};
-  tcp::endpoint endpoint{address, impl_->options.port};
-  auto& acc = impl_->acceptor;
+  auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) return {Errc::kInvalidArgument, "bad listen address `" + host + "`: " + ec.message()};
+  tcp::endpoint endpoint{address, port};
   acc.open(endpoint.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(endpoint, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return {Errc::kIoError, "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " + ec.message()};
+  if (ec) return {Errc::kIoError, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message()};
+  return Status::ok();
+}
+
+}  // namespace
+
+Status check_can_listen(const std::string& host, std::uint16_t port) {
+  asio::io_context ioc;
+  tcp::acceptor probe(ioc);
+  return listen_on(probe, host, port);  // closed again on return
+}
+
+Status Server::start() {
+  auto& acc = impl_->acceptor;
+  if (Status st = listen_on(acc, impl_->options.host, impl_->options.port); !st) return st;
   impl_->bound_port = acc.local_endpoint().port();
   asio::co_spawn(impl_->accept_strand, impl_->accept_loop(), asio::detached);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, impl_->options.threads); ++i)

@@ -64,4 +64,8 @@ class Server {
 // True when `host` is a loopback address (127.0.0.0/8, ::1 or `localhost`).
 bool is_loopback_host(const std::string& host);
 
+// Binds host:port and lets go of it at once: whether Server::start() could listen there (the same
+// errors), asked before anything else is set up, such as a database created. Port 0 always can.
+Status check_can_listen(const std::string& host, std::uint16_t port);
+
 }  // namespace cairn::api

@@ -120,6 +120,11 @@ int run_serve(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Before the database is opened (and created): a server that cannot listen leaves no file behind.
+  if (Status s = api::check_can_listen(server_options.host, server_options.port); !s) {
+    std::fprintf(stderr, "cairn serve: %s\n", s.message().c_str());
+    return kExitApiError;
+  }
   store::SqliteOptions store_options;
   store_options.path = args->get("db").value_or("./cairn.db");
   store_options.synchronous_full = sync == "full";

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -127,6 +128,19 @@ TEST_SUITE("api") {
     ServerProcess after(dir.file("c.db"));  // the lock went with the first process
     REQUIRE(after.started());
     CHECK(after.stop() == 0);
+  }
+
+  TEST_CASE("a server on a port already taken exits 1 before it creates its database") {
+    TempDir dir;
+    ServerProcess first(dir.file("c.db"));
+    REQUIRE(first.started());
+    const std::string taken = "127.0.0.1:" + std::to_string(first.port());
+    ServerProcess second(dir.file("other.db"), {"--listen", taken});
+    CHECK_FALSE(second.started());
+    CHECK(second.exit_code() == 1);
+    CHECK_FALSE(std::filesystem::exists(dir.file("other.db")));  // it used to be created, then left behind
+    CHECK_FALSE(std::filesystem::exists(dir.file("other.db-lock")));
+    CHECK(first.stop() == 0);
   }
 
   TEST_CASE("a damaged database is refused with a non-zero exit") {

@@ -42,7 +42,7 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   auto input = Json::parse(rec->input, nullptr, false);
   auto run = std::make_unique<Run>(RunIdentity{id, rec->type, rec->version, input, rec->parent_id}, *def);
   ++m_replays;
-  run->replay(*history);
+  run->replay(*history, rec->last_seq);
   LiveRun& lr = adopt(std::move(run), &*rec);
   for (const auto& e : *history) {
     if (e.type != EventType::kSignalReceived) continue;

@@ -153,16 +153,16 @@ void Run::finish(EventType type, Json data) {
 
 // ---- replay and live recording -----------------------------------------------------------------
 
-void Run::replay(const std::vector<store::Event>& history) {
+void Run::replay(const std::vector<store::Event>& history, std::int64_t stored_last_seq) {
   // Whatever the code emits while replaying goes after the journal's end.
   last_seq_ = history.empty() ? 0 : history.back().seq;
   // Nothing of a journal with a damaged row is believed, not even what precedes it: the code
   // does not run, and the run stays stuck until an admin restores the row or ends the run.
-  for (const auto& e : history) {
-    if (e.intact) continue;
-    fail_journal(Errc::kCorruption, fmt::format("seq {}: the journal's {} event no longer matches the checksum it "
-                                                "was written with; the database was changed outside Cairn",
-                                                e.seq, store::event_type_name(e.type)));
+  if (std::string damage = journal_damage(history, stored_last_seq); !damage.empty()) {
+    fail_journal(Errc::kCorruption, damage + "; the database was changed outside Cairn");
+    // Writes (the stuck status, an admin's terminate) follow the run row's last seq, which the
+    // store checks each append against: behind it, none could ever be written.
+    last_seq_ = std::max(last_seq_, stored_last_seq);
     return;
   }
   scan_for_retries(history);
@@ -220,6 +220,23 @@ void Run::deliver(const store::Event& e) {
     data = Json::object();
   }
   deliver(e, data);
+}
+
+std::string Run::journal_damage(const std::vector<store::Event>& history, std::int64_t stored_last_seq) {
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const store::Event& e = history[i];
+    if (e.seq != static_cast<std::int64_t>(i) + 1) return fmt::format("seq {}: missing from the journal", i + 1);
+    if (!e.intact)
+      return fmt::format("seq {}: the journal's {} event no longer matches the checksum it was written with", e.seq,
+                         store::event_type_name(e.type));
+  }
+  if (!history.empty() && history.front().type != EventType::kWorkflowStarted)
+    return fmt::format("seq 1: the journal starts with {}, not WorkflowStarted",
+                       store::event_type_name(history.front().type));
+  const std::int64_t last = history.empty() ? 0 : history.back().seq;
+  if (stored_last_seq >= 0 && last != stored_last_seq)
+    return fmt::format("seq {}: the journal ends there, its run row at seq {}", last, stored_last_seq);
+  return {};
 }
 
 bool Run::matches_identity(const Json& started) {

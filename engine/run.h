@@ -77,7 +77,8 @@ class Run final : public detail::RunDriver {
 
   // Feeds a whole loaded journal (seq 1..N) through the code. Afterwards the run is live: pending
   // activities are in take_effects().activities, pending timers in pending_timers().
-  void replay(const std::vector<store::Event>& history);
+  // `stored_last_seq`: the run row's last seq, checked against the journal's end (-1: unknown).
+  void replay(const std::vector<store::Event>& history, std::int64_t stored_last_seq = -1);
   // Records a new event (next seq, time `at`) and delivers it. Live mode only.
   void record(store::EventType type, std::int64_t cmd, Json data, store::Millis at);
   RunEffects take_effects();
@@ -165,6 +166,9 @@ class Run final : public detail::RunDriver {
   // On replay: false, after fail_journal(kCorruption), when the WorkflowStarted event's input,
   // version or parent differ from identity_ (read from the run's index row).
   bool matches_identity(const Json& started);
+  // What is wrong with the journal's rows, "" if nothing: a seq missing (1, 2, ... without gaps), a
+  // row failing its checksum, a first event other than WorkflowStarted, an end other than the row's.
+  static std::string journal_damage(const std::vector<store::Event>& history, std::int64_t stored_last_seq);
   void finish(store::EventType type, Json data);
   bool take_buffered_signal(Pending& p);
   void scan_for_retries(const std::vector<store::Event>& history);

@@ -30,17 +30,26 @@ Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
                                     report.schema_version >= 2 ? "e.crc" : "NULL"));
   if (!stmt) return stmt.status();
   StmtRun q(*stmt);
+  std::string run;           // the run of the rows being read
+  bool checksummed = false;  // one of its rows had a checksum: every later one must too
   return for_each_row(db, q, "read events", [&](const StmtRun& r) {
     ++report.events;
     const bool orphan = r.is_null(0);
     const auto type = static_cast<EventType>(r.int64(2));
-    bool damaged = orphan;
+    if (r.text(0) != run) {
+      run = r.text(0);
+      checksummed = false;
+    }
+    const char* problem = orphan ? "belongs to no run" : nullptr;
     if (r.is_null(6)) {
       ++report.unchecked;
-    } else if (!orphan) {
-      damaged = r.int64(6) != event_checksum(r.text(0), r.int64(1), type, r.int64(3), r.int64(4), r.text(5));
+      if (!problem && checksummed) problem = "has no checksum, after a row that had one";
+    } else {
+      checksummed = true;
+      if (!problem && r.int64(6) != event_checksum(r.text(0), r.int64(1), type, r.int64(3), r.int64(4), r.text(5)))
+        problem = "does not match its checksum";
     }
-    if (damaged) note(report, max_listed, r.text(0), r.int64(1), type, orphan ? "belongs to no run" : "does not match its checksum");
+    if (problem) note(report, max_listed, r.text(0), r.int64(1), type, problem);
   });
 }
 

@@ -88,4 +88,33 @@ TEST_SUITE("engine") {
           std::string::npos);
     CHECK(steps == 1);
   }
+
+  TEST_CASE("a journal with rows deleted outside Cairn stops its run stuck, and an admin can still end it") {
+    std::atomic<int> steps = 0;
+    Registry registry;
+    registry.workflow("waits", wait_for_go);
+    registry.activity("step", [&steps](ActivityContext&, Json) { ++steps; });
+    TestEnv env(registry);
+    const std::string id = env.start("waits", Json::object(), "cut");
+    REQUIRE(env.run(id).status == "waiting");
+    env.crash();
+    std::string expected;
+    SUBCASE("its last event") {
+      // The run row still says seq 2: every write of the run used to be refused as stale, so the
+      // run answered 503 to every signal, query and terminate, for good.
+      store::test::outside(env.db_path(), "DELETE FROM events WHERE seq = 2");
+      expected = "[CAIRN-CORRUPT] run cut seq 1: the journal ends there, its run row at seq 2";
+    }
+    SUBCASE("its first event") {
+      store::test::outside(env.db_path(), "DELETE FROM events WHERE seq = 1");
+      expected = "[CAIRN-CORRUPT] run cut seq 1: missing from the journal";
+    }
+    env.signal(id, "go", 1);
+    const auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    CHECK(run.stuck_reason.find(expected) != std::string::npos);
+    CHECK(steps == 1);
+    env.terminate(id, "journal damaged");
+    CHECK(env.run(id).status == "terminated");
+  }
 }

@@ -95,6 +95,10 @@ TEST_CASE("a schema version 1 database gains the checksum column; its old rows r
   CHECK(test::query_one(opts.path, "SELECT count(*) FROM events WHERE crc IS NOT NULL") == "1");
   outside(opts.path, R"(UPDATE events SET data = '{"value":8}' WHERE seq = 3)");
   CHECK(intact_flags(*s, "old") == std::vector<bool>{true, true, false});
+  // A row without a checksum after one that had it is no pre-checksum row: a forged one, or an
+  // edit that cleared its checksum.
+  outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 4, 10, 4, 0, '{"value":9}' FROM runs WHERE id = 'old')");
+  CHECK(intact_flags(*s, "old") == std::vector<bool>{true, true, false, false});
 }
 
 }  // TEST_SUITE

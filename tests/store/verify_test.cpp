@@ -134,6 +134,16 @@ TEST_CASE("verify_database counts a schema version 1 file's events as unchecked"
   CHECK(report->ok());
   CHECK(report->schema_version == 1);
   CHECK(report->unchecked == 4);
+  // Migrated, the run goes on with checksummed rows; a row without one after those is flagged.
+  test::open_store(opts).reset();
+  outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data, crc) SELECT rk, 5, 10, 5, 0, '{}', 0 FROM runs WHERE id = 'a';
+                       INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 6, 10, 6, 0, '{}' FROM runs WHERE id = 'a')");
+  auto later = verify_database(opts.path);
+  REQUIRE(later.is_ok());
+  REQUIRE(later->listed.size() == 2);
+  CHECK(later->listed[0].problem == "does not match its checksum");  // crc 0 is no checksum of it
+  CHECK(later->listed[1].seq == 6);
+  CHECK(later->listed[1].problem == "has no checksum, after a row that had one");
 }
 
 }  // TEST_SUITE

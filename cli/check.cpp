@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "cairn/json.h"
@@ -64,12 +65,15 @@ int run_check(int argc, char** argv) {
            kExitUsage;
   const auto path = args->get("db");
   if (!path) return std::fprintf(stderr, "cairn check: --db PATH is required\n%s", kCheckHelp), kExitUsage;
-  auto report = store::verify_database(*path);
+  const bool json = args->flag("json");
+  // A person reads the first 20; a script gets every one.
+  auto report = store::verify_database(*path, json ? std::numeric_limits<std::size_t>::max() : 20);
   if (!report) {
     std::fprintf(stderr, "cairn check: %s\n", report.status().to_string().c_str());
+    if (json) std::puts(Json{{"path", *path}, {"ok", false}, {"error", report.status().to_string()}}.dump(2).c_str());
     return kExitApiError;
   }
-  if (args->flag("json"))
+  if (json)
     std::puts(to_json(*path, *report).dump(2).c_str());
   else
     print(*path, *report);

@@ -37,7 +37,17 @@ Status Db::open(const std::string& path, bool create, int busy_ms) {
   return open_with(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), busy_ms);
 }
 
-Status Db::open_read_only(const std::string& path, int busy_ms) { return open_with(path, SQLITE_OPEN_READONLY, busy_ms); }
+Status Db::open_read_only(const std::string& path, int busy_ms, bool immutable) {
+  if (!immutable) return open_with(path, SQLITE_OPEN_READONLY, busy_ms);
+  std::string uri = "file:";  // https://sqlite.org/uri.html: %, ? and # are escaped in the path
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#')
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else
+      uri += c;
+  }
+  return open_with(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, busy_ms);
+}
 
 Status Db::open_with(const std::string& path, int flags, int busy_ms) {
   flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

@@ -82,8 +82,9 @@ class Db {
   // Opens `path` (creating it when `create`), with extended result codes and `busy_ms` of busy
   // timeout. On failure returns the Status and leaves *this closed.
   Status open(const std::string& path, bool create, int busy_ms);
-  // Opens `path` read-only: nothing is written to it, nor beside it (no -wal or -shm created).
-  Status open_read_only(const std::string& path, int busy_ms);
+  // Opens `path` read-only: nothing is written to it. `immutable`: nor beside it (SQLite reads no
+  // -wal and creates no -shm); only for a file that no one writes and that has no -wal.
+  Status open_read_only(const std::string& path, int busy_ms, bool immutable);
   bool is_open() const { return db_ != nullptr; }
   sqlite3* get() const { return db_.get(); }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "store/journal_format.h"
 #include "store/schema.h"
@@ -13,6 +14,15 @@
 namespace cairn::store {
 
 namespace {
+
+// Runs `sql` (no parameters) and calls row(q) for each row; the error names `what`.
+template <class Row>
+Status for_each_row_of(Db& db, const std::string& sql, std::string_view what, Row&& row) {
+  auto stmt = db.cached(sql);
+  if (!stmt) return stmt.status();
+  StmtRun q(*stmt);
+  return for_each_row(db, q, what, std::forward<Row>(row));
+}
 
 void note(VerifyReport& report, std::size_t max_listed, std::string run_id, std::int64_t seq, EventType type,
           std::string problem) {
@@ -25,14 +35,12 @@ void note(VerifyReport& report, std::size_t max_listed, std::string run_id, std:
 
 Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
   // Schema version 1 has no checksum column: every event is then unchecked.
-  auto stmt = db.cached(fmt::format("SELECT r.id, e.seq, e.type, e.cmd, e.at, e.data, {} FROM events e "
-                                    "LEFT JOIN runs r ON r.rk = e.rk ORDER BY e.rk, e.seq",
-                                    report.schema_version >= 2 ? "e.crc" : "NULL"));
-  if (!stmt) return stmt.status();
-  StmtRun q(*stmt);
+  const std::string sql = fmt::format("SELECT r.id, e.seq, e.type, e.cmd, e.at, e.data, {} FROM events e "
+                                      "LEFT JOIN runs r ON r.rk = e.rk ORDER BY e.rk, e.seq",
+                                      report.schema_version >= 2 ? "e.crc" : "NULL");
   std::string run;           // the run of the rows being read
   bool checksummed = false;  // one of its rows had a checksum: every later one must too
-  return for_each_row(db, q, "read events", [&](const StmtRun& r) {
+  return for_each_row_of(db, sql, "read events", [&](const StmtRun& r) {
     ++report.events;
     const bool orphan = r.is_null(0);
     const auto type = static_cast<EventType>(r.int64(2));
@@ -53,11 +61,32 @@ Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
   });
 }
 
+// Each run's journal has seqs 1..last_seq of its row, without a gap, WorkflowStarted first (what
+// Run::journal_damage checks on replay): a row deleted or added outside Cairn breaks it.
+Status check_run_journals(Db& db, std::size_t max_listed, VerifyReport& report) {
+  const char* sql =
+      "SELECT r.id, r.last_seq, count(e.seq), coalesce(min(e.seq), 0), coalesce(max(e.seq), 0), "
+      "(SELECT type FROM events WHERE rk = r.rk AND seq = 1) AS first_type "
+      "FROM runs r LEFT JOIN events e ON e.rk = r.rk GROUP BY r.rk "
+      "HAVING count(e.seq) != r.last_seq OR coalesce(min(e.seq), 0) != 1 OR coalesce(max(e.seq), 0) != r.last_seq "
+      "OR first_type IS NOT 1";
+  return for_each_row_of(db, sql, "check each run's seqs", [&](const StmtRun& r) {
+    const std::int64_t last = r.int64(1), count = r.int64(2), low = r.int64(3), high = r.int64(4);
+    std::string problem =
+        count == last && low == 1 && high == last
+            ? "the journal does not start with WorkflowStarted"
+            : fmt::format("the journal holds {} events, seq {} to {}, where its run row says 1 to {}", count, low, high,
+                          last);
+    note(report, max_listed, r.text(0), low, r.is_null(5) ? EventType::kWorkflowStarted : static_cast<EventType>(r.int64(5)),
+         std::move(problem));
+  });
+}
+
 // The run row's input, version and parent against its WorkflowStarted event (seq 1), which holds
 // the same (Run::matches_identity does this on replay). Both were written from one JSON dump, so
 // SQLite's minified text of each compares equal when nothing was edited.
 Status check_run_rows(Db& db, std::size_t max_listed, VerifyReport& report) {
-  auto stmt = db.cached(
+  const char* sql =
       "SELECT r.id, CASE "
       "WHEN NOT json_valid(e.data) THEN NULL "
       "WHEN json_type(e.data, '$.input') IS NOT NULL AND "
@@ -66,10 +95,8 @@ Status check_run_rows(Db& db, std::size_t max_listed, VerifyReport& report) {
       "     THEN 'version' "
       "WHEN json_type(e.data, '$.parent_id') IS NOT NULL AND r.parent_id IS NOT json_extract(e.data, '$.parent_id') "
       "     THEN 'parent_id' END AS differs "
-      "FROM runs r JOIN events e ON e.rk = r.rk AND e.seq = 1 AND e.type = 1 WHERE differs IS NOT NULL");
-  if (!stmt) return stmt.status();
-  StmtRun q(*stmt);
-  return for_each_row(db, q, "compare runs with their WorkflowStarted", [&](const StmtRun& r) {
+      "FROM runs r JOIN events e ON e.rk = r.rk AND e.seq = 1 AND e.type = 1 WHERE differs IS NOT NULL";
+  return for_each_row_of(db, sql, "compare runs with their WorkflowStarted", [&](const StmtRun& r) {
     note(report, max_listed, r.text(0), 1, EventType::kWorkflowStarted,
          fmt::format("the run's {} in its index row differs from it", r.text(1)));
   });
@@ -81,8 +108,12 @@ Result<VerifyReport> verify_database(const std::string& path, std::size_t max_li
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return Status(Errc::kNotFound, fmt::format("store: no database file at {}", path));
+  // A file with no -wal beside it (a stopped server's copy, a VACUUM INTO backup) holds everything
+  // in itself: opened immutable, nothing is created beside it, even in a directory it cannot
+  // write. With a -wal (a live server, or one killed) that must be read too.
+  const bool has_wal = std::filesystem::exists(path + "-wal", ec);
   Db db;
-  if (Status st = db.open_read_only(path, kBusyTimeoutMs); !st) return st;
+  if (Status st = db.open_read_only(path, kBusyTimeoutMs, !has_wal); !st) return st;
   if (Status st = refuse_unusable(db, path); !st) return st;
   VerifyReport report;
   auto version = user_version(db);
@@ -99,6 +130,7 @@ Result<VerifyReport> verify_database(const std::string& path, std::size_t max_li
   if (!runs) return runs.status();
   report.runs = std::stoll(runs->at(0));
   if (Status st = check_events(db, max_listed, report); !st) return st;
+  if (Status st = check_run_journals(db, max_listed, report); !st) return st;
   if (Status st = check_run_rows(db, max_listed, report); !st) return st;
   return report;
 }

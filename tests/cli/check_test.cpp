@@ -50,7 +50,11 @@ TEST_SUITE("cli") {
     CHECK(report["damaged"][0]["run_id"] == "chk-1");
 
     CHECK(cairn_plain("check").code == 2);
-    CHECK(cairn_plain("check --db " + dir.file("missing.db")).code == 1);
+    Run missing = cairn_plain("check --db " + dir.file("missing.db") + " --json");
+    CHECK(missing.code == 1);
+    // A script reading stdout gets JSON, not nothing (the output here has stderr's line first).
+    REQUIRE(missing.out.find('{') != std::string::npos);
+    CHECK(Json::parse(missing.out.substr(missing.out.find('{')))["ok"] == false);
     CHECK(has(cairn_plain("help check"), "cairn check --db PATH"));
   }
 }

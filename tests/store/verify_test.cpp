@@ -23,13 +23,13 @@ std::string file_bytes(const std::string& path) {
 
 // A closed database at `path` with runs a (3 events) and b (1 event), every write checkpointed into
 // the file itself, as a backup is.
-void make_database(const SqliteOptions& opts) {
+void make_database(const SqliteOptions& opts, bool keep_wal_mode = false) {
   auto s = test::open_store(opts);
   commit_ok(*s, test::create_batch("a"));
   commit_ok(*s, test::append_batch("a", 1, 2));
   commit_ok(*s, test::create_batch("b"));
   s.reset();
-  outside(opts.path, "PRAGMA journal_mode = DELETE");
+  if (!keep_wal_mode) outside(opts.path, "PRAGMA journal_mode = DELETE");
 }
 
 TEST_SUITE("store") {
@@ -37,7 +37,9 @@ TEST_SUITE("store") {
 TEST_CASE("verify_database reports a sound file's runs and events and leaves it byte for byte as it was") {
   test::TempDir dir;
   auto opts = test::options_in(dir);
-  make_database(opts);
+  // A VACUUM INTO backup (rollback journal), or a stopped server's file (WAL mode, no -wal left).
+  SUBCASE("rollback journal") { make_database(opts); }
+  SUBCASE("WAL mode") { make_database(opts, /*keep_wal_mode=*/true); }
   const std::string before = file_bytes(opts.path);
   auto report = verify_database(opts.path);
   REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
@@ -95,6 +97,31 @@ TEST_CASE("verify_database finds a run whose input, version or parent was edited
   CHECK(report->listed[0].problem.find("in its index row differs") != std::string::npos);
 }
 
+TEST_CASE("verify_database finds a run whose journal lost or gained a row") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  make_database(opts);
+  std::string expected;
+  SUBCASE("its last") {
+    outside(opts.path, "DELETE FROM events WHERE seq = 3");
+    expected = "the journal holds 2 events, seq 1 to 2, where its run row says 1 to 3";
+  }
+  SUBCASE("one in the middle") {
+    outside(opts.path, "DELETE FROM events WHERE seq = 2 AND rk = (SELECT rk FROM runs WHERE id = 'a')");
+    expected = "the journal holds 2 events, seq 1 to 3, where its run row says 1 to 3";
+  }
+  SUBCASE("one added") {
+    outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 4, 10, 4, 0, '{}' FROM runs WHERE id = 'a')");
+    expected = "the journal holds 4 events, seq 1 to 4, where its run row says 1 to 3";
+  }
+  auto report = verify_database(opts.path);
+  REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
+  CHECK_FALSE(report->ok());
+  bool found = false;
+  for (const auto& d : report->listed) found |= d.run_id == "a" && d.problem == expected;
+  CHECK_MESSAGE(found, expected);
+}
+
 TEST_CASE("verify_database reports SQLite's integrity findings: an index out of step with its table") {
   test::TempDir dir;
   auto opts = test::options_in(dir);
@@ -136,13 +163,14 @@ TEST_CASE("verify_database counts a schema version 1 file's events as unchecked"
   CHECK(report->unchecked == 4);
   // Migrated, the run goes on with checksummed rows; a row without one after those is flagged.
   test::open_store(opts).reset();
-  outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data, crc) SELECT rk, 5, 10, 5, 0, '{}', 0 FROM runs WHERE id = 'a';
-                       INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 6, 10, 6, 0, '{}' FROM runs WHERE id = 'a')");
+  outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data, crc) SELECT rk, 4, 10, 4, 0, '{}', 0 FROM runs WHERE id = 'a';
+                       INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 5, 10, 5, 0, '{}' FROM runs WHERE id = 'a';
+                       UPDATE runs SET last_seq = 5 WHERE id = 'a')");
   auto later = verify_database(opts.path);
   REQUIRE(later.is_ok());
   REQUIRE(later->listed.size() == 2);
   CHECK(later->listed[0].problem == "does not match its checksum");  // crc 0 is no checksum of it
-  CHECK(later->listed[1].seq == 6);
+  CHECK(later->listed[1].seq == 5);
   CHECK(later->listed[1].problem == "has no checksum, after a row that had one");
 }
 

@@ -132,6 +132,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
                                      req.idempotency_key, lr.created_at};
   Json started = Json::object();  // member by member: a braced Json{{...}} copies the input twice more
   started["input"] = req.input;
+  started["type"] = req.type;
   started["version"] = def->version;
   started["parent_id"] = parent_id;
   lr.run->record(EventType::kWorkflowStarted, 0, std::move(started), now());

@@ -33,12 +33,23 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   auto rec = store.get_run(id);
   if (!rec) return rec.status();
   if (store::is_terminal(rec->status) && !allow_terminal) return terminal_conflict(id, rec->status);
-  const WorkflowDef* def = registry.find_workflow(rec->type, rec->version);
-  if (!def)
-    return Status(Errc::kUnavailable,
-                  fmt::format("run {}: workflow type {} version {} is not registered", id, rec->type, rec->version));
   auto history = store.load_history(id, 0, 0);
   if (!history) return history.status();
+  // The code the run started with is what its WorkflowStarted names (checksummed); the row's copy
+  // of the type and version, if edited, is then found by the replay (Run::matches_identity)
+  // rather than leaving the run unreachable behind an unregistered version.
+  std::string type = rec->type;
+  int version = rec->version;
+  if (!history->empty() && history->front().type == EventType::kWorkflowStarted && history->front().intact) {
+    const auto started = Json::parse(history->front().data, nullptr, false);
+    if (started.is_object() && started.contains("type") && started["type"].is_string()) type = started["type"];
+    if (started.is_object() && started.contains("version") && started["version"].is_number_integer())
+      version = started["version"];
+  }
+  const WorkflowDef* def = registry.find_workflow(type, version);
+  if (!def)
+    return Status(Errc::kUnavailable,
+                  fmt::format("run {}: workflow type {} version {} is not registered", id, type, version));
   auto input = Json::parse(rec->input, nullptr, false);
   auto run = std::make_unique<Run>(RunIdentity{id, rec->type, rec->version, input, rec->parent_id}, *def);
   ++m_replays;

@@ -243,9 +243,13 @@ bool Run::matches_identity(const Json& started) {
   // The run's index row (where identity_ comes from) is derived from this event (invariant 3),
   // which carries a checksum: a difference is an edit of the row.
   const char* field = nullptr;
+  const auto differs = [&](const char* key, const Json& value) {
+    return started.contains(key) && !started[key].is_null() && started[key] != value;
+  };
   if (started.contains("input") && started["input"] != identity_.input) field = "input";
-  if (started.contains("version") && started["version"] != identity_.version) field = "version";
-  if (started.contains("parent_id") && started["parent_id"] != identity_.parent_id) field = "parent_id";
+  if (differs("type", identity_.type)) field = "type";
+  if (differs("version", identity_.version)) field = "version";
+  if (differs("parent_id", identity_.parent_id)) field = "parent_id";  // older journals: null for ""
   if (!field) return true;
   fail_journal(Errc::kCorruption, fmt::format("seq 1: the run's {} in its index row differs from its WorkflowStarted "
                                               "event; the database was changed outside Cairn",
@@ -693,6 +697,10 @@ std::int64_t Run::signal_consumer(const std::string& name) const {
 
 Result<Json> Run::query(const std::string& name) const {
   auto it = queries_.find(name);
+  // A journal found damaged before the code registered its handlers: the query is not missing.
+  if (it == queries_.end() && !broken_.is_ok())
+    return Status(Errc::kConflict, fmt::format("run {} is stuck, its queries unavailable: {}", identity_.id,
+                                               broken_.to_string()));
   if (it == queries_.end()) return Status(Errc::kNotFound, fmt::format("run {} has no query '{}'", identity_.id, name));
   try {
     return it->second();

@@ -83,17 +83,20 @@ Status check_run_journals(Db& db, std::size_t max_listed, VerifyReport& report) 
 }
 
 // The run row's input, version and parent against its WorkflowStarted event (seq 1), which holds
-// the same (Run::matches_identity does this on replay). Both were written from one JSON dump, so
-// SQLite's minified text of each compares equal when nothing was edited.
+// the same, and its type since 2026-12-03 (Run::matches_identity does this on replay). Both were
+// written from one JSON dump, so SQLite's values of each (minified text for an object) compare
+// equal when nothing was edited.
 Status check_run_rows(Db& db, std::size_t max_listed, VerifyReport& report) {
   const char* sql =
       "SELECT r.id, CASE "
       "WHEN NOT json_valid(e.data) THEN NULL "
       "WHEN json_type(e.data, '$.input') IS NOT NULL AND "
-      "     (NOT json_valid(r.input) OR json(r.input) IS NOT json_extract(e.data, '$.input')) THEN 'input' "
-      "WHEN json_type(e.data, '$.version') IS NOT NULL AND r.version IS NOT json_extract(e.data, '$.version') "
+      "     (NOT json_valid(r.input) OR json_extract(r.input, '$') IS NOT json_extract(e.data, '$.input')) "
+      "     THEN 'input' "
+      "WHEN json_type(e.data, '$.type') = 'text' AND r.type IS NOT json_extract(e.data, '$.type') THEN 'type' "
+      "WHEN json_type(e.data, '$.version') = 'integer' AND r.version IS NOT json_extract(e.data, '$.version') "
       "     THEN 'version' "
-      "WHEN json_type(e.data, '$.parent_id') IS NOT NULL AND r.parent_id IS NOT json_extract(e.data, '$.parent_id') "
+      "WHEN json_type(e.data, '$.parent_id') = 'text' AND r.parent_id IS NOT json_extract(e.data, '$.parent_id') "
       "     THEN 'parent_id' END AS differs "
       "FROM runs r JOIN events e ON e.rk = r.rk AND e.seq = 1 AND e.type = 1 WHERE differs IS NOT NULL";
   return for_each_row_of(db, sql, "compare runs with their WorkflowStarted", [&](const StmtRun& r) {

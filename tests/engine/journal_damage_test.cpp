@@ -68,9 +68,17 @@ TEST_SUITE("engine") {
     CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run edited seq 2") != std::string::npos);
     CHECK(run.stuck_reason.find("checksum") != std::string::npos);
     CHECK(steps == 1);  // the step was not run again
+    // Its code never ran, so no query handler exists: said as the run being stuck, not as a
+    // query it does not have (it was 404 "has no query").
+    try {
+      (void)env.query(id, "progress");
+      FAIL("the query answered");
+    } catch (const std::exception& e) {
+      CHECK(std::string(e.what()).find("is stuck, its queries unavailable: [CAIRN-CORRUPT]") != std::string::npos);
+    }
   }
 
-  TEST_CASE("a run whose input was changed in its index row stops stuck on replay, its code not run") {
+  TEST_CASE("a run whose input, version or type was changed in its index row stops stuck on replay, its code not run") {
     std::atomic<int> steps = 0;
     Registry registry;
     registry.workflow("waits", wait_for_go);
@@ -80,11 +88,25 @@ TEST_SUITE("engine") {
     REQUIRE(env.run(id).status == "waiting");
     env.crash();
     // The row replay reads the input from; the journal's WorkflowStarted still holds 100.
-    store::test::outside(env.db_path(), R"(UPDATE runs SET input = '{"amount":999}' WHERE id = 'reinput')");
+    std::string field;
+    SUBCASE("input") {
+      store::test::outside(env.db_path(), R"(UPDATE runs SET input = '{"amount":999}' WHERE id = 'reinput')");
+      field = "input";
+    }
+    SUBCASE("version, to one not registered") {
+      // It used to leave the run unreachable: every signal, query and terminate answered 503
+      // "version 2 is not registered".
+      store::test::outside(env.db_path(), "UPDATE runs SET version = 2 WHERE id = 'reinput'");
+      field = "version";
+    }
+    SUBCASE("type") {
+      store::test::outside(env.db_path(), "UPDATE runs SET type = 'other' WHERE id = 'reinput'");
+      field = "type";
+    }
     env.signal(id, "go", 1);
     const auto run = env.run(id);
     CHECK(run.status == "stuck");
-    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run reinput seq 1: the run's input in its index row differs") !=
+    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run reinput seq 1: the run's " + field + " in its index row differs") !=
           std::string::npos);
     CHECK(steps == 1);
   }

@@ -54,7 +54,7 @@ TEST_CASE("creating a run stores its index row and its first event") {
   REQUIRE(h->size() == 1);
   CHECK((*h)[0].seq == 1);
   CHECK((*h)[0].type == EventType::kWorkflowStarted);
-  CHECK((*h)[0].data == R"({"input":{"n":1},"parent_id":"","version":1})");
+  CHECK((*h)[0].data == R"({"input":{"n":1},"parent_id":"","type":"order.place","version":1})");
 }
 
 TEST_CASE("a run's first append sets its index row in the create itself, every field") {

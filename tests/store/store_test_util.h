@@ -62,8 +62,8 @@ inline JournalBatch create_batch(const std::string& id, Millis created_at = 1000
   JournalBatch b;
   b.now = created_at;
   b.create = CreateRun{id, type, 1, R"({"n":1})", "", key, created_at};
-  b.appends.push_back(
-      Append{id, 0, {event(EventType::kWorkflowStarted, R"({"input":{"n":1},"parent_id":"","version":1})")}, {}});
+  const std::string started = R"({"input":{"n":1},"parent_id":"","type":")" + type + R"(","version":1})";
+  b.appends.push_back(Append{id, 0, {event(EventType::kWorkflowStarted, started)}, {}});
   return b;
 }
 

@@ -80,7 +80,7 @@ TEST_CASE("verify_database lists events that fail their checksum or belong to no
   CHECK(all->listed[2].problem == "belongs to no run");
 }
 
-TEST_CASE("verify_database finds a run whose input, version or parent was edited in its index row") {
+TEST_CASE("verify_database finds a run whose input, type, version or parent was edited in its index row") {
   test::TempDir dir;
   auto opts = test::options_in(dir);
   make_database(opts);
@@ -88,6 +88,7 @@ TEST_CASE("verify_database finds a run whose input, version or parent was edited
   SUBCASE("input no longer JSON") { outside(opts.path, R"(UPDATE runs SET input = '{"n":' WHERE id = 'a')"); }
   SUBCASE("version") { outside(opts.path, "UPDATE runs SET version = 2 WHERE id = 'a'"); }
   SUBCASE("parent") { outside(opts.path, "UPDATE runs SET parent_id = 'b' WHERE id = 'a'"); }
+  SUBCASE("type") { outside(opts.path, "UPDATE runs SET type = 'order.return' WHERE id = 'a'"); }
   auto report = verify_database(opts.path);
   REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
   CHECK(report->damaged == 1);

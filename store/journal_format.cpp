@@ -79,4 +79,12 @@ std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventTyp
   return crc32c(crc, data);
 }
 
+ChecksumChain::Verdict ChecksumChain::check(std::string_view run_id, std::int64_t seq, EventType type,
+                                            std::int64_t cmd, std::int64_t at, std::string_view data,
+                                            std::optional<std::int64_t> crc) {
+  if (!crc) return checksummed_ ? Verdict::kMissing : Verdict::kUnchecked;
+  checksummed_ = true;
+  return *crc == event_checksum(run_id, seq, type, cmd, at, data) ? Verdict::kIntact : Verdict::kMismatch;
+}
+
 }  // namespace cairn::store

@@ -59,4 +59,17 @@ inline constexpr int kSchemaVersion = 2;
 std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd,
                              std::int64_t at, std::string_view data);
 
+// A run's event rows, read in seq order, against their checksums. A row without one (`crc`
+// nullopt) is a row from before schema version 2 only until one of the run's rows had one; after
+// that it is a forged row or an edit that cleared its checksum. One chain per run.
+class ChecksumChain {
+ public:
+  enum class Verdict { kIntact, kUnchecked, kMismatch, kMissing };
+  Verdict check(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd, std::int64_t at,
+                std::string_view data, std::optional<std::int64_t> crc);
+
+ private:
+  bool checksummed_ = false;
+};
+
 }  // namespace cairn::store

@@ -63,20 +63,16 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     StmtRun q(*stmt);
     q.bind(1, id).bind(2, after).bind(3, sql_limit(limit));
     bool found = false;
-    bool checksummed = false;  // a row of this run had a checksum: every later one must too
+    ChecksumChain chain;
     std::vector<Event> events;
     Status st = for_each_row(db, q, fmt::format("history of run {}", id), [&](const StmtRun& r) {
       found = true;
       if (r.is_null(0)) return;
       Event& e = events.emplace_back(
           Event{r.int64(0), static_cast<EventType>(r.int64(1)), r.int64(2), r.int64(3), r.text(4)});
-      // A row from before checksums (NULL) is taken as it is, unless a checksummed row preceded it.
-      if (r.is_null(5)) {
-        e.intact = !checksummed;
-      } else {
-        checksummed = true;
-        e.intact = r.int64(5) == event_checksum(id, e.seq, e.type, e.cmd, e.at, e.data);
-      }
+      const auto verdict = chain.check(id, e.seq, e.type, e.cmd, e.at, e.data,
+                                       r.is_null(5) ? std::nullopt : std::optional(r.int64(5)));
+      e.intact = verdict == ChecksumChain::Verdict::kIntact || verdict == ChecksumChain::Verdict::kUnchecked;
     });
     if (!st) return st;
     if (!found) return Status(Errc::kNotFound, fmt::format("store: history: no run with id \"{}\"", id));

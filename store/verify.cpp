@@ -38,25 +38,22 @@ Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
   const std::string sql = fmt::format("SELECT r.id, e.seq, e.type, e.cmd, e.at, e.data, {} FROM events e "
                                       "LEFT JOIN runs r ON r.rk = e.rk ORDER BY e.rk, e.seq",
                                       report.schema_version >= 2 ? "e.crc" : "NULL");
-  std::string run;           // the run of the rows being read
-  bool checksummed = false;  // one of its rows had a checksum: every later one must too
+  std::string run;  // the run of the rows being read
+  ChecksumChain chain;
   return for_each_row_of(db, sql, "read events", [&](const StmtRun& r) {
     ++report.events;
-    const bool orphan = r.is_null(0);
     const auto type = static_cast<EventType>(r.int64(2));
     if (r.text(0) != run) {
       run = r.text(0);
-      checksummed = false;
+      chain = {};
     }
-    const char* problem = orphan ? "belongs to no run" : nullptr;
-    if (r.is_null(6)) {
-      ++report.unchecked;
-      if (!problem && checksummed) problem = "has no checksum, after a row that had one";
-    } else {
-      checksummed = true;
-      if (!problem && r.int64(6) != event_checksum(r.text(0), r.int64(1), type, r.int64(3), r.int64(4), r.text(5)))
-        problem = "does not match its checksum";
-    }
+    const auto verdict = chain.check(run, r.int64(1), type, r.int64(3), r.int64(4), r.text(5),
+                                     r.is_null(6) ? std::nullopt : std::optional(r.int64(6)));
+    if (r.is_null(6)) ++report.unchecked;
+    const char* problem = r.is_null(0)                                   ? "belongs to no run"
+                          : verdict == ChecksumChain::Verdict::kMissing  ? "has no checksum, after a row that had one"
+                          : verdict == ChecksumChain::Verdict::kMismatch ? "does not match its checksum"
+                                                                         : nullptr;
     if (problem) note(report, max_listed, r.text(0), r.int64(1), type, problem);
   });
 }

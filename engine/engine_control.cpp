@@ -27,6 +27,14 @@ store::AuditEntry audit_entry(store::Millis at, const Actor& actor, const std::s
   return store::AuditEntry{0, at, actor.name, actor.role, action, target, "accepted"};
 }
 
+// What an action that would append to a sealed journal (Run::journal_sealed()) answers.
+Status sealed_conflict(const std::string& id, const Run& run) {
+  return Status(Errc::kConflict,
+                fmt::format("run {} is stuck on a journal changed outside Cairn, which nothing is appended to any "
+                            "more; restore the database from a backup (docs/operations.md) or terminate the run. {}",
+                            id, run.stuck_reason()));
+}
+
 // The audit outcome of an admin action refused with `code`.
 std::string refusal_outcome(Errc code) {
   switch (code) {
@@ -248,6 +256,7 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
         return done(seq);
       }
     if (live.run->terminal()) return impl->refuse_ended(id, live, [done](Status s) { done(std::move(s)); });
+    if (live.run->journal_sealed()) return done(sealed_conflict(id, *live.run));
     std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
     Json data{{"name", name}, {"payload", std::move(payload)}};
     if (!key.empty()) data["key"] = key;
@@ -298,7 +307,7 @@ void Engine::terminate(const std::string& id, const std::string& reason, const A
   });
 }
 
-LiveRun* Engine::Impl::action_target(const std::string& id, const DoneStatus& done) {
+LiveRun* Engine::Impl::action_target(const std::string& id, const DoneStatus& done, bool sealed_ok) {
   auto lr = ensure_live(id, /*allow_terminal=*/find_live(id) != nullptr);
   if (!lr) {
     done(lr.status());
@@ -306,6 +315,10 @@ LiveRun* Engine::Impl::action_target(const std::string& id, const DoneStatus& do
   }
   if ((*lr)->run->terminal()) {
     refuse_ended(id, **lr, done);
+    return nullptr;
+  }
+  if ((*lr)->run->journal_sealed() && !sealed_ok) {
+    done(sealed_conflict(id, *(*lr)->run));
     return nullptr;
   }
   return *lr;
@@ -349,15 +362,21 @@ void Engine::Impl::do_cancel(const std::string& id, const Actor& actor, DoneStat
 
 void Engine::Impl::do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus answer) {
   DoneStatus done = audited(actor, "terminate", id, std::move(answer));
-  LiveRun* target = action_target(id, done);
+  LiveRun* target = action_target(id, done, /*sealed_ok=*/true);
   if (!target) return;
   LiveRun& live = *target;
   const auto children = live.run->pending_children();
   auto pending_timers = live.run->pending_timers();
-  Json action = admin_action("terminate", actor);
-  action["reason"] = reason;
-  live.run->record(EventType::kAdminAction, 0, std::move(action), now());
-  live.run->record(EventType::kWorkflowTerminated, 0, Json{{"reason", reason}, {"by", actor.name}}, now());
+  if (live.run->journal_sealed()) {
+    // Ended in its run row only (its code never ran: no children, no timers); the audit log
+    // holds the terminate that its journal cannot.
+    live.run->mark_terminated(reason);
+  } else {
+    Json action = admin_action("terminate", actor);
+    action["reason"] = reason;
+    live.run->record(EventType::kAdminAction, 0, std::move(action), now());
+    live.run->record(EventType::kWorkflowTerminated, 0, Json{{"reason", reason}, {"by", actor.name}}, now());
+  }
   collect(live);
   OpenBatch& ob = open_batch(id);
   for (const auto& t : pending_timers) {
@@ -394,9 +413,12 @@ void Engine::Impl::do_retry(const std::string& id, const Actor& actor, DoneStatu
   auto refuse = [&](const std::string& why) { done(Status(Errc::kConflict, fmt::format("run {} {}", id, why))); };
 
   if (rec->status == store::RunStatus::kStuck) {
+    // A journal sealed as damaged is read again: its rows may have been restored from a backup.
+    if (LiveRun* live = find_live(id); live && live->run->journal_sealed()) drop(id);
     auto lr = ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
+    if (live.run->journal_sealed()) return done(sealed_conflict(id, *live.run));
     bool nondeterministic = !live.run->broken().is_ok();
     live.run->record(EventType::kAdminAction, 0, admin_action("retry", actor), now());
     collect(live);

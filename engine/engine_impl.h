@@ -265,8 +265,8 @@ struct Engine::Impl {
   // the same request once the parent's is durable (by the same actor, audited on the child).
   void do_cancel(const std::string& id, const Actor& actor, DoneStatus done);
   // The live run an admin action on `id` applies to; nullptr once `done` has been answered (no
-  // such run, or it ended: refuse_ended()).
-  LiveRun* action_target(const std::string& id, const DoneStatus& done);
+  // such run, it ended (refuse_ended()), or its journal is sealed and not `sealed_ok`).
+  LiveRun* action_target(const std::string& id, const DoneStatus& done, bool sealed_ok = false);
   void do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done);
   // Retry of a stuck or failed run (Engine::retry), on the loop; `done` is already audited.
   void do_retry(const std::string& id, const Actor& actor, DoneStatus done);

@@ -54,6 +54,8 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   auto run = std::make_unique<Run>(RunIdentity{id, rec->type, rec->version, input, rec->parent_id}, *def);
   ++m_replays;
   run->replay(*history, rec->last_seq);
+  // Terminated while sealed, in its row only (do_terminate): it stays so.
+  if (run->journal_sealed() && rec->status == store::RunStatus::kTerminated) run->mark_terminated(rec->error);
   LiveRun& lr = adopt(std::move(run), &*rec);
   for (const auto& e : *history) {
     if (e.type != EventType::kSignalReceived) continue;

@@ -160,9 +160,10 @@ void Run::replay(const std::vector<store::Event>& history, std::int64_t stored_l
   // does not run, and the run stays stuck until an admin restores the row or ends the run.
   if (std::string damage = journal_damage(history, stored_last_seq); !damage.empty()) {
     fail_journal(Errc::kCorruption, damage + "; the database was changed outside Cairn");
-    // Writes (the stuck status, an admin's terminate) follow the run row's last seq, which the
-    // store checks each append against: behind it, none could ever be written.
-    last_seq_ = std::max(last_seq_, stored_last_seq);
+    // Nothing is appended to it any more (the store refuses too); the run's status still changes,
+    // in a write checked against the run row's last seq.
+    journal_sealed_ = true;
+    if (stored_last_seq >= 0) last_seq_ = stored_last_seq;
     return;
   }
   scan_for_retries(history);
@@ -270,9 +271,7 @@ bool Run::fail_if_damaged(const store::Event& e) {
 void Run::deliver(const store::Event& e, Json& data) {
   now_ = e.at;
   if (e.type == EventType::kWorkflowTerminated && phase_ != RunPhase::kTerminal) {
-    phase_ = RunPhase::kTerminal;
-    terminal_type_ = EventType::kWorkflowTerminated;
-    error_ = data.value("reason", "terminated");
+    mark_terminated(data.value("reason", "terminated"));
     return;
   }
   if (!broken_.is_ok() || phase_ == RunPhase::kTerminal) return;
@@ -411,6 +410,12 @@ void Run::resolve(std::int64_t cmd, detail::Outcome outcome) {
 }
 
 void Run::fail_nondeterminism(const std::string& what) { fail_journal(Errc::kNondeterminism, what); }
+
+void Run::mark_terminated(std::string reason) {
+  phase_ = RunPhase::kTerminal;
+  terminal_type_ = EventType::kWorkflowTerminated;
+  error_ = std::move(reason);
+}
 
 void Run::fail_journal(Errc code, const std::string& what) {
   broken_ = Status(code, fmt::format("run {} {}", identity_.id, what));

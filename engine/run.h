@@ -82,6 +82,9 @@ class Run final : public detail::RunDriver {
   // Records a new event (next seq, time `at`) and delivers it. Live mode only.
   void record(store::EventType type, std::int64_t cmd, Json data, store::Millis at);
   RunEffects take_effects();
+  // Ends the run as terminated without an event: how a terminate ends a run whose journal is
+  // sealed (what delivering a WorkflowTerminated event does).
+  void mark_terminated(std::string reason);
 
   // --- state the engine reads -----------------------------------------------------------------
   const RunIdentity& identity() const { return identity_; }
@@ -92,6 +95,9 @@ class Run final : public detail::RunDriver {
   bool terminal() const { return phase_ == RunPhase::kTerminal; }
   // kNondeterminism once replay diverged (sticky until reloaded), else ok.
   const Status& broken() const { return broken_; }
+  // The journal's rows were changed outside Cairn (journal_damage()): nothing is appended to it
+  // any more, and the run stays stuck with its code not run; only its run row still changes.
+  bool journal_sealed() const { return journal_sealed_; }
   store::RunStatus status() const;
   std::optional<store::WaitingOn> waiting_on() const;
   const std::string& stuck_reason() const { return stuck_reason_; }
@@ -193,6 +199,7 @@ class Run final : public detail::RunDriver {
   bool cancel_requested_ = false;
   bool tearing_down_ = false;
   bool replaying_ = false;     // replay() is delivering the journal's events
+  bool journal_sealed_ = false;
 
   std::map<std::int64_t, Pending> pending_;  // ordered: "earliest command" is well defined
   std::set<std::int64_t> abandoned_;

@@ -162,7 +162,9 @@ Status BatchWriter::prepare() {
        "waiting_name, waiting_until, id, type, version, input, created_at, parent_id, idempotency_key) "
        "VALUES(?1, ?2, COALESCE(?5, 0), COALESCE(?6, ''), COALESCE(?7, ''), COALESCE(?8, ''), ?9, ?10, ?11, "
        "?12, ?13, ?14, ?15, ?16, ?17, ?18)"},
-      {&run_seq_, "SELECT rk, last_seq FROM runs WHERE id = ?1"},
+      {&run_seq_,
+       "SELECT rk, last_seq, coalesce((SELECT max(seq) FROM events WHERE events.rk = runs.rk), 0) FROM runs "
+       "WHERE id = ?1"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
@@ -250,6 +252,7 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
   // (invariant 2); the index row then changes with its events (invariant 3).
   std::int64_t rk = 0;
   std::int64_t found_seq = 0;
+  bool journal_matches_row = true;  // a run this writer wrote (known_) does
   if (auto known = known_.find(a.run_id); known != known_.end()) {
     rk = known->second.rk;
     found_seq = known->second.last_seq;
@@ -264,6 +267,17 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     if (rc != SQLITE_ROW) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
     rk = q.int64(0);
     found_seq = q.int64(1);
+    const std::int64_t journal_end = q.int64(2);
+    journal_matches_row = journal_end == found_seq;
+    // Changed outside Cairn (a row deleted or added): its next seqs may be taken, and an insert
+    // failing there would fail the whole group commit. Its status may still change (no event).
+    if (!journal_matches_row && !a.events.empty()) {
+      out.status = Status(Errc::kCorruption,
+                          fmt::format("store: append run {}: its journal ends at seq {}, its run row at seq {}; "
+                                      "not appending to a damaged journal (see cairn check)",
+                                      a.run_id, journal_end, found_seq));
+      return Status::ok();
+    }
   }
   if (found_seq != a.expected_last_seq) {
     out.status = Status(Errc::kConflict, fmt::format("store: append run {}: expected last seq {}, found {}",
@@ -286,8 +300,8 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     q.bind(7, static_cast<std::int64_t>(event_checksum(a.run_id, seq, e.type, e.cmd, e.at, e.data)));
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
-  if (a.update.status && is_terminal(*a.update.status)) {
-    known_.erase(a.run_id);
+  if ((a.update.status && is_terminal(*a.update.status)) || !journal_matches_row) {
+    known_.erase(a.run_id);  // a damaged journal is checked again at its next append
   } else {
     remember(a.run_id, {rk, seq});
   }

@@ -1,6 +1,7 @@
-// An event row changed outside Cairn (bytes that SQLite's checks cannot see) is named as damage
-// when the run replays, not reported as a code change: by its checksum, or, in a row written
-// before checksums, by data that is no JSON object.
+// A run's rows changed outside Cairn (bytes that SQLite's checks cannot see) are named as damage
+// when the run replays, not reported as a code change: by the event checksums, the journal's
+// shape against its run row, or, in rows written before checksums, by data that is no JSON
+// object. A journal whose rows were changed is sealed: nothing more is appended to it.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -19,124 +20,147 @@ Task<Json> wait_for_go(WorkflowContext& ctx, Json) {
   co_return co_await ctx.wait_signal("go");
 }
 
-Registry damage_registry() {
-  Registry r;
-  r.workflow("waits", wait_for_go);
-  r.activity("step", [](ActivityContext&, Json) {});
-  return r;
-}
+// Run `id` of "waits" has run its step and waits for signal "go"; after a crash it is on disk
+// only, so an edit of its rows is seen when something brings it back (a signal, an admin action).
+struct CrashedWaitingRun {
+  std::atomic<int> steps = 0;
+  Registry registry;
+  std::unique_ptr<TestEnv> env;
+  std::string id;
+
+  explicit CrashedWaitingRun(const std::string& run_id, const Json& input = Json::object()) {
+    registry.workflow("waits", wait_for_go);
+    registry.activity("step", [this](ActivityContext&, Json) { ++steps; });
+    env = std::make_unique<TestEnv>(registry);
+    id = env->start("waits", input, run_id);
+    REQUIRE(env->run(id).status == "waiting");
+    REQUIRE(steps == 1);
+    env->crash();
+  }
+  void edit(const std::string& sql) const { store::test::outside(env->db_path(), sql.c_str()); }
+  // Sends "go", which replays the run; returns the refusal's message, "" when it was accepted.
+  std::string signal_go() const {
+    std::string refusal;
+    try {
+      env->signal(id, "go", 1);
+    } catch (const std::exception& e) {
+      refusal = e.what();
+    }
+    env->run_until_idle();  // a refused signal is answered before the stuck status is written
+    return refusal;
+  }
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
 TEST_SUITE("engine") {
   TEST_CASE("a pre-checksum event whose data was cut outside Cairn leaves its run stuck with [CAIRN-CORRUPT], not NONDET") {
-    Registry registry = damage_registry();
-    TestEnv env(registry);
-    const std::string id = env.start("waits", Json::object(), "cut");
-    REQUIRE(env.run(id).status == "waiting");
-    env.crash();  // the run is on disk only, replayed when the signal comes
-    store::test::outside(env.db_path(),
-                         "UPDATE events SET data = substr(data, 1, 12), crc = NULL "
-                         "WHERE rk = (SELECT rk FROM runs WHERE id = 'cut') AND seq = 2");  // the step's result
-    env.signal(id, "go", 1);  // accepted (a stuck run still takes signals); the replay stops
-    const auto run = env.run(id);
+    CrashedWaitingRun r("cut");
+    // A journal from before checksums (none of its rows has one), the step's result cut short.
+    r.edit("UPDATE events SET crc = NULL WHERE rk = (SELECT rk FROM runs WHERE id = 'cut')");
+    r.edit("UPDATE events SET data = substr(data, 1, 12) WHERE rk = (SELECT rk FROM runs WHERE id = 'cut') AND seq = 2");
+    CHECK(r.signal_go() == "");  // its rows still follow each other: the signal is journaled
+    const auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
     // It was "[CAIRN-NONDET] run cut at command 1: the code issued activity(step), the journal
     // holds ActivityCompleted", which sends an operator looking for a code change.
-    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run cut seq 2") != std::string::npos);
-    CHECK(run.stuck_reason.find("changed outside Cairn") != std::string::npos);
+    CHECK(contains(run.stuck_reason, "[CAIRN-CORRUPT] run cut seq 2"));
+    CHECK(contains(run.stuck_reason, "changed outside Cairn"));
+    CHECK(r.steps == 1);
   }
 
   TEST_CASE("an event changed outside Cairn into other valid JSON leaves its run stuck, its code not run") {
-    std::atomic<int> steps = 0;
-    Registry registry;
-    registry.workflow("waits", wait_for_go);
-    registry.activity("step", [&steps](ActivityContext&, Json) { ++steps; });
-    TestEnv env(registry);
-    const std::string id = env.start("waits", Json::object(), "edited");
-    REQUIRE(env.run(id).status == "waiting");
-    REQUIRE(steps == 1);
-    env.crash();
-    // The step's result, rewritten as a plausible other answer (its failure, a different value):
-    // nothing a JSON check or the replay's command matching can see.
-    store::test::outside(env.db_path(),
-                         "UPDATE events SET data = json_set(data, '$.result', 99) "
-                         "WHERE rk = (SELECT rk FROM runs WHERE id = 'edited') AND seq = 2");
-    env.signal(id, "go", 1);
-    const auto run = env.run(id);
+    CrashedWaitingRun r("edited");
+    const std::string step_result = store::test::query_one(
+        r.env->db_path(), "SELECT data FROM events WHERE rk = (SELECT rk FROM runs WHERE id = 'edited') AND seq = 2");
+    // The step's result, rewritten as a plausible other answer: nothing a JSON check or the
+    // replay's command matching can see.
+    r.edit("UPDATE events SET data = json_set(data, '$.result', 99) "
+           "WHERE rk = (SELECT rk FROM runs WHERE id = 'edited') AND seq = 2");
+    CHECK(contains(r.signal_go(), "is stuck on a journal changed outside Cairn, which nothing is appended to"));
+    const auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
-    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run edited seq 2") != std::string::npos);
-    CHECK(run.stuck_reason.find("checksum") != std::string::npos);
-    CHECK(steps == 1);  // the step was not run again
+    CHECK(contains(run.stuck_reason, "[CAIRN-CORRUPT] run edited seq 2"));
+    CHECK(contains(run.stuck_reason, "checksum"));
+    CHECK(r.steps == 1);  // the step was not run again
     // Its code never ran, so no query handler exists: said as the run being stuck, not as a
     // query it does not have (it was 404 "has no query").
     try {
-      (void)env.query(id, "progress");
+      (void)r.env->query(r.id, "progress");
       FAIL("the query answered");
     } catch (const std::exception& e) {
-      CHECK(std::string(e.what()).find("is stuck, its queries unavailable: [CAIRN-CORRUPT]") != std::string::npos);
+      CHECK(contains(e.what(), "is stuck, its queries unavailable: [CAIRN-CORRUPT]"));
     }
+    CHECK_THROWS(r.env->retry(r.id));  // read again, still damaged
+
+    // The row restored (from a backup), a retry reads the journal again and the run goes on.
+    r.edit("UPDATE events SET data = '" + step_result + "' WHERE rk = (SELECT rk FROM runs WHERE id = 'edited') AND seq = 2");
+    r.env->retry(r.id);
+    CHECK(r.env->run(r.id).status == "waiting");
+    CHECK(r.signal_go() == "");
+    CHECK(r.env->run(r.id).status == "completed");
+    CHECK(r.steps == 1);
   }
 
   TEST_CASE("a run whose input, version or type was changed in its index row stops stuck on replay, its code not run") {
-    std::atomic<int> steps = 0;
-    Registry registry;
-    registry.workflow("waits", wait_for_go);
-    registry.activity("step", [&steps](ActivityContext&, Json) { ++steps; });
-    TestEnv env(registry);
-    const std::string id = env.start("waits", Json{{"amount", 100}}, "reinput");
-    REQUIRE(env.run(id).status == "waiting");
-    env.crash();
+    CrashedWaitingRun r("reinput", Json{{"amount", 100}});
     // The row replay reads the input from; the journal's WorkflowStarted still holds 100.
     std::string field;
     SUBCASE("input") {
-      store::test::outside(env.db_path(), R"(UPDATE runs SET input = '{"amount":999}' WHERE id = 'reinput')");
+      r.edit(R"(UPDATE runs SET input = '{"amount":999}' WHERE id = 'reinput')");
       field = "input";
     }
     SUBCASE("version, to one not registered") {
       // It used to leave the run unreachable: every signal, query and terminate answered 503
       // "version 2 is not registered".
-      store::test::outside(env.db_path(), "UPDATE runs SET version = 2 WHERE id = 'reinput'");
+      r.edit("UPDATE runs SET version = 2 WHERE id = 'reinput'");
       field = "version";
     }
     SUBCASE("type") {
-      store::test::outside(env.db_path(), "UPDATE runs SET type = 'other' WHERE id = 'reinput'");
+      r.edit("UPDATE runs SET type = 'other' WHERE id = 'reinput'");
       field = "type";
     }
-    env.signal(id, "go", 1);
-    const auto run = env.run(id);
+    CHECK(r.signal_go() == "");  // the journal itself is sound: the signal is journaled
+    const auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
-    CHECK(run.stuck_reason.find("[CAIRN-CORRUPT] run reinput seq 1: the run's " + field + " in its index row differs") !=
-          std::string::npos);
-    CHECK(steps == 1);
+    CHECK(contains(run.stuck_reason, "[CAIRN-CORRUPT] run reinput seq 1: the run's " + field + " in its index row differs"));
+    CHECK(r.steps == 1);
   }
 
-  TEST_CASE("a journal with rows deleted outside Cairn stops its run stuck, and an admin can still end it") {
-    std::atomic<int> steps = 0;
-    Registry registry;
-    registry.workflow("waits", wait_for_go);
-    registry.activity("step", [&steps](ActivityContext&, Json) { ++steps; });
-    TestEnv env(registry);
-    const std::string id = env.start("waits", Json::object(), "cut");
-    REQUIRE(env.run(id).status == "waiting");
-    env.crash();
+  TEST_CASE("a journal with rows deleted or added outside Cairn is sealed: the run stops stuck, and an admin can end it") {
+    CrashedWaitingRun r("cut");
     std::string expected;
-    SUBCASE("its last event") {
+    SUBCASE("its last event deleted") {
       // The run row still says seq 2: every write of the run used to be refused as stale, so the
       // run answered 503 to every signal, query and terminate, for good.
-      store::test::outside(env.db_path(), "DELETE FROM events WHERE seq = 2");
+      r.edit("DELETE FROM events WHERE seq = 2");
       expected = "[CAIRN-CORRUPT] run cut seq 1: the journal ends there, its run row at seq 2";
     }
-    SUBCASE("its first event") {
-      store::test::outside(env.db_path(), "DELETE FROM events WHERE seq = 1");
+    SUBCASE("its first event deleted") {
+      r.edit("DELETE FROM events WHERE seq = 1");
       expected = "[CAIRN-CORRUPT] run cut seq 1: missing from the journal";
     }
-    env.signal(id, "go", 1);
-    const auto run = env.run(id);
+    SUBCASE("a row added after its last") {
+      // The run row still says seq 2. This answered 503 "an earlier write of this run failed" to
+      // every request, for good: its writes expected seq 3, the store found 2.
+      r.edit("INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 3, type, cmd, at, data FROM events WHERE seq = 2");
+      // (A copy of seq 2: its checksum, of seq 2, is what replay sees first.)
+      expected = "[CAIRN-CORRUPT] run cut seq 3: the journal's ActivityCompleted event no longer matches";
+    }
+    const auto journal = r.env->history(r.id);
+    CHECK(contains(r.signal_go(), "which nothing is appended to any more; restore the database from a backup"));
+    auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
-    CHECK(run.stuck_reason.find(expected) != std::string::npos);
-    CHECK(steps == 1);
-    env.terminate(id, "journal damaged");
-    CHECK(env.run(id).status == "terminated");
+    CHECK_MESSAGE(contains(run.stuck_reason, expected), run.stuck_reason);
+    CHECK(r.steps == 1);
+
+    r.env->terminate(r.id, "journal damaged");
+    CHECK(r.env->run(r.id).status == "terminated");
+    CHECK(r.env->history(r.id).size() == journal.size());  // the terminate is in the audit log only
+    r.env->crash();
+    CHECK_THROWS(r.env->query(r.id, "progress"));  // replays it: the run stays terminated
+    CHECK(r.env->run(r.id).status == "terminated");
   }
 }

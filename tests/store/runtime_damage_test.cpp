@@ -1,6 +1,10 @@
-// A database damaged while the store has it open: once SQLite reports the corruption, the store
-// says so (Store::health) and refuses every later write, so nothing more goes into the file.
+// A database damaged outside the store. Pages damaged while it is open: once SQLite reports the
+// corruption, the store says so (Store::health) and refuses every later write, so nothing more
+// goes into the file. A run's journal rows deleted or added: that run's appends are refused, alone.
 #include <doctest/doctest.h>
+
+#include <future>
+#include <vector>
 
 #include "store/store_test_util.h"
 
@@ -32,6 +36,60 @@ TEST_CASE("a page damaged under an open store: the read fails, the store reports
   CHECK_FALSE(r.applied);
   CHECK(store->get_run("c").status().code() == Errc::kNotFound);
   CHECK(store->health().code() == Errc::kCorruption);  // for good
+}
+
+TEST_CASE("a journal that no longer ends at its run row's seq takes no event, fails alone, and its status still changes") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  {
+    auto store = test::open_store(opts);
+    for (const char* id : {"added", "cut", "sound"}) {
+      test::commit_ok(*store, test::create_batch(id));
+      test::commit_ok(*store, test::append_batch(id, 1, 2));  // seqs 1..3, the row at 3
+    }
+  }
+  // A row added after the end (the next append's seq 4 is taken) and the last row deleted.
+  test::outside(opts.path,
+                "INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 4, type, cmd, at, data FROM events "
+                "WHERE rk = (SELECT rk FROM runs WHERE id = 'added') AND seq = 3");
+  test::outside(opts.path, "DELETE FROM events WHERE seq = 3 AND rk = (SELECT rk FROM runs WHERE id = 'cut')");
+  auto store = test::open_store(opts);
+  JournalBatch mark_stuck;
+  mark_stuck.now = 3000;
+  mark_stuck.appends.push_back(Append{"added", 3, {}, {}});
+  mark_stuck.appends.back().update.status = RunStatus::kStuck;
+  mark_stuck.appends.back().update.stuck_reason = "its journal was changed";
+
+  std::vector<BatchResult> results(4);
+  std::promise<void> all_done;
+  {
+    test::WriterGate gate(*store);  // all four in one transaction
+    store->submit(test::append_batch("added", 3), [&](BatchResult r) { results[0] = std::move(r); });
+    store->submit(test::append_batch("cut", 3), [&](BatchResult r) { results[1] = std::move(r); });
+    store->submit(test::append_batch("sound", 3), [&](BatchResult r) { results[2] = std::move(r); });
+    store->submit(std::move(mark_stuck), [&](BatchResult r) {
+      results[3] = std::move(r);
+      all_done.set_value();
+    });
+  }
+  all_done.get_future().wait();
+  // The insert at the taken seq 4 failed the whole transaction, the sound run's batch with it.
+  for (int i : {0, 1}) {
+    CHECK(results[i].status.code() == Errc::kCorruption);
+    CHECK_FALSE(results[i].applied);
+  }
+  CHECK(results[0].status.message().find("its journal ends at seq 4, its run row at seq 3") != std::string::npos);
+  CHECK(results[1].status.message().find("its journal ends at seq 2, its run row at seq 3") != std::string::npos);
+  CHECK(results[2].applied);
+  CHECK(results[3].applied);
+  CHECK(store->health().is_ok());
+  CHECK(store->get_run("sound")->last_seq == 4);
+  CHECK(store->get_run("added")->status == RunStatus::kStuck);
+  CHECK(store->get_run("added")->last_seq == 3);
+  CHECK(test::query_one(opts.path, "SELECT count(*) FROM events") == "10");  // 4 + 2 + 4: none added to the two
+  // Still refused once its status changed (which a writer may remember the run for).
+  const BatchResult again = store->commit(test::append_batch("added", 3));
+  CHECK(again.status.code() == Errc::kCorruption);
 }
 
 }  // TEST_SUITE

@@ -42,10 +42,11 @@ void print(const std::string& path, const store::VerifyReport& r) {
   fmt::print("journal: {} event checksums checked, {} events from before checksums (not checkable), {} damaged\n",
              r.events - r.unchecked, r.unchecked, r.damaged);
   for (const auto& e : r.listed) {
+    const std::string kind = e.type.empty() ? "" : fmt::format(" ({})", e.type);
     if (e.run_id.empty())
-      fmt::print("  seq {} ({}): {}\n", e.seq, e.type, e.problem);
+      fmt::print("  seq {}{}: {}\n", e.seq, kind, e.problem);
     else
-      fmt::print("  run {} seq {} ({}): {}\n", e.run_id, e.seq, e.type, e.problem);
+      fmt::print("  run {} seq {}{}: {}\n", e.run_id, e.seq, kind, e.problem);
   }
   if (r.damaged > static_cast<std::int64_t>(r.listed.size()))
     fmt::print("  ... and {} more\n", r.damaged - static_cast<std::int64_t>(r.listed.size()));

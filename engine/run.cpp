@@ -7,6 +7,7 @@
 
 #include "cairn/saga.h"
 #include "engine/dump_json.h"
+#include "store/journal_shape.h"
 
 namespace cairn::engine {
 
@@ -158,8 +159,9 @@ void Run::replay(const std::vector<store::Event>& history, std::int64_t stored_l
   last_seq_ = history.empty() ? 0 : history.back().seq;
   // Nothing of a journal with a damaged row is believed, not even what precedes it: the code
   // does not run, and the run stays stuck until an admin restores the row or ends the run.
-  if (std::string damage = journal_damage(history, stored_last_seq); !damage.empty()) {
-    fail_journal(Errc::kCorruption, damage + "; the database was changed outside Cairn");
+  if (auto flaw = store::journal_flaw(history, stored_last_seq)) {
+    fail_journal(Errc::kCorruption,
+                 fmt::format("seq {}: {}; the database was changed outside Cairn", flaw->seq, flaw->problem));
     // Nothing is appended to it any more (the store refuses too); the run's status still changes,
     // in a write checked against the run row's last seq.
     journal_sealed_ = true;
@@ -221,23 +223,6 @@ void Run::deliver(const store::Event& e) {
     data = Json::object();
   }
   deliver(e, data);
-}
-
-std::string Run::journal_damage(const std::vector<store::Event>& history, std::int64_t stored_last_seq) {
-  for (std::size_t i = 0; i < history.size(); ++i) {
-    const store::Event& e = history[i];
-    if (e.seq != static_cast<std::int64_t>(i) + 1) return fmt::format("seq {}: missing from the journal", i + 1);
-    if (!e.intact)
-      return fmt::format("seq {}: the journal's {} event no longer matches the checksum it was written with", e.seq,
-                         store::event_type_name(e.type));
-  }
-  if (!history.empty() && history.front().type != EventType::kWorkflowStarted)
-    return fmt::format("seq 1: the journal starts with {}, not WorkflowStarted",
-                       store::event_type_name(history.front().type));
-  const std::int64_t last = history.empty() ? 0 : history.back().seq;
-  if (stored_last_seq >= 0 && last != stored_last_seq)
-    return fmt::format("seq {}: the journal ends there, its run row at seq {}", last, stored_last_seq);
-  return {};
 }
 
 bool Run::matches_identity(const Json& started) {

@@ -95,7 +95,7 @@ class Run final : public detail::RunDriver {
   bool terminal() const { return phase_ == RunPhase::kTerminal; }
   // kNondeterminism once replay diverged (sticky until reloaded), else ok.
   const Status& broken() const { return broken_; }
-  // The journal's rows were changed outside Cairn (journal_damage()): nothing is appended to it
+  // The journal's rows were changed outside Cairn (store::journal_flaw()): nothing is appended to it
   // any more, and the run stays stuck with its code not run; only its run row still changes.
   bool journal_sealed() const { return journal_sealed_; }
   store::RunStatus status() const;
@@ -172,9 +172,6 @@ class Run final : public detail::RunDriver {
   // On replay: false, after fail_journal(kCorruption), when the WorkflowStarted event's input,
   // version or parent differ from identity_ (read from the run's index row).
   bool matches_identity(const Json& started);
-  // What is wrong with the journal's rows, "" if nothing: a seq missing (1, 2, ... without gaps), a
-  // row failing its checksum, a first event other than WorkflowStarted, an end other than the row's.
-  static std::string journal_damage(const std::vector<store::Event>& history, std::int64_t stored_last_seq);
   void finish(store::EventType type, Json data);
   bool take_buffered_signal(Pending& p);
   void scan_for_retries(const std::vector<store::Event>& history);

@@ -56,13 +56,17 @@ struct TestEnv::Impl {
   Impl(const Registry& r, TestEnvOptions o) : registry(r), options(std::move(o)), clock(options.start_time_ms) {
     path = options.db_path.empty() ? temp_db_path() : options.db_path;
     own_file = options.db_path.empty();
+    open_store();
+    boot();
+  }
+
+  void open_store() {
     store::SqliteOptions so;
     so.path = path;
     so.synchronous_full = false;  // a test process crash loses nothing at NORMAL
     auto opened = store::open_sqlite_store(so);
     if (!opened) throw std::runtime_error(opened.status().to_string());
     store = std::move(opened).value();
-    boot();
   }
 
   ~Impl() {
@@ -173,6 +177,9 @@ void TestEnv::crash() {
   // (stop() waits for running activities) is not recorded, and re-runs after the restart.
   impl_->engine->TEST_set_commit_filter([](const store::JournalBatch&) { return true; });
   impl_->engine.reset();
+  // The store too, as the process it lives in: what it kept in memory is lost, the file reopened.
+  impl_->store.reset();
+  impl_->open_store();
   impl_->boot();
 }
 

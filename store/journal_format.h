@@ -50,7 +50,7 @@ std::optional<RunStatus> parse_run_status(std::string_view name);
 constexpr bool is_terminal(RunStatus s) { return static_cast<int>(s) >= static_cast<int>(RunStatus::kCompleted); }
 
 // Schema version kept in PRAGMA user_version; migrations run from the stored one up to this.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // The checksum stored with each event row (events.crc, schema version 2): CRC-32C over the run's
 // id, then seq, type, cmd and at as 8-byte little-endian integers, then data. It finds
@@ -60,10 +60,12 @@ std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventTyp
                              std::int64_t at, std::string_view data);
 
 // A run's event rows, read in seq order, against their checksums. A row without one (`crc`
-// nullopt) is a row from before schema version 2 only until one of the run's rows had one; after
-// that it is a forged row or an edit that cleared its checksum. One chain per run.
+// nullopt) is a row from before schema version 2 only in a run created before it, and until one of
+// the run's rows had one; else it is a forged row or an edit that cleared its checksum. One chain
+// per run; `created_checksummed`: the run is one of checksummed_from_rk()'s.
 class ChecksumChain {
  public:
+  explicit ChecksumChain(bool created_checksummed = false) : checksummed_(created_checksummed) {}
   enum class Verdict { kIntact, kUnchecked, kMismatch, kMissing };
   Verdict check(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd, std::int64_t at,
                 std::string_view data, std::optional<std::int64_t> crc);

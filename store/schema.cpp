@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <limits>
 #include <span>
 #include <string_view>
 
@@ -82,6 +83,16 @@ CREATE TABLE kv(
     {2, R"sql(
 ALTER TABLE events ADD COLUMN crc INTEGER;
 )sql"},
+    // The first run whose every event row has a checksum (checksummed_from_rk()): the first one
+    // whose WorkflowStarted has one, else the next run created.
+    {3, R"sql(
+CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta(k, v) VALUES('checksummed_from_rk', coalesce(
+  (SELECT r.rk FROM runs r WHERE (SELECT e.crc FROM events e WHERE e.rk = r.rk AND e.seq = 1) IS NOT NULL
+   ORDER BY r.rk LIMIT 1),
+  (SELECT max(rk) + 1 FROM runs),
+  1));
+)sql"},
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
@@ -130,6 +141,14 @@ Result<int> user_version(Db& db) {
   auto rows = db.query_column("PRAGMA user_version", "store: read user_version");
   if (!rows) return rows.status();
   return std::stoi(rows->at(0));
+}
+
+Result<std::int64_t> checksummed_from_rk(Db& db, int schema_version) {
+  if (schema_version < 3) return std::numeric_limits<std::int64_t>::max();
+  auto rows = db.query_column("SELECT v FROM meta WHERE k = 'checksummed_from_rk'", "store: read meta");
+  if (!rows) return rows.status();
+  if (rows->empty()) return Status(Errc::kCorruption, "store: the meta table has no checksummed_from_rk row");
+  return std::stoll(rows->front());
 }
 
 Status refuse_unusable(Db& db, const std::string& path) {

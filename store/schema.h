@@ -32,6 +32,11 @@ Status open_reader(Db& db, const std::string& path);
 // PRAGMA user_version: the schema version of the file (0 for a new one).
 Result<int> user_version(Db& db);
 
+// The first run (by `runs.rk`) created since event checksums: every event row of it and of later
+// runs has one, so a row without is missing its checksum. Runs before it may have rows from before
+// schema version 2, without. The maximum for files before version 3, which do not record it.
+Result<std::int64_t> checksummed_from_rk(Db& db, int schema_version);
+
 // Refuses, before anything is written to the file (WAL mode, Cairn's tables), a database this
 // binary cannot use: another application's (a mistyped --db: tables but no schema version, or a
 // schema version but no `runs` table; kInvalidArgument) or one from a newer Cairn (kUnavailable).

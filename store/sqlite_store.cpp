@@ -48,6 +48,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (Status st = open_writer(*db, options.path, options.synchronous_full, options.max_page_count); !st) {
     return st;
   }
+  auto version = user_version(*db);
+  if (!version) return version.status();
+  auto checksummed_from = checksummed_from_rk(*db, *version);
+  if (!checksummed_from) return checksummed_from.status();
   auto writer = BatchWriter::create(*db);
   if (!writer) return writer.status();
   auto readers = ReadPool::open(options.path, options.read_connections);
@@ -57,14 +61,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (!checkpointer) return checkpointer.status();
   return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(lock).value(), std::move(db),
                                                       std::move(writer).value(), std::move(readers).value(),
-                                                      std::move(checkpointer).value()));
+                                                      std::move(checkpointer).value(), *checksummed_from));
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
                          std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
-                         std::unique_ptr<Checkpointer> checkpointer)
+                         std::unique_ptr<Checkpointer> checkpointer, std::int64_t checksummed_from_rk)
     : options_(options), lock_(std::move(lock)), db_(std::move(db)), writer_(std::move(writer)),
-      readers_(std::move(readers)), checkpointer_(std::move(checkpointer)) {
+      readers_(std::move(readers)), checkpointer_(std::move(checkpointer)),
+      checksummed_from_rk_(checksummed_from_rk) {
   checkpointer_->watch(*db_);
   db_->report_corruption_to(&corruption_seen_);
   readers_->report_corruption_to(&corruption_seen_);

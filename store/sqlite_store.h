@@ -67,7 +67,7 @@ class SqliteStore final : public Store {
 
   SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
               std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
-              std::unique_ptr<Checkpointer> checkpointer);
+              std::unique_ptr<Checkpointer> checkpointer, std::int64_t checksummed_from_rk);
   void enqueue(std::span<Item> items);  // moves from each
   // Queues `item` and waits for its result; refuses (kInternal) on the writer thread.
   BatchResult enqueue_and_wait(Item item);
@@ -88,6 +88,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_, after the writer stopped
+  const std::int64_t checksummed_from_rk_;  // checksummed_from_rk(): read by load_history
   // Set for good by any connection that reads or writes a damaged page (Db::report_corruption_to).
   std::atomic<bool> corruption_seen_{false};
 

@@ -57,7 +57,7 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     // One statement, so "unknown run" (no row) and "no events after `after`" (one row of NULLs)
     // come from the same snapshot.
     auto stmt = db.cached(
-        "SELECT e.seq, e.type, e.cmd, e.at, e.data, e.crc FROM runs r LEFT JOIN events e "
+        "SELECT e.seq, e.type, e.cmd, e.at, e.data, e.crc, r.rk FROM runs r LEFT JOIN events e "
         "ON e.rk = r.rk AND e.seq > ?2 WHERE r.id = ?1 ORDER BY e.seq LIMIT ?3");
     if (!stmt) return stmt.status();
     StmtRun q(*stmt);
@@ -66,6 +66,7 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     ChecksumChain chain;
     std::vector<Event> events;
     Status st = for_each_row(db, q, fmt::format("history of run {}", id), [&](const StmtRun& r) {
+      if (!found) chain = ChecksumChain(r.int64(6) >= checksummed_from_rk_);
       found = true;
       if (r.is_null(0)) return;
       Event& e = events.emplace_back(

@@ -4,10 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "store/journal_format.h"
+#include "store/journal_shape.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 
@@ -24,59 +27,71 @@ Status for_each_row_of(Db& db, const std::string& sql, std::string_view what, Ro
   return for_each_row(db, q, what, std::forward<Row>(row));
 }
 
-void note(VerifyReport& report, std::size_t max_listed, std::string run_id, std::int64_t seq, EventType type,
-          std::string problem) {
+// `type`: the kind of the row at `seq`, nullopt for a seq missing from the journal.
+void note(VerifyReport& report, std::size_t max_listed, std::string run_id, std::int64_t seq,
+          std::optional<EventType> type, std::string problem) {
   ++report.damaged;
   if (report.listed.size() >= max_listed) return;
-  const std::string_view name = event_type_name(type);
-  report.listed.push_back({std::move(run_id), seq,
-                           name.empty() ? std::to_string(static_cast<int>(type)) : std::string(name), std::move(problem)});
+  std::string name;
+  if (type) name = event_type_name(*type).empty() ? std::to_string(static_cast<int>(*type)) : std::string(event_type_name(*type));
+  report.listed.push_back({std::move(run_id), seq, std::move(name), std::move(problem)});
 }
 
 Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
   // Schema version 1 has no checksum column: every event is then unchecked.
-  const std::string sql = fmt::format("SELECT r.id, e.seq, e.type, e.cmd, e.at, e.data, {} FROM events e "
+  auto checksummed_from = checksummed_from_rk(db, report.schema_version);
+  if (!checksummed_from) return checksummed_from.status();
+  const std::string sql = fmt::format("SELECT r.id, e.seq, e.type, e.cmd, e.at, e.data, {}, e.rk FROM events e "
                                       "LEFT JOIN runs r ON r.rk = e.rk ORDER BY e.rk, e.seq",
                                       report.schema_version >= 2 ? "e.crc" : "NULL");
-  std::string run;  // the run of the rows being read
+  std::int64_t rk = 0;  // of the rows being read
   ChecksumChain chain;
   return for_each_row_of(db, sql, "read events", [&](const StmtRun& r) {
     ++report.events;
     const auto type = static_cast<EventType>(r.int64(2));
-    if (r.text(0) != run) {
-      run = r.text(0);
-      chain = {};
+    const std::string run = r.text(0);
+    if (r.int64(7) != rk) {
+      rk = r.int64(7);
+      chain = ChecksumChain(rk >= *checksummed_from);
     }
     const auto verdict = chain.check(run, r.int64(1), type, r.int64(3), r.int64(4), r.text(5),
                                      r.is_null(6) ? std::nullopt : std::optional(r.int64(6)));
     if (r.is_null(6)) ++report.unchecked;
     const char* problem = r.is_null(0)                                   ? "belongs to no run"
-                          : verdict == ChecksumChain::Verdict::kMissing  ? "has no checksum, after a row that had one"
+                          : verdict == ChecksumChain::Verdict::kMissing  ? "has no checksum, which every row of its run has"
                           : verdict == ChecksumChain::Verdict::kMismatch ? "does not match its checksum"
                                                                          : nullptr;
     if (problem) note(report, max_listed, r.text(0), r.int64(1), type, problem);
   });
 }
 
-// Each run's journal has seqs 1..last_seq of its row, without a gap, WorkflowStarted first (what
-// Run::journal_damage checks on replay): a row deleted or added outside Cairn breaks it.
+// Each run's journal against journal_flaw() (what replay checks), its seqs and first kind only:
+// checksums are check_events()'s. SQL finds the runs whose journal cannot be sound; each of those
+// is then read whole, to name its first flaw as replay would.
 Status check_run_journals(Db& db, std::size_t max_listed, VerifyReport& report) {
   const char* sql =
-      "SELECT r.id, r.last_seq, count(e.seq), coalesce(min(e.seq), 0), coalesce(max(e.seq), 0), "
-      "(SELECT type FROM events WHERE rk = r.rk AND seq = 1) AS first_type "
-      "FROM runs r LEFT JOIN events e ON e.rk = r.rk GROUP BY r.rk "
+      "SELECT r.id, r.rk, r.last_seq FROM runs r LEFT JOIN events e ON e.rk = r.rk GROUP BY r.rk "
       "HAVING count(e.seq) != r.last_seq OR coalesce(min(e.seq), 0) != 1 OR coalesce(max(e.seq), 0) != r.last_seq "
-      "OR first_type IS NOT 1";
-  return for_each_row_of(db, sql, "check each run's seqs", [&](const StmtRun& r) {
-    const std::int64_t last = r.int64(1), count = r.int64(2), low = r.int64(3), high = r.int64(4);
-    std::string problem =
-        count == last && low == 1 && high == last
-            ? "the journal does not start with WorkflowStarted"
-            : fmt::format("the journal holds {} events, seq {} to {}, where its run row says 1 to {}", count, low, high,
-                          last);
-    note(report, max_listed, r.text(0), low, r.is_null(5) ? EventType::kWorkflowStarted : static_cast<EventType>(r.int64(5)),
-         std::move(problem));
+      "OR (SELECT type FROM events WHERE rk = r.rk AND seq = 1) IS NOT 1";
+  auto rows_of_run = db.cached("SELECT seq, type FROM events WHERE rk = ?1 ORDER BY seq");
+  if (!rows_of_run) return rows_of_run.status();
+  Status read;  // of the runs' rows: the first error ends the pass
+  Status st = for_each_row_of(db, sql, "check each run's seqs", [&](const StmtRun& run) {
+    if (!read) return;
+    std::vector<Event> journal;
+    StmtRun q(*rows_of_run);
+    q.bind(1, run.int64(1));
+    read = for_each_row(db, q, "read a run's seqs", [&](const StmtRun& r) {
+      journal.push_back(Event{r.int64(0), static_cast<EventType>(r.int64(1)), 0, 0, {}});
+    });
+    if (!read) return;
+    const auto flaw = journal_flaw(journal, run.int64(2));
+    if (!flaw) return;
+    const auto row = std::find_if(journal.begin(), journal.end(), [&](const Event& e) { return e.seq == flaw->seq; });
+    note(report, max_listed, run.text(0), flaw->seq, row == journal.end() ? std::nullopt : std::optional(row->type),
+         flaw->problem);
   });
+  return st ? read : st;
 }
 
 // The run row's input, version and parent against its WorkflowStarted event (seq 1), which holds

@@ -15,7 +15,7 @@ namespace cairn::store {
 struct DamagedEvent {
   std::string run_id;  // empty when no run row holds the event
   std::int64_t seq = 0;
-  std::string type;     // the event kind's name, or its number when unknown
+  std::string type;     // the event kind's name, its number when unknown, "" for a seq missing
   std::string problem;  // "does not match its checksum", "belongs to no run", or "the run's input
                         // (version, parent_id) in its index row differs from it"
 };

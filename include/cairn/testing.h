@@ -79,7 +79,7 @@ class TestEnv {
   std::size_t live_runs() const;
 
   // Drops the engine at once, as SIGKILL would (in-flight activity results are lost, nothing
-  // half-written survives), then starts a new engine on the same store and recovers.
+  // half-written survives), then reopens the database file, starts a new engine and recovers.
   void crash();
   // Arms a crash: the next commit whose batch contains an event of `event_type` for run `id`
   // (any run when empty) is not committed; the engine stops there. A call whose write that was

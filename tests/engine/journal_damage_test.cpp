@@ -58,8 +58,11 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 TEST_SUITE("engine") {
   TEST_CASE("a pre-checksum event whose data was cut outside Cairn leaves its run stuck with [CAIRN-CORRUPT], not NONDET") {
     CrashedWaitingRun r("cut");
-    // A journal from before checksums (none of its rows has one), the step's result cut short.
+    // A journal from before checksums (none of its rows has one, its run older than the first run
+    // created with them), the step's result cut short.
     r.edit("UPDATE events SET crc = NULL WHERE rk = (SELECT rk FROM runs WHERE id = 'cut')");
+    r.edit("UPDATE meta SET v = v + 1 WHERE k = 'checksummed_from_rk'");
+    r.env->crash();  // the store reads that when it opens the file
     r.edit("UPDATE events SET data = substr(data, 1, 12) WHERE rk = (SELECT rk FROM runs WHERE id = 'cut') AND seq = 2");
     CHECK(r.signal_go() == "");  // its rows still follow each other: the signal is journaled
     const auto run = r.env->run(r.id);
@@ -136,7 +139,7 @@ TEST_SUITE("engine") {
       // The run row still says seq 2: every write of the run used to be refused as stale, so the
       // run answered 503 to every signal, query and terminate, for good.
       r.edit("DELETE FROM events WHERE seq = 2");
-      expected = "[CAIRN-CORRUPT] run cut seq 1: the journal ends there, its run row at seq 2";
+      expected = "[CAIRN-CORRUPT] run cut seq 2: missing from the journal, which ends at seq 1 where its run row says 2";
     }
     SUBCASE("its first event deleted") {
       r.edit("DELETE FROM events WHERE seq = 1");

@@ -83,8 +83,7 @@ TEST_CASE("a schema version 1 database gains the checksum column; its old rows r
   test::TempDir dir;
   auto opts = test::options_in(dir);
   store_with_run(opts, "old", 1).reset();  // closed: the file is edited below as another program would
-  // What a version 1 file is: the same tables without events.crc.
-  outside(opts.path, "ALTER TABLE events DROP COLUMN crc; PRAGMA user_version = 1");
+  test::downgrade_schema(opts.path, 1);
   outside(opts.path, R"(UPDATE events SET data = '{"value":7}' WHERE seq = 2)");  // unseen: no checksum to miss
 
   auto s = test::open_store(opts);
@@ -99,6 +98,40 @@ TEST_CASE("a schema version 1 database gains the checksum column; its old rows r
   // edit that cleared its checksum.
   outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 4, 10, 4, 0, '{"value":9}' FROM runs WHERE id = 'old')");
   CHECK(intact_flags(*s, "old") == std::vector<bool>{true, true, false, false});
+}
+
+TEST_CASE("a row of a run created since checksums has one: a checksum cleared is flagged, even on its first row") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  {
+    auto s = store_with_run(opts, "before", 1);  // stands for a run from before checksums
+    commit_ok(*s, test::create_batch("spans"));   // one that was running across the upgrade
+  }
+  outside(opts.path, "UPDATE events SET crc = NULL WHERE rk = (SELECT rk FROM runs WHERE id = 'before')");
+  outside(opts.path, "UPDATE events SET crc = NULL WHERE rk = (SELECT rk FROM runs WHERE id = 'spans')");
+  SUBCASE("in a file from schema version 2, migrated") {
+    test::downgrade_schema(opts.path, 2);
+    auto s = test::open_store(opts);
+    commit_ok(*s, test::append_batch("spans", 1));
+    commit_ok(*s, test::create_batch("after"));
+    s.reset();
+    // The first run with a checksummed WorkflowStarted: the run created after the upgrade.
+    CHECK(test::query_one(opts.path, "SELECT v FROM meta") ==
+          test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'after'"));
+  }
+  SUBCASE("in a file created at schema version 3 (what a clear of every checksum of a run looks like)") {
+    auto s = test::open_store(opts);
+    commit_ok(*s, test::append_batch("spans", 1));
+    commit_ok(*s, test::create_batch("after"));
+  }
+  auto s = test::open_store(opts);
+  outside(opts.path, "UPDATE events SET crc = NULL WHERE seq = 1 AND rk = (SELECT rk FROM runs WHERE id = 'after')");
+  const bool migrated = test::query_one(opts.path, "SELECT v FROM meta") != "1";
+  // Before checksums, and across the upgrade: rows without one are read as they are (when migrated).
+  CHECK(intact_flags(*s, "before") == std::vector<bool>{migrated, migrated});
+  CHECK(intact_flags(*s, "spans") == std::vector<bool>{migrated, true});
+  // Its WorkflowStarted was the one row such an edit could clear unseen: nothing preceded it.
+  CHECK(intact_flags(*s, "after") == std::vector<bool>{false});
 }
 
 }  // TEST_SUITE

@@ -88,6 +88,14 @@ inline void outside(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
+// Turns the (closed) database at `path` into what schema version `version` (1 or 2) was: version 1
+// had no events.crc, neither had the meta table of version 3.
+inline void downgrade_schema(const std::string& path, int version) {
+  outside(path, "DROP TABLE meta");
+  if (version == 1) outside(path, "ALTER TABLE events DROP COLUMN crc");
+  outside(path, fmt::format("PRAGMA user_version = {}", version).c_str());
+}
+
 // The first column of the first row of `sql`, read with a connection of our own.
 inline std::string query_one(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;

@@ -102,25 +102,30 @@ TEST_CASE("verify_database finds a run whose journal lost or gained a row") {
   test::TempDir dir;
   auto opts = test::options_in(dir);
   make_database(opts);
-  std::string expected;
+  DamagedEvent expected{"a"};
   SUBCASE("its last") {
     outside(opts.path, "DELETE FROM events WHERE seq = 3");
-    expected = "the journal holds 2 events, seq 1 to 2, where its run row says 1 to 3";
+    expected = {"a", 3, "", "missing from the journal, which ends at seq 2 where its run row says 3"};
   }
   SUBCASE("one in the middle") {
     outside(opts.path, "DELETE FROM events WHERE seq = 2 AND rk = (SELECT rk FROM runs WHERE id = 'a')");
-    expected = "the journal holds 2 events, seq 1 to 3, where its run row says 1 to 3";
+    expected = {"a", 2, "", "missing from the journal"};  // it said "holds 2 events, seq 1 to 3"
   }
   SUBCASE("one added") {
     outside(opts.path, R"(INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 4, 10, 4, 0, '{}' FROM runs WHERE id = 'a')");
-    expected = "the journal holds 4 events, seq 1 to 4, where its run row says 1 to 3";
+    expected = {"a", 4, "SideEffect", "in the journal after its run row's last seq 3"};
+  }
+  SUBCASE("its first") {
+    outside(opts.path, "DELETE FROM events WHERE seq = 1 AND rk = (SELECT rk FROM runs WHERE id = 'a')");
+    expected = {"a", 1, "", "missing from the journal"};  // it was labelled (WorkflowStarted)
   }
   auto report = verify_database(opts.path);
   REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
   CHECK_FALSE(report->ok());
   bool found = false;
-  for (const auto& d : report->listed) found |= d.run_id == "a" && d.problem == expected;
-  CHECK_MESSAGE(found, expected);
+  for (const auto& d : report->listed)
+    found |= d.run_id == expected.run_id && d.seq == expected.seq && d.type == expected.type && d.problem == expected.problem;
+  CHECK_MESSAGE(found, expected.problem);
 }
 
 TEST_CASE("verify_database reports SQLite's integrity findings: an index out of step with its table") {
@@ -156,7 +161,7 @@ TEST_CASE("verify_database counts a schema version 1 file's events as unchecked"
   test::TempDir dir;
   auto opts = test::options_in(dir);
   make_database(opts);
-  outside(opts.path, "ALTER TABLE events DROP COLUMN crc; PRAGMA user_version = 1");
+  test::downgrade_schema(opts.path, 1);
   auto report = verify_database(opts.path);
   REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
   CHECK(report->ok());
@@ -172,7 +177,7 @@ TEST_CASE("verify_database counts a schema version 1 file's events as unchecked"
   REQUIRE(later->listed.size() == 2);
   CHECK(later->listed[0].problem == "does not match its checksum");  // crc 0 is no checksum of it
   CHECK(later->listed[1].seq == 5);
-  CHECK(later->listed[1].problem == "has no checksum, after a row that had one");
+  CHECK(later->listed[1].problem == "has no checksum, which every row of its run has");
 }
 
 }  // TEST_SUITE

@@ -370,7 +370,7 @@ void Engine::Impl::do_terminate(const std::string& id, const std::string& reason
   if (live.run->journal_sealed()) {
     // Ended in its run row only (its code never ran: no children, no timers); the audit log
     // holds the terminate that its journal cannot.
-    live.run->mark_terminated(reason);
+    live.run->mark_ended(store::RunStatus::kTerminated, "", reason);
   } else {
     Json action = admin_action("terminate", actor);
     action["reason"] = reason;

@@ -54,8 +54,9 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   auto run = std::make_unique<Run>(RunIdentity{id, rec->type, rec->version, input, rec->parent_id}, *def);
   ++m_replays;
   run->replay(*history, rec->last_seq);
-  // Terminated while sealed, in its row only (do_terminate): it stays so.
-  if (run->journal_sealed() && rec->status == store::RunStatus::kTerminated) run->mark_terminated(rec->error);
+  // An ended run stays ended when its journal is found sealed (its row says how it ended; a
+  // terminate of a sealed run ended it in its row only): the damage does not un-end it.
+  if (run->journal_sealed() && store::is_terminal(rec->status)) run->mark_ended(rec->status, rec->result, rec->error);
   LiveRun& lr = adopt(std::move(run), &*rec);
   for (const auto& e : *history) {
     if (e.type != EventType::kSignalReceived) continue;

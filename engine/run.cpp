@@ -256,7 +256,7 @@ bool Run::fail_if_damaged(const store::Event& e) {
 void Run::deliver(const store::Event& e, Json& data) {
   now_ = e.at;
   if (e.type == EventType::kWorkflowTerminated && phase_ != RunPhase::kTerminal) {
-    mark_terminated(data.value("reason", "terminated"));
+    mark_ended(store::RunStatus::kTerminated, "", data.value("reason", "terminated"));
     return;
   }
   if (!broken_.is_ok() || phase_ == RunPhase::kTerminal) return;
@@ -396,10 +396,16 @@ void Run::resolve(std::int64_t cmd, detail::Outcome outcome) {
 
 void Run::fail_nondeterminism(const std::string& what) { fail_journal(Errc::kNondeterminism, what); }
 
-void Run::mark_terminated(std::string reason) {
+void Run::mark_ended(store::RunStatus status, std::string result_json, std::string error) {
   phase_ = RunPhase::kTerminal;
-  terminal_type_ = EventType::kWorkflowTerminated;
-  error_ = std::move(reason);
+  switch (status) {
+    case store::RunStatus::kCompleted: terminal_type_ = EventType::kWorkflowCompleted; break;
+    case store::RunStatus::kCancelled: terminal_type_ = EventType::kWorkflowCancelled; break;
+    case store::RunStatus::kTerminated: terminal_type_ = EventType::kWorkflowTerminated; break;
+    default: terminal_type_ = EventType::kWorkflowFailed; break;
+  }
+  result_json_ = std::move(result_json);
+  error_ = std::move(error);
 }
 
 void Run::fail_journal(Errc code, const std::string& what) {
@@ -689,8 +695,8 @@ Result<Json> Run::query(const std::string& name) const {
   auto it = queries_.find(name);
   // A journal found damaged before the code registered its handlers: the query is not missing.
   if (it == queries_.end() && !broken_.is_ok())
-    return Status(Errc::kConflict, fmt::format("run {} is stuck, its queries unavailable: {}", identity_.id,
-                                               broken_.to_string()));
+    return Status(Errc::kConflict, fmt::format("run {} is {}, its queries unavailable: {}", identity_.id,
+                                               store::run_status_name(status()), broken_.to_string()));
   if (it == queries_.end()) return Status(Errc::kNotFound, fmt::format("run {} has no query '{}'", identity_.id, name));
   try {
     return it->second();

@@ -82,9 +82,9 @@ class Run final : public detail::RunDriver {
   // Records a new event (next seq, time `at`) and delivers it. Live mode only.
   void record(store::EventType type, std::int64_t cmd, Json data, store::Millis at);
   RunEffects take_effects();
-  // Ends the run as terminated without an event: how a terminate ends a run whose journal is
-  // sealed (what delivering a WorkflowTerminated event does).
-  void mark_terminated(std::string reason);
+  // Ends the run (`status` terminal) without an event: a terminate of a run whose journal is
+  // sealed, and a sealed run whose row had ended before (what delivering its ending event does).
+  void mark_ended(store::RunStatus status, std::string result_json, std::string error);
 
   // --- state the engine reads -----------------------------------------------------------------
   const RunIdentity& identity() const { return identity_; }

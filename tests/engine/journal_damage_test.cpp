@@ -107,6 +107,25 @@ TEST_SUITE("engine") {
     CHECK(r.steps == 1);
   }
 
+  TEST_CASE("a run that had ended stays ended when a query finds its journal changed") {
+    CrashedWaitingRun r("ended");
+    CHECK(r.signal_go() == "");
+    REQUIRE(r.env->run(r.id).status == "completed");
+    r.edit("UPDATE events SET data = json_set(data, '$.result', 99) "
+           "WHERE rk = (SELECT rk FROM runs WHERE id = 'ended') AND seq = 2");
+    r.env->crash();
+    try {
+      (void)r.env->query(r.id, "progress");  // replays it
+      FAIL("the query answered");
+    } catch (const std::exception& e) {
+      CHECK(contains(e.what(), "run ended is completed, its queries unavailable: [CAIRN-CORRUPT] run ended seq 2"));
+    }
+    r.env->run_until_idle();
+    const auto run = r.env->run(r.id);
+    CHECK(run.status == "completed");  // it was rewritten stuck
+    CHECK(run.result == 1);
+  }
+
   TEST_CASE("a run whose input, version or type was changed in its index row stops stuck on replay, its code not run") {
     CrashedWaitingRun r("reinput", Json{{"amount", 100}});
     // The row replay reads the input from; the journal's WorkflowStarted still holds 100.

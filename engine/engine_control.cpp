@@ -30,8 +30,8 @@ store::AuditEntry audit_entry(store::Millis at, const Actor& actor, const std::s
 // What an action that would append to a sealed journal (Run::journal_sealed()) answers.
 Status sealed_conflict(const std::string& id, const Run& run) {
   return Status(Errc::kConflict,
-                fmt::format("run {} is stuck on a journal changed outside Cairn, which nothing is appended to any "
-                            "more; restore the database from a backup (docs/operations.md) or terminate the run. {}",
+                fmt::format("run {} is stuck, its rows changed outside Cairn, and nothing more is appended to its "
+                            "journal; restore the database from a backup (docs/operations.md) or terminate the run. {}",
                             id, run.stuck_reason()));
 }
 

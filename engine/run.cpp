@@ -162,9 +162,8 @@ void Run::replay(const std::vector<store::Event>& history, std::int64_t stored_l
   if (auto flaw = store::journal_flaw(history, stored_last_seq)) {
     fail_journal(Errc::kCorruption,
                  fmt::format("seq {}: {}; the database was changed outside Cairn", flaw->seq, flaw->problem));
-    // Nothing is appended to it any more (the store refuses too); the run's status still changes,
-    // in a write checked against the run row's last seq.
-    journal_sealed_ = true;
+    // Sealed (fail_journal): the run's status still changes, in a write checked against the run
+    // row's last seq, which the store refuses events after.
     if (stored_last_seq >= 0) last_seq_ = stored_last_seq;
     return;
   }
@@ -406,12 +405,14 @@ void Run::mark_ended(store::RunStatus status, std::string result_json, std::stri
   }
   result_json_ = std::move(result_json);
   error_ = std::move(error);
+  stuck_reason_.clear();  // ended: no longer stuck (broken() still says why its code cannot run)
 }
 
 void Run::fail_journal(Errc code, const std::string& what) {
   broken_ = Status(code, fmt::format("run {} {}", identity_.id, what));
   phase_ = RunPhase::kStuck;
   stuck_reason_ = broken_.to_string();
+  if (code == Errc::kCorruption) journal_sealed_ = true;
 }
 
 bool Run::emit(EventType type, std::int64_t cmd, const Json& data) {

@@ -95,8 +95,9 @@ class Run final : public detail::RunDriver {
   bool terminal() const { return phase_ == RunPhase::kTerminal; }
   // kNondeterminism once replay diverged (sticky until reloaded), else ok.
   const Status& broken() const { return broken_; }
-  // The journal's rows were changed outside Cairn (store::journal_flaw()): nothing is appended to it
-  // any more, and the run stays stuck with its code not run; only its run row still changes.
+  // The run's rows were changed outside Cairn (kCorruption: store::journal_flaw(), an event that is
+  // no JSON object, a run row that differs from its WorkflowStarted): nothing is appended to its
+  // journal any more, and the run stays stuck with its code stopped; only its run row changes.
   bool journal_sealed() const { return journal_sealed_; }
   store::RunStatus status() const;
   std::optional<store::WaitingOn> waiting_on() const;
@@ -166,6 +167,7 @@ class Run final : public detail::RunDriver {
   bool is_new(std::int64_t cmd) const { return cmd > max_journal_cmd_; }
   void fail_nondeterminism(const std::string& what);
   // Marks the run stuck (broken) with `code`: the journal and the code cannot go on together.
+  // kCorruption also seals the journal (journal_sealed()).
   void fail_journal(Errc code, const std::string& what);
   // fail_journal(kCorruption) and true when `e`'s data is not the JSON object Cairn wrote.
   bool fail_if_damaged(const store::Event& e);

@@ -298,7 +298,15 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     q.bind(1, rk).bind(2, ++seq).bind(3, static_cast<std::int64_t>(e.type)).bind(4, e.cmd);
     q.bind(5, e.at).bind(6, e.data);
     q.bind(7, static_cast<std::int64_t>(event_checksum(a.run_id, seq, e.type, e.cmd, e.at, e.data)));
-    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
+    const int rc = q.step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      // Added outside Cairn while this writer knew the run: the batch fails alone (commit_group).
+      return Status(Errc::kCorruption, fmt::format("store: append run {}: its journal already holds seq {}, past its "
+                                                   "run row's last seq {}; the database was changed outside Cairn "
+                                                   "(see cairn check)",
+                                                   a.run_id, seq, a.expected_last_seq));
+    }
+    if (rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
   if ((a.update.status && is_terminal(*a.update.status)) || !journal_matches_row) {
     known_.erase(a.run_id);  // a damaged journal is checked again at its next append

@@ -164,6 +164,7 @@ void SqliteStore::writer_loop() {
     for (std::size_t first = 0; first < items.size(); first += options_.max_batches_per_commit) {
       const std::span<Item> group =
           std::span(items).subspan(first, std::min(options_.max_batches_per_commit, items.size() - first));
+      results.assign(group.size(), BatchResult{});
       commit_group(group, results);
       // Callbacks in submission order, after COMMIT returned (invariants 1 and 4).
       for (std::size_t i = 0; i < group.size(); ++i)
@@ -177,8 +178,7 @@ void SqliteStore::writer_loop() {
   }
 }
 
-void SqliteStore::commit_group(std::span<Item> items, std::vector<BatchResult>& results) {
-  results.assign(items.size(), BatchResult{});
+void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> results) {
   bool any_work = false;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].rejected) results[i].status = closed_status();
@@ -188,10 +188,12 @@ void SqliteStore::commit_group(std::span<Item> items, std::vector<BatchResult>& 
 
   Status failure = fault();
   if (failure.is_ok()) failure = writer_->begin();
+  std::size_t failed_item = items.size();  // whose own write failed, if one did
   for (std::size_t i = 0; failure.is_ok() && i < items.size(); ++i) {
     Item& it = items[i];
     if (it.rejected) continue;
     failure = it.op ? it.op(*writer_, results[i]) : writer_->apply(it.journal(), results[i]);
+    if (!failure.is_ok()) failed_item = i;
   }
   const auto start = std::chrono::steady_clock::now();
   if (failure.is_ok()) failure = writer_->commit();
@@ -209,12 +211,31 @@ void SqliteStore::commit_group(std::span<Item> items, std::vector<BatchResult>& 
   } else {
     // Invariant 5: the whole transaction is gone; every batch in it fails with the error.
     writer_->rollback();
+    if (failed_item < items.size() && fails_alone(failure)) {
+      // A write of that batch alone (a row a change outside Cairn put in its way): it fails, and
+      // the batches before and after it are committed again without it.
+      fmt::print(stderr, "cairn store: a batch failed; its transaction of {} batches is committed again without it: {}\n",
+                 items.size(), failure.to_string());
+      record(1, 0, 0, 0, failure);
+      results[failed_item] = BatchResult{failure};
+      for (std::size_t i = 0; i < items.size(); ++i)
+        if (i != failed_item && !items[i].rejected) results[i] = BatchResult{};
+      commit_group(items.first(failed_item), results.first(failed_item));
+      commit_group(items.subspan(failed_item + 1), results.subspan(failed_item + 1));
+      return;
+    }
     fmt::print(stderr, "cairn store: a transaction of {} batches failed and was rolled back: {}\n",
                items.size(), failure.to_string());
     for (std::size_t i = 0; i < items.size(); ++i)
       if (!items[i].rejected) results[i] = BatchResult{failure};
   }
   record(items.size(), applied, events, static_cast<std::uint64_t>(micros), failure);
+}
+
+bool SqliteStore::fails_alone(const Status& failure) const {
+  // Not the disk, the file or a lock: those would fail every batch the same way.
+  const Errc code = failure.code();
+  return fault().is_ok() && code != Errc::kIoError && code != Errc::kDiskFull && code != Errc::kUnavailable;
 }
 
 void SqliteStore::record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,

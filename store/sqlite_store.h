@@ -73,8 +73,11 @@ class SqliteStore final : public Store {
   BatchResult enqueue_and_wait(Item item);
   bool on_writer_thread() const { return std::this_thread::get_id() == writer_id_; }
   void writer_loop();
-  // Applies `items` in one transaction and fills `results` (one per item).
-  void commit_group(std::span<Item> items, std::vector<BatchResult>& results);
+  // Applies `items` in one transaction and fills `results` (one per item, default-constructed).
+  // When one batch's own write fails, that batch fails alone and the rest are committed again.
+  void commit_group(std::span<Item> items, std::span<BatchResult> results);
+  // Whether `failure`, met applying one batch, is that batch's alone (a constraint, not the disk).
+  bool fails_alone(const Status& failure) const;
   void record(std::size_t group_size, std::uint64_t applied, std::uint64_t events,
               std::uint64_t commit_micros, const Status& failure);
   // Ok, or why nothing more is written: SQLite reported the database damaged (health()).

@@ -64,7 +64,7 @@ TEST_SUITE("engine") {
     r.edit("UPDATE meta SET v = v + 1 WHERE k = 'checksummed_from_rk'");
     r.env->crash();  // the store reads that when it opens the file
     r.edit("UPDATE events SET data = substr(data, 1, 12) WHERE rk = (SELECT rk FROM runs WHERE id = 'cut') AND seq = 2");
-    CHECK(r.signal_go() == "");  // its rows still follow each other: the signal is journaled
+    CHECK(contains(r.signal_go(), "nothing more is appended to its journal"));
     const auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
     // It was "[CAIRN-NONDET] run cut at command 1: the code issued activity(step), the journal
@@ -82,7 +82,7 @@ TEST_SUITE("engine") {
     // replay's command matching can see.
     r.edit("UPDATE events SET data = json_set(data, '$.result', 99) "
            "WHERE rk = (SELECT rk FROM runs WHERE id = 'edited') AND seq = 2");
-    CHECK(contains(r.signal_go(), "is stuck on a journal changed outside Cairn, which nothing is appended to"));
+    CHECK(contains(r.signal_go(), "is stuck, its rows changed outside Cairn, and nothing more is appended to its journal"));
     const auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
     CHECK(contains(run.stuck_reason, "[CAIRN-CORRUPT] run edited seq 2"));
@@ -144,7 +144,8 @@ TEST_SUITE("engine") {
       r.edit("UPDATE runs SET type = 'other' WHERE id = 'reinput'");
       field = "type";
     }
-    CHECK(r.signal_go() == "");  // the journal itself is sound: the signal is journaled
+    // Its journal is sound, but a run row that differs from it was changed too: sealed all the same.
+    CHECK(contains(r.signal_go(), "nothing more is appended to its journal"));
     const auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
     CHECK(contains(run.stuck_reason, "[CAIRN-CORRUPT] run reinput seq 1: the run's " + field + " in its index row differs"));
@@ -172,7 +173,7 @@ TEST_SUITE("engine") {
       expected = "[CAIRN-CORRUPT] run cut seq 3: the journal's ActivityCompleted event no longer matches";
     }
     const auto journal = r.env->history(r.id);
-    CHECK(contains(r.signal_go(), "which nothing is appended to any more; restore the database from a backup"));
+    CHECK(contains(r.signal_go(), "nothing more is appended to its journal; restore the database from a backup"));
     auto run = r.env->run(r.id);
     CHECK(run.status == "stuck");
     CHECK_MESSAGE(contains(run.stuck_reason, expected), run.stuck_reason);
@@ -180,6 +181,7 @@ TEST_SUITE("engine") {
 
     r.env->terminate(r.id, "journal damaged");
     CHECK(r.env->run(r.id).status == "terminated");
+    CHECK(r.env->run(r.id).stuck_reason.empty());
     CHECK(r.env->history(r.id).size() == journal.size());  // the terminate is in the audit log only
     r.env->crash();
     CHECK_THROWS(r.env->query(r.id, "progress"));  // replays it: the run stays terminated

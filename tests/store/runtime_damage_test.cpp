@@ -92,6 +92,39 @@ TEST_CASE("a journal that no longer ends at its run row's seq takes no event, fa
   CHECK(again.status.code() == Errc::kCorruption);
 }
 
+TEST_CASE("a row added under the open store where a run's next append goes fails that batch alone, not its transaction") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto store = test::open_store(opts);
+  for (const char* id : {"before", "added", "after"}) test::commit_ok(*store, test::create_batch(id));
+  // The writer knows each run's last seq (1) from its own writes; seq 2 of one is taken behind it.
+  test::outside(opts.path,
+                "INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, 2, type, cmd, at, data FROM events "
+                "WHERE rk = (SELECT rk FROM runs WHERE id = 'added') AND seq = 1");
+  std::vector<BatchResult> results(3);
+  std::promise<void> all_done;
+  {
+    test::WriterGate gate(*store);
+    store->submit(test::append_batch("before", 1), [&](BatchResult r) { results[0] = std::move(r); });
+    store->submit(test::append_batch("added", 1), [&](BatchResult r) { results[1] = std::move(r); });
+    store->submit(test::append_batch("after", 1), [&](BatchResult r) {
+      results[2] = std::move(r);
+      all_done.set_value();
+    });
+  }
+  all_done.get_future().wait();
+  // All three failed with "UNIQUE constraint failed: events.rk, events.seq" (500 to the callers).
+  CHECK(results[0].applied);
+  CHECK(results[2].applied);
+  CHECK(results[1].status.code() == Errc::kCorruption);
+  CHECK(results[1].status.message().find("its journal already holds seq 2") != std::string::npos);
+  CHECK(store->get_run("before")->last_seq == 2);
+  CHECK(store->get_run("after")->last_seq == 2);
+  CHECK(store->get_run("added")->last_seq == 1);
+  CHECK(store->health().is_ok());
+  test::commit_ok(*store, test::append_batch("before", 2));  // the writer goes on
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace cairn::store

@@ -178,6 +178,7 @@ TEST_CASE("verify_database counts a schema version 1 file's events as unchecked"
   CHECK(later->listed[0].problem == "does not match its checksum");  // crc 0 is no checksum of it
   CHECK(later->listed[1].seq == 5);
   CHECK(later->listed[1].problem == "has no checksum, which every row of its run has");
+  CHECK(later->unchecked == 4);  // seq 5 is damaged, not "from before checksums" (it was counted as both)
 }
 
 }  // TEST_SUITE

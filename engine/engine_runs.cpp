@@ -40,7 +40,7 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   // rather than leaving the run unreachable behind an unregistered version.
   std::string type = rec->type;
   int version = rec->version;
-  if (!history->empty() && history->front().type == EventType::kWorkflowStarted && history->front().intact) {
+  if (!history->empty() && history->front().type == EventType::kWorkflowStarted && history->front().intact()) {
     const auto started = Json::parse(history->front().data, nullptr, false);
     if (started.is_object() && started.contains("type") && started["type"].is_string()) type = started["type"];
     if (started.is_object() && started.contains("version") && started["version"].is_number_integer())

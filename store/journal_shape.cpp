@@ -11,8 +11,11 @@ std::optional<JournalFlaw> journal_flaw(const std::vector<Event>& history, std::
     const Event& e = history[i];
     const auto expected = static_cast<std::int64_t>(i) + 1;
     if (e.seq != expected) return JournalFlaw{expected, "missing from the journal"};
-    if (!e.intact)
+    if (e.checksum == ChecksumChain::Verdict::kMismatch)
       return JournalFlaw{e.seq, fmt::format("the journal's {} event no longer matches the checksum it was written with",
+                                            event_type_name(e.type))};
+    if (e.checksum == ChecksumChain::Verdict::kMissing)
+      return JournalFlaw{e.seq, fmt::format("the journal's {} event has no checksum, which every row of its run has",
                                             event_type_name(e.type))};
   }
   if (history.front().type != EventType::kWorkflowStarted)

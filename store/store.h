@@ -13,6 +13,8 @@
 //     callbacks of every batch submitted before it.
 // (5) An I/O error or a full disk fails every batch of the failed transaction with kIoError /
 //     kDiskFull, is reported (never swallowed), and leaves the store usable once space is freed.
+//     A write failing for its own batch only (a row added outside Cairn in its way) fails that
+//     batch alone: the others of its transaction are committed again without it.
 //
 // Threading: every method may be called from any thread. submit() never blocks on I/O; reads use
 // their own connections and see every batch whose callback has run.
@@ -39,9 +41,12 @@ struct Event {
   std::int64_t cmd = 0;  // the command number the event belongs to; 0 when none
   Millis at = 0;
   std::string data;  // JSON text
-  // False when the row no longer matches the checksum it was written with: it was changed
-  // outside Cairn, and what it says cannot be trusted.
-  bool intact = true;
+  // What its checksum says. kMismatch and kMissing: the row was changed outside Cairn, and what
+  // it says cannot be trusted.
+  ChecksumChain::Verdict checksum = ChecksumChain::Verdict::kIntact;
+  bool intact() const {
+    return checksum == ChecksumChain::Verdict::kIntact || checksum == ChecksumChain::Verdict::kUnchecked;
+  }
 };
 
 struct WaitingOn {

@@ -71,9 +71,8 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
       if (r.is_null(0)) return;
       Event& e = events.emplace_back(
           Event{r.int64(0), static_cast<EventType>(r.int64(1)), r.int64(2), r.int64(3), r.text(4)});
-      const auto verdict = chain.check(id, e.seq, e.type, e.cmd, e.at, e.data,
-                                       r.is_null(5) ? std::nullopt : std::optional(r.int64(5)));
-      e.intact = verdict == ChecksumChain::Verdict::kIntact || verdict == ChecksumChain::Verdict::kUnchecked;
+      e.checksum = chain.check(id, e.seq, e.type, e.cmd, e.at, e.data,
+                               r.is_null(5) ? std::nullopt : std::optional(r.int64(5)));
     });
     if (!st) return st;
     if (!found) return Status(Errc::kNotFound, fmt::format("store: history: no run with id \"{}\"", id));

@@ -18,7 +18,7 @@ std::vector<bool> intact_flags(Store& s, const std::string& id) {
   auto history = s.load_history(id, 0, 0);
   REQUIRE_MESSAGE(history.is_ok(), history.status().to_string());
   std::vector<bool> flags;
-  for (const Event& e : *history) flags.push_back(e.intact);
+  for (const Event& e : *history) flags.push_back(e.intact());
   return flags;
 }
 

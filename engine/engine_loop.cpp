@@ -189,18 +189,20 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
   // Health first, so a caller answered by a callback below sees the same state in /readyz. A
   // stale expected seq (below) only follows an earlier failed write of the run, which was shown:
   // repeating it as a conflict, once per queued batch, told an operator nothing new.
-  if (!r.status.is_ok() && r.status.code() != Errc::kConflict) {
-    {
-      std::lock_guard lock(mu);
-      last_store_error = r.status.to_string();
-      store_failing = true;
-    }
-    log_commit_failure(run_id, r.status);
+  // One run's damaged journal (kCorruption while the store itself is sound) is logged, but it is
+  // no trouble of the store's: /readyz stays ready.
+  const bool failed = !r.status.is_ok() && r.status.code() != Errc::kConflict;
+  const bool run_damaged = failed && r.status.code() == Errc::kCorruption && store.health().is_ok();
+  if (failed && !run_damaged) {
+    std::lock_guard lock(mu);
+    last_store_error = r.status.to_string();
+    store_failing = true;
   } else if (r.status.is_ok() && store_failing) {  // the lock only while an error is shown
     std::lock_guard lock(mu);
     last_store_error.clear();
     store_failing = false;
   }
+  if (failed) log_commit_failure(run_id, r.status);
   if (r.status.is_ok() && r.applied)
     for (auto cmd : batch.dispatch)
       if (LiveRun* live = inc ? find_live(run_id, inc) : nullptr) dispatch(*live, cmd);

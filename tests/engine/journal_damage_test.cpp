@@ -5,9 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 
 #include "cairn/cairn.h"
 #include "cairn/testing.h"
+#include "engine/engine.h"
+#include "start_future.h"
 #include "store/store_test_util.h"
 
 using namespace cairn;
@@ -105,6 +108,31 @@ TEST_SUITE("engine") {
     CHECK(r.signal_go() == "");
     CHECK(r.env->run(r.id).status == "completed");
     CHECK(r.steps == 1);
+  }
+
+  TEST_CASE("a row added under the running engine where a live run's next event goes fails that write, not the engine") {
+    store::test::TempDir dir;
+    const auto opts = store::test::options_in(dir);
+    auto store = store::test::open_store(opts);
+    Registry registry;
+    registry.workflow("waits", wait_for_go);
+    registry.activity("step", [](ActivityContext&, Json) {});
+    engine::Engine engine(*store, registry);
+    engine.start();
+    REQUIRE(engine::testing::start_future(engine, {"waits", "live", Json::object(), ""}).get().is_ok());
+    engine.TEST_wait_idle();
+    REQUIRE(store->get_run("live")->status == store::RunStatus::kWaiting);
+    store::test::outside(opts.path, "INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, seq + 1, type, cmd, at, "
+                                    "data FROM events WHERE seq = (SELECT max(seq) FROM events)");
+    std::promise<Result<std::int64_t>> answer;
+    engine.signal("live", "go", 1, "", [&](Result<std::int64_t> r) { answer.set_value(std::move(r)); });
+    const auto signalled = answer.get_future().get();
+    CHECK(signalled.status().code() == Errc::kCorruption);
+    CHECK(signalled.status().message().find("its journal already holds seq") != std::string::npos);
+    // Neither the store nor the other runs are in trouble: ready, and a start goes through.
+    CHECK(engine.health().empty());
+    CHECK(engine::testing::start_future(engine, {"waits", "other", Json::object(), ""}).get().is_ok());
+    engine.stop();
   }
 
   TEST_CASE("a run that had ended stays ended when a query finds its journal changed") {

@@ -65,23 +65,31 @@ Status lock_now(int fd, const std::string& file, const std::string& db_path,
 
 Result<ProcessLock> ProcessLock::acquire(const std::string& db_path) {
   const std::string path = resolved(db_path) + "-lock";
-  ProcessLock lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644), -1);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  const bool created = fd >= 0;
+  if (!created && errno == EEXIST) fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  ProcessLock lock(fd, -1);
   if (lock.fd_ < 0) {
     return Status(Errc::kIoError, fmt::format("store: cannot open lock file {}: {}", path, std::strerror(errno)));
   }
   if (Status st = lock_now(lock.fd_, path, db_path, [&] { return "pid " + holder(lock.fd_); }); !st) return st;
   // The file itself, whatever its name: a hard link, or a lock file deleted under a running
   // server, gives another lock file but the same inode.
+  // Refused from here on, a lock file this call created is removed: it would be left for no server.
+  const auto refuse = [&](Status st) {
+    if (created) ::unlink(path.c_str());
+    return st;
+  };
   lock.db_fd_ = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock.db_fd_ < 0) {
-    return Status(Errc::kIoError,
-                  fmt::format("store: cannot open database file {} for writing: {}", db_path, std::strerror(errno)));
+    return refuse(Status(Errc::kIoError, fmt::format("store: cannot open database file {} for writing: {}", db_path,
+                                                     std::strerror(errno))));
   }
   if (Status st = lock_now(lock.db_fd_, db_path, db_path, [&] {
         return "through another name for the same file, a hard link, or after its lock file " + path + " was deleted";
       });
       !st)
-    return st;
+    return refuse(st);
   // Best effort: the pid only improves the message another opener gets.
   const std::string pid = std::to_string(::getpid());
   if (::ftruncate(lock.fd_, 0) == 0) (void)!::pwrite(lock.fd_, pid.data(), pid.size(), 0);

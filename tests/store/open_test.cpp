@@ -157,6 +157,7 @@ TEST_CASE("another name for an open database, or its lock file deleted, does not
   REQUIRE_FALSE(second.is_ok());
   CHECK(second.status().code() == Errc::kUnavailable);
   CHECK(second.status().message().find("another name for the same file") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(again.path + "-lock"));  // it left an empty one behind
 }
 
 TEST_CASE("another application's SQLite file is refused and left as it was, whatever its user_version") {

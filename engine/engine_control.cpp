@@ -368,8 +368,8 @@ void Engine::Impl::do_terminate(const std::string& id, const std::string& reason
   const auto children = live.run->pending_children();
   auto pending_timers = live.run->pending_timers();
   if (live.run->journal_sealed()) {
-    // Ended in its run row only (its code never ran: no children, no timers); the audit log
-    // holds the terminate that its journal cannot.
+    // Ended in its run row only (its timers are disarmed and its children terminated below, as
+    // for any run); the audit log holds the terminate that its journal cannot.
     live.run->mark_ended(store::RunStatus::kTerminated, "", reason);
   } else {
     Json action = admin_action("terminate", actor);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 
 #include "cairn/cairn.h"
@@ -133,6 +134,30 @@ TEST_SUITE("engine") {
     CHECK(engine.health().empty());
     CHECK(engine::testing::start_future(engine, {"waits", "other", Json::object(), ""}).get().is_ok());
     engine.stop();
+  }
+
+  TEST_CASE("a sealed run's timer, armed before the damaged row, fires without writing to its journal") {
+    Registry registry;
+    registry.workflow("timed", [](WorkflowContext& ctx, Json) -> Task<Json> {
+      auto go = co_await ctx.wait_signal<int>("go", std::chrono::hours(1));
+      co_return go.value_or(-1);
+    });
+    TestEnv env(registry);
+    const std::string id = env.start("timed", Json::object(), "timed");
+    env.signal(id, "noise", 1);  // journaled after the timer's start, and buffered
+    env.crash();
+    // A run from before checksums whose last row (the noise) was cut: replay runs the code up to
+    // it, so the run is sealed with its timer pending.
+    store::test::outside(env.db_path(), "UPDATE events SET crc = NULL");
+    store::test::outside(env.db_path(), "UPDATE meta SET v = v + 1 WHERE k = 'checksummed_from_rk'");
+    store::test::outside(env.db_path(), "UPDATE events SET data = '{' WHERE seq = (SELECT max(seq) FROM events)");
+    env.crash();
+    const auto journal = env.history(id);
+    env.advance(std::chrono::hours(2));  // the timer fires: it replays the run, which is sealed
+    const auto run = env.run(id);
+    CHECK(run.status == "stuck");
+    CHECK(contains(run.stuck_reason, "holds no JSON object"));
+    CHECK(env.history(id).size() == journal.size());  // a TimerFired was appended to it
   }
 
   TEST_CASE("a run that had ended stays ended when a query finds its journal changed") {

@@ -39,7 +39,7 @@ void print(const std::string& path, const store::VerifyReport& r) {
     fmt::print("integrity check: {} finding(s)\n", r.integrity.size());
     for (const auto& line : r.integrity) fmt::print("  {}\n", line);
   }
-  fmt::print("journal: {} event checksums checked, {} events from before checksums (not checkable), {} damaged\n",
+  fmt::print("journal: {} event checksums checked, {} events from before checksums (not checkable), {} problem(s)\n",
              r.events - r.unchecked, r.unchecked, r.damaged);
   for (const auto& e : r.listed) {
     const std::string kind = e.type.empty() ? "" : fmt::format(" ({})", e.type);

@@ -240,7 +240,7 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
   impl->call_on_loop(std::move(done), [impl, id, name, payload = std::move(payload), key](auto done) mutable {
     // A key already delivered answers its seq even once the run has ended: the client may be
     // retrying the very signal that ended it. Anything else sent to an ended run is a conflict.
-    // A live run that ended is taken too: its ending write may still fail (refuse_ended()).
+    // A live run that ended is taken too: its ending write may still fail (refuse_settled()).
     auto lr = impl->ensure_live(id, /*allow_terminal=*/!key.empty() || impl->find_live(id));
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
@@ -255,8 +255,9 @@ void Engine::signal(const std::string& id, const std::string& name, Json payload
         impl->forget_if_ended(id);
         return done(seq);
       }
-    if (live.run->terminal()) return impl->refuse_ended(id, live, [done](Status s) { done(std::move(s)); });
-    if (live.run->journal_sealed()) return done(sealed_conflict(id, *live.run));
+    const auto answer = [done](Status s) { done(std::move(s)); };
+    if (live.run->terminal()) return impl->refuse_settled(id, live, terminal_conflict(id, live.run->status()), answer);
+    if (live.run->journal_sealed()) return impl->refuse_settled(id, live, sealed_conflict(id, *live.run), answer);
     std::int64_t consumer = live.run->broken().is_ok() ? live.run->signal_consumer(name) : 0;
     Json data{{"name", name}, {"payload", std::move(payload)}};
     if (!key.empty()) data["key"] = key;
@@ -314,11 +315,11 @@ LiveRun* Engine::Impl::action_target(const std::string& id, const DoneStatus& do
     return nullptr;
   }
   if ((*lr)->run->terminal()) {
-    refuse_ended(id, **lr, done);
+    refuse_settled(id, **lr, terminal_conflict(id, (*lr)->run->status()), done);
     return nullptr;
   }
   if ((*lr)->run->journal_sealed() && !sealed_ok) {
-    done(sealed_conflict(id, *(*lr)->run));
+    refuse_settled(id, **lr, sealed_conflict(id, *(*lr)->run), done);
     return nullptr;
   }
   return *lr;
@@ -371,6 +372,9 @@ void Engine::Impl::do_terminate(const std::string& id, const std::string& reason
     // Ended in its run row only (its timers are disarmed and its children terminated below, as
     // for any run); the audit log holds the terminate that its journal cannot.
     live.run->mark_ended(store::RunStatus::kTerminated, "", reason);
+    // Its replay stopped at the damage, so it may not know all its timers: every armed one goes.
+    for (auto t = durable_timers.lower_bound({id, 0}); t != durable_timers.end() && t->first.first == id; ++t)
+      pending_timers.push_back(store::Timer{id, t->first.second, 0});
   } else {
     Json action = admin_action("terminate", actor);
     action["reason"] = reason;
@@ -418,7 +422,7 @@ void Engine::Impl::do_retry(const std::string& id, const Actor& actor, DoneStatu
     auto lr = ensure_live(id);
     if (!lr) return done(lr.status());
     LiveRun& live = **lr;
-    if (live.run->journal_sealed()) return done(sealed_conflict(id, *live.run));
+    if (live.run->journal_sealed()) return refuse_settled(id, live, sealed_conflict(id, *live.run), done);
     bool nondeterministic = !live.run->broken().is_ok();
     live.run->record(EventType::kAdminAction, 0, admin_action("retry", actor), now());
     collect(live);

@@ -224,9 +224,10 @@ struct Engine::Impl {
   // while a call that replayed it (a query, a keyed signal) is answered. Called before answering,
   // so a caller that sees the answer sees the run gone.
   void forget_if_ended(const std::string& id);
-  // Refuses a call to the live run `id`, which has ended: 409 once its last write is durable,
-  // or that write's failure (the run has not ended then: the caller's to retry).
-  void refuse_ended(const std::string& id, LiveRun& live, std::function<void(Status)> done);
+  // Refuses a call to the live run `id` with `refusal` (it ended, its journal is sealed) once the
+  // write that made it so is durable, so the caller then reads the state it was refused for; or
+  // with that write's failure (the run is not so then: the caller's to retry).
+  void refuse_settled(const std::string& id, LiveRun& live, Status refusal, std::function<void(Status)> done);
   void maybe_evict(const std::string& id);
   void dispatch(LiveRun& lr, std::int64_t cmd);
   void on_attempt_result(AttemptResult r);
@@ -265,7 +266,7 @@ struct Engine::Impl {
   // the same request once the parent's is durable (by the same actor, audited on the child).
   void do_cancel(const std::string& id, const Actor& actor, DoneStatus done);
   // The live run an admin action on `id` applies to; nullptr once `done` has been answered (no
-  // such run, it ended (refuse_ended()), or its journal is sealed and not `sealed_ok`).
+  // such run, it ended, or its journal is sealed and not `sealed_ok`: refuse_settled()).
   LiveRun* action_target(const std::string& id, const DoneStatus& done, bool sealed_ok = false);
   void do_terminate(const std::string& id, const std::string& reason, const Actor& actor, DoneStatus done);
   // Retry of a stuck or failed run (Engine::retry), on the loop; `done` is already audited.

@@ -120,11 +120,12 @@ void Engine::Impl::forget_if_ended(const std::string& id) {
   if (lr && lr->run->terminal() && !uncommitted(id, *lr)) drop(id);
 }
 
-void Engine::Impl::refuse_ended(const std::string& id, LiveRun& live, std::function<void(Status)> done) {
-  auto refuse = [this, id, done = std::move(done), ended = terminal_conflict(id, live.run->status())](const Status& settled) {
+void Engine::Impl::refuse_settled(const std::string& id, LiveRun& live, Status refusal,
+                                  std::function<void(Status)> done) {
+  auto refuse = [this, id, done = std::move(done), refusal = std::move(refusal)](const Status& settled) {
     if (!settled.is_ok()) return done(settled);
     forget_if_ended(id);
-    done(ended);
+    done(refusal);
   };
   if (uncommitted(id, live)) return live.on_settled.push_back(std::move(refuse));
   refuse(Status::ok());

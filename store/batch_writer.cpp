@@ -165,6 +165,7 @@ Status BatchWriter::prepare() {
       {&run_seq_,
        "SELECT rk, last_seq, coalesce((SELECT max(seq) FROM events WHERE events.rk = runs.rk), 0) FROM runs "
        "WHERE id = ?1"},
+      {&move_run_, "UPDATE runs SET rk = (SELECT max(rk) + 1 FROM events) WHERE rk = ?1 RETURNING rk"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
@@ -298,7 +299,17 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     q.bind(1, rk).bind(2, ++seq).bind(3, static_cast<std::int64_t>(e.type)).bind(4, e.cmd);
     q.bind(5, e.at).bind(6, e.data);
     q.bind(7, static_cast<std::int64_t>(event_checksum(a.run_id, seq, e.type, e.cmd, e.at, e.data)));
-    const int rc = q.step();
+    int rc = q.step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY && row_written && seq == 1) {
+      // The key the new run was given holds rows of no run (its run row deleted outside Cairn):
+      // the run moves above every key the journal holds, and its events with it.
+      auto moved = move_new_run(a.run_id, rk);
+      if (!moved) return moved.status();
+      rk = *moved;
+      q.reset();
+      q.bind(1, rk);
+      rc = q.step();
+    }
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       // Added outside Cairn while this writer knew the run: the batch fails alone (commit_group).
       return Status(Errc::kCorruption, fmt::format("store: append run {}: its journal already holds seq {}, past its "
@@ -314,6 +325,19 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     remember(a.run_id, {rk, seq});
   }
   return Status::ok();
+}
+
+Result<std::int64_t> BatchWriter::move_new_run(const std::string& id, std::int64_t rk) {
+  StmtRun q(move_run_);
+  q.bind(1, rk);
+  const int rc = q.step();
+  if (rc != SQLITE_ROW) return db_.status(rc, fmt::format("store: create run {}: move it to a free run key", id));
+  const std::int64_t moved = q.int64(0);
+  fmt::print(stderr,
+             "cairn store: run {}: run key {} already holds journal rows of no run (changed outside Cairn; cairn "
+             "check lists them); the run takes key {}\n",
+             id, rk, moved);
+  return moved;
 }
 
 Status BatchWriter::write(const JournalBatch& b, BatchResult& out) {

@@ -214,8 +214,9 @@ void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> res
     if (failed_item < items.size() && fails_alone(failure)) {
       // A write of that batch alone (a row a change outside Cairn put in its way): it fails, and
       // the batches before and after it are committed again without it.
-      fmt::print(stderr, "cairn store: a batch failed; its transaction of {} batches is committed again without it: {}\n",
-                 items.size(), failure.to_string());
+      fmt::print(stderr, "cairn store: a batch failed on its own; the {} other(s) of its transaction are committed "
+                 "again without it: {}\n",
+                 items.size() - 1, failure.to_string());
       record(1, 0, 0, 0, failure);
       results[failed_item] = BatchResult{failure};
       for (std::size_t i = 0; i < items.size(); ++i)

@@ -35,7 +35,7 @@ TEST_SUITE("cli") {
       Run live = cairn_plain("check --db " + db);
       CHECK(live.code == 0);
       CHECK(has(live, "1 runs, 4 events"));
-      CHECK(has(live, "journal: 4 event checksums checked, 0 events from before checksums (not checkable), 0 damaged"));
+      CHECK(has(live, "journal: 4 event checksums checked, 0 events from before checksums (not checkable), 0 problem(s)"));
       CHECK(has(live, "sound"));
       REQUIRE(server.stop() == 0);
     }

@@ -24,6 +24,11 @@ Task<Json> wait_for_go(WorkflowContext& ctx, Json) {
   co_return co_await ctx.wait_signal("go");
 }
 
+Task<Json> timed_wait_for_go(WorkflowContext& ctx, Json) {
+  auto go = co_await ctx.wait_signal<int>("go", std::chrono::hours(1));
+  co_return go.value_or(-1);
+}
+
 // Run `id` of "waits" has run its step and waits for signal "go"; after a crash it is on disk
 // only, so an edit of its rows is seen when something brings it back (a signal, an admin action).
 struct CrashedWaitingRun {
@@ -50,8 +55,7 @@ struct CrashedWaitingRun {
     } catch (const std::exception& e) {
       refusal = e.what();
     }
-    env->run_until_idle();  // a refused signal is answered before the stuck status is written
-    return refusal;
+    return refusal;  // once the run's stuck status is durable (it was answered before)
   }
 };
 
@@ -138,10 +142,7 @@ TEST_SUITE("engine") {
 
   TEST_CASE("a sealed run's timer, armed before the damaged row, fires without writing to its journal") {
     Registry registry;
-    registry.workflow("timed", [](WorkflowContext& ctx, Json) -> Task<Json> {
-      auto go = co_await ctx.wait_signal<int>("go", std::chrono::hours(1));
-      co_return go.value_or(-1);
-    });
+    registry.workflow("timed", timed_wait_for_go);
     TestEnv env(registry);
     const std::string id = env.start("timed", Json::object(), "timed");
     env.signal(id, "noise", 1);  // journaled after the timer's start, and buffered
@@ -158,6 +159,19 @@ TEST_SUITE("engine") {
     CHECK(run.status == "stuck");
     CHECK(contains(run.stuck_reason, "holds no JSON object"));
     CHECK(env.history(id).size() == journal.size());  // a TimerFired was appended to it
+  }
+
+  TEST_CASE("terminating a sealed run removes its timers, which its replay never reached") {
+    Registry registry;
+    registry.workflow("timed", timed_wait_for_go);
+    TestEnv env(registry);
+    const std::string id = env.start("timed", Json::object(), "timed");
+    env.crash();
+    store::test::outside(env.db_path(), "UPDATE events SET data = json_set(data, '$.input.x', 1) WHERE seq = 1");
+    env.terminate(id, "damaged");
+    CHECK(env.run(id).status == "terminated");
+    // Its timer's row stayed, re-armed at every start, firing for a run that had ended.
+    CHECK(store::test::query_one(env.db_path(), "SELECT count(*) FROM timers") == "0");
   }
 
   TEST_CASE("a run that had ended stays ended when a query finds its journal changed") {

@@ -125,6 +125,27 @@ TEST_CASE("a row added under the open store where a run's next append goes fails
   test::commit_ok(*store, test::append_batch("before", 2));  // the writer goes on
 }
 
+TEST_CASE("a new run given a run key that holds rows of no run moves above them instead of failing every start") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto store = test::open_store(opts);
+  test::commit_ok(*store, test::create_batch("kept"));
+  test::commit_ok(*store, test::create_batch("deleted"));
+  // The newest run's row deleted, its events left: the next run is given that key again.
+  test::outside(opts.path, "DELETE FROM runs WHERE id = 'deleted'");
+  // Each start failed: "UNIQUE constraint failed: events.rk, events.seq", and so did every start
+  // after it, which was given the same key, for good.
+  test::commit_ok(*store, test::create_batch("next"));
+  test::commit_ok(*store, test::append_batch("next", 1));
+  test::commit_ok(*store, test::create_batch("after"));
+  auto history = store->load_history("next", 0, 0);
+  REQUIRE(history.is_ok());
+  CHECK(history->size() == 2);
+  CHECK(test::query_one(opts.path, "SELECT count(*) FROM events WHERE rk = 2") == "1");  // the leftover row, untouched
+  CHECK(test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'next'") == "3");
+  CHECK(test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'after'") == "4");
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace cairn::store

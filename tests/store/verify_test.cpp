@@ -77,7 +77,7 @@ TEST_CASE("verify_database lists events that fail their checksum or belong to no
   REQUIRE(all->listed.size() == 3);
   CHECK(all->listed[2].run_id.empty());  // the orphan
   CHECK(all->listed[2].type == "WorkflowStarted");
-  CHECK(all->listed[2].problem == "belongs to no run");
+  CHECK(all->listed[2].problem == "belongs to no run (run key 2)");
 }
 
 TEST_CASE("verify_database finds a run whose input, type, version or parent was edited in its index row") {

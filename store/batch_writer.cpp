@@ -165,7 +165,9 @@ Status BatchWriter::prepare() {
       {&run_seq_,
        "SELECT rk, last_seq, coalesce((SELECT max(seq) FROM events WHERE events.rk = runs.rk), 0) FROM runs "
        "WHERE id = ?1"},
-      {&move_run_, "UPDATE runs SET rk = (SELECT max(rk) + 1 FROM events) WHERE rk = ?1 RETURNING rk"},
+      {&move_run_,
+       "UPDATE runs SET rk = 1 + max((SELECT max(rk) FROM events), (SELECT max(rk) FROM runs)) WHERE rk = ?1 "
+       "RETURNING rk"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},

@@ -52,8 +52,8 @@ class BatchWriter {
   // once (one INSERT instead of an INSERT and an UPDATE); nullptr when the batch has none.
   Status create_run(const CreateRun& c, Millis now, const Append* first, BatchResult& out);
   Result<sqlite3_stmt*> advance_stmt(const RunUpdate& u);
-  // Gives the run just created with run key `rk` the key above every key the journal holds, and
-  // returns it: `rk` was found to hold rows of no run.
+  // Gives the run just created with run key `rk` the key above every key the journal and the runs
+  // hold, and returns it: `rk` was found to hold rows of no run.
   Result<std::int64_t> move_new_run(const std::string& id, std::int64_t rk);
   Status step_done(sqlite3_stmt* s, const char* what);
 

@@ -209,7 +209,6 @@ void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> res
       for (const Append& a : items[i].journal().appends) events += a.events.size();
     }
   } else {
-    // Invariant 5: the whole transaction is gone; every batch in it fails with the error.
     writer_->rollback();
     if (failed_item < items.size() && fails_alone(failure)) {
       // A write of that batch alone (a row a change outside Cairn put in its way): it fails, and
@@ -225,6 +224,7 @@ void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> res
       commit_group(items.subspan(failed_item + 1), results.subspan(failed_item + 1));
       return;
     }
+    // Invariant 5: the whole transaction is gone; every batch in it fails with the error.
     fmt::print(stderr, "cairn store: a transaction of {} batches failed and was rolled back: {}\n",
                items.size(), failure.to_string());
     for (std::size_t i = 0; i < items.size(); ++i)

@@ -223,8 +223,10 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
     bool retry_later = !r.status.is_ok();
     for (auto& fn : std::exchange(lr->on_settled, {})) fn(earlier_write_failed(run_id));
     drop(run_id);
+    // A store in trouble is given a second; a run whose journal was found damaged is read again
+    // at once, which seals it (stuck), so a read after the caller's 503 shows why.
     if (retry_later)
-      timers.add(now() + 1000, [this, run_id] {
+      timers.add(now() + (run_damaged ? 0 : 1000), [this, run_id] {
         if (!find_live(run_id)) (void)ensure_live(run_id);
       });
     return;

@@ -165,6 +165,7 @@ Status BatchWriter::prepare() {
       {&run_seq_,
        "SELECT rk, last_seq, coalesce((SELECT max(seq) FROM events WHERE events.rk = runs.rk), 0) FROM runs "
        "WHERE id = ?1"},
+      {&key_in_use_, "SELECT 1 FROM events WHERE rk = ?1 LIMIT 1"},
       {&move_run_,
        "UPDATE runs SET rk = 1 + max((SELECT max(rk) FROM events), (SELECT max(rk) FROM runs)) WHERE rk = ?1 "
        "RETURNING rk"},
@@ -295,23 +296,27 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     bind_index_fields(q, a.update);  // a cleared waiting-on stays NULL
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
+  if (row_written) {
+    // The key a new run was given may hold rows of no run (its run row deleted outside Cairn, its
+    // events left): the run then moves above every key in use, and its events with it.
+    StmtRun q(key_in_use_);
+    q.bind(1, rk);
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) {
+      auto moved = move_new_run(a.run_id, rk);
+      if (!moved) return moved.status();
+      rk = *moved;
+    } else if (rc != SQLITE_DONE) {
+      return db_.status(rc, fmt::format("store: create run {}", a.run_id));
+    }
+  }
   std::int64_t seq = a.expected_last_seq;
   for (const NewEvent& e : a.events) {
     StmtRun q(insert_event_);
     q.bind(1, rk).bind(2, ++seq).bind(3, static_cast<std::int64_t>(e.type)).bind(4, e.cmd);
     q.bind(5, e.at).bind(6, e.data);
     q.bind(7, static_cast<std::int64_t>(event_checksum(a.run_id, seq, e.type, e.cmd, e.at, e.data)));
-    int rc = q.step();
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY && row_written && seq == 1) {
-      // The key the new run was given holds rows of no run (its run row deleted outside Cairn):
-      // the run moves above every key the journal holds, and its events with it.
-      auto moved = move_new_run(a.run_id, rk);
-      if (!moved) return moved.status();
-      rk = *moved;
-      q.reset();
-      q.bind(1, rk);
-      rc = q.step();
-    }
+    const int rc = q.step();
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       // Added outside Cairn while this writer knew the run: the batch fails alone (commit_group).
       return Status(Errc::kCorruption, fmt::format("store: append run {}: its journal already holds seq {}, past its "

@@ -53,7 +53,7 @@ class BatchWriter {
   Status create_run(const CreateRun& c, Millis now, const Append* first, BatchResult& out);
   Result<sqlite3_stmt*> advance_stmt(const RunUpdate& u);
   // Gives the run just created with run key `rk` the key above every key the journal and the runs
-  // hold, and returns it: `rk` was found to hold rows of no run.
+  // hold, and returns it: `rk` holds rows of no run.
   Result<std::int64_t> move_new_run(const std::string& id, std::int64_t rk);
   Status step_done(sqlite3_stmt* s, const char* what);
 
@@ -66,6 +66,7 @@ class BatchWriter {
   sqlite3_stmt* rollback_to_ = nullptr;
   sqlite3_stmt* insert_run_ = nullptr;
   sqlite3_stmt* run_seq_ = nullptr;
+  sqlite3_stmt* key_in_use_ = nullptr;
   sqlite3_stmt* move_run_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;
   sqlite3_stmt* disarm_ = nullptr;

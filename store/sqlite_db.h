@@ -63,8 +63,6 @@ class StmtRun {
   }
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(s_); }
-  // Rewinds the statement to step it again; its bindings stay.
-  void reset() { sqlite3_reset(s_); }
 
   std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }

@@ -136,6 +136,8 @@ TEST_SUITE("engine") {
     CHECK(signalled.status().message().find("its journal already holds seq") != std::string::npos);
     // Neither the store nor the other runs are in trouble: ready, and a start goes through.
     CHECK(engine.health().empty());
+    engine.TEST_wait_idle();  // the run is read again at once, and sealed (it waited 1 s, shown waiting)
+    CHECK(store->get_run("live")->status == store::RunStatus::kStuck);
     CHECK(engine::testing::start_future(engine, {"waits", "other", Json::object(), ""}).get().is_ok());
     engine.stop();
   }

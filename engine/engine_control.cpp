@@ -372,9 +372,9 @@ void Engine::Impl::do_terminate(const std::string& id, const std::string& reason
     // Ended in its run row only (its timers are disarmed and its children terminated below, as
     // for any run); the audit log holds the terminate that its journal cannot.
     live.run->mark_ended(store::RunStatus::kTerminated, "", reason);
-    // Its replay stopped at the damage, so it may not know all its timers: every armed one goes.
-    for (auto t = durable_timers.lower_bound({id, 0}); t != durable_timers.end() && t->first.first == id; ++t)
-      pending_timers.push_back(store::Timer{id, t->first.second, 0});
+    // Its replay stopped at the damage, so it may not know all its timers: every one goes.
+    open_batch(id).batch.disarm_runs.push_back(id);
+    disarm_durable_all(id);
   } else {
     Json action = admin_action("terminate", actor);
     action["reason"] = reason;

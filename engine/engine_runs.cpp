@@ -291,6 +291,15 @@ void Engine::Impl::disarm_durable(const std::string& run_id, std::int64_t cmd) {
   m_timers = durable_timers.size();
 }
 
+void Engine::Impl::disarm_durable_all(const std::string& run_id) {
+  auto it = durable_timers.lower_bound({run_id, 0});
+  while (it != durable_timers.end() && it->first.first == run_id) {
+    timers.cancel(it->second);
+    it = durable_timers.erase(it);
+  }
+  m_timers = durable_timers.size();
+}
+
 void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd) {
   durable_timers.erase({run_id, cmd});
   m_timers = durable_timers.size();

@@ -37,6 +37,8 @@ Status validate(const JournalBatch& b) {
   }
   for (const TimerKey& t : b.disarm)
     if (t.run_id.empty()) return invalid("store: disarm timer: empty run id");
+  for (const std::string& run_id : b.disarm_runs)
+    if (run_id.empty()) return invalid("store: disarm a run's timers: empty run id");
   for (const Timer& t : b.arm)
     if (t.run_id.empty()) return invalid("store: arm timer: empty run id");
   if (b.signal_key) {
@@ -171,6 +173,7 @@ Status BatchWriter::prepare() {
        "RETURNING rk"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
+      {&disarm_run_, "DELETE FROM timers WHERE run_id = ?1"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
       {&signal_seq_, "SELECT seq FROM signal_keys WHERE run_id = ?1 AND key = ?2"},
       {&insert_signal_, "INSERT INTO signal_keys(run_id, key, seq) VALUES(?1, ?2, ?3)"},
@@ -365,6 +368,11 @@ Status BatchWriter::write(const JournalBatch& b, BatchResult& out) {
     StmtRun q(disarm_);
     q.bind(1, t.run_id).bind(2, t.cmd);
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: disarm timer of run {}", t.run_id));
+  }
+  for (const std::string& run_id : b.disarm_runs) {
+    StmtRun q(disarm_run_);
+    q.bind(1, run_id);
+    if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: disarm the timers of run {}", run_id));
   }
   for (const Timer& t : b.arm) {
     StmtRun q(arm_);

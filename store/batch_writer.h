@@ -67,6 +67,7 @@ class BatchWriter {
   sqlite3_stmt* insert_run_ = nullptr;
   sqlite3_stmt* run_seq_ = nullptr;
   sqlite3_stmt* key_in_use_ = nullptr;
+  sqlite3_stmt* disarm_run_ = nullptr;
   sqlite3_stmt* move_run_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;
   sqlite3_stmt* disarm_ = nullptr;

@@ -143,12 +143,13 @@ struct AuditEntry {
 };
 
 // One unit of atomic work (invariant 1). Operations apply in this order: create, appends,
-// timers to disarm, timers to arm, signal key, audit entries.
+// timers to disarm (each, then every timer of disarm_runs), timers to arm, signal key, audit.
 struct JournalBatch {
   Millis now = 0;  // updated_at for touched runs
   std::optional<CreateRun> create;
   std::vector<Append> appends;
   std::vector<TimerKey> disarm;
+  std::vector<std::string> disarm_runs;  // runs whose every timer goes (a sealed run's terminate)
   std::vector<Timer> arm;  // replaces a timer with the same key
   std::optional<SignalKey> signal_key;
   std::vector<AuditEntry> audit;

@@ -120,11 +120,10 @@ TEST_SUITE("engine") {
     const auto opts = store::test::options_in(dir);
     auto store = store::test::open_store(opts);
     Registry registry;
-    registry.workflow("waits", wait_for_go);
-    registry.activity("step", [](ActivityContext&, Json) {});
+    registry.workflow("timed", timed_wait_for_go);
     engine::Engine engine(*store, registry);
     engine.start();
-    REQUIRE(engine::testing::start_future(engine, {"waits", "live", Json::object(), ""}).get().is_ok());
+    REQUIRE(engine::testing::start_future(engine, {"timed", "live", Json::object(), ""}).get().is_ok());
     engine.TEST_wait_idle();
     REQUIRE(store->get_run("live")->status == store::RunStatus::kWaiting);
     store::test::outside(opts.path, "INSERT INTO events(rk, seq, type, cmd, at, data) SELECT rk, seq + 1, type, cmd, at, "
@@ -138,7 +137,14 @@ TEST_SUITE("engine") {
     CHECK(engine.health().empty());
     engine.TEST_wait_idle();  // the run is read again at once, and sealed (it waited 1 s, shown waiting)
     CHECK(store->get_run("live")->status == store::RunStatus::kStuck);
-    CHECK(engine::testing::start_future(engine, {"waits", "other", Json::object(), ""}).get().is_ok());
+    CHECK(engine::testing::start_future(engine, {"timed", "other", Json::object(), ""}).get().is_ok());
+    std::promise<Status> terminated;
+    engine.terminate("live", "damaged", {"admin#1", "admin"}, [&](Status st) { terminated.set_value(st); });
+    CHECK(terminated.get_future().get().is_ok());
+    engine.TEST_wait_idle();
+    // Sealed in memory, its replay never reached its timer: the row stayed, armed at every start.
+    CHECK(store::test::query_one(opts.path, "SELECT count(*) FROM timers WHERE run_id = 'live'") == "0");
+    CHECK(store::test::query_one(opts.path, "SELECT count(*) FROM timers WHERE run_id = 'other'") == "1");
     engine.stop();
   }
 

@@ -54,9 +54,10 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   auto run = std::make_unique<Run>(RunIdentity{id, rec->type, rec->version, input, rec->parent_id}, *def);
   ++m_replays;
   run->replay(*history, rec->last_seq);
-  // An ended run stays ended when its journal is found sealed (its row says how it ended; a
-  // terminate of a sealed run ended it in its row only): the damage does not un-end it.
-  if (run->journal_sealed() && store::is_terminal(rec->status)) run->mark_ended(rec->status, rec->result, rec->error);
+  // An ended run stays ended when its replay breaks (its journal damaged, or its code changed
+  // since): its row says how it ended (a terminate of a sealed run ended it in its row only).
+  if (!run->broken().is_ok() && store::is_terminal(rec->status))
+    run->mark_ended(rec->status, rec->result, rec->error);
   LiveRun& lr = adopt(std::move(run), &*rec);
   for (const auto& e : *history) {
     if (e.type != EventType::kSignalReceived) continue;

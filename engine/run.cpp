@@ -695,7 +695,8 @@ std::int64_t Run::signal_consumer(const std::string& name) const {
 Result<Json> Run::query(const std::string& name) const {
   auto it = queries_.find(name);
   // A journal found damaged before the code registered its handlers: the query is not missing.
-  if (it == queries_.end() && !broken_.is_ok())
+  // An ended run whose replay broke would answer from where it broke, not how it ended.
+  if (!broken_.is_ok() && (it == queries_.end() || terminal()))
     return Status(Errc::kConflict, fmt::format("run {} is {}, its queries unavailable: {}", identity_.id,
                                                store::run_status_name(status()), broken_.to_string()));
   if (it == queries_.end()) return Status(Errc::kNotFound, fmt::format("run {} has no query '{}'", identity_.id, name));

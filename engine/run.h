@@ -83,7 +83,7 @@ class Run final : public detail::RunDriver {
   void record(store::EventType type, std::int64_t cmd, Json data, store::Millis at);
   RunEffects take_effects();
   // Ends the run (`status` terminal) without an event: a terminate of a run whose journal is
-  // sealed, and a sealed run whose row had ended before (what delivering its ending event does).
+  // sealed, and a broken replay of a run whose row had ended (what its ending event does).
   void mark_ended(store::RunStatus status, std::string result_json, std::string error);
 
   // --- state the engine reads -----------------------------------------------------------------

@@ -392,6 +392,26 @@ TEST_SUITE("engine") {
     CHECK(env.run(id).result == 9);  // the signal sent while stuck was kept
   }
 
+  TEST_CASE("changed code does not un-end a completed run: a query that replays it is refused, the run stays completed") {
+    TestEnv env{registry()};
+    code_version = 1;
+    auto id = env.start("versioned", Json::object());
+    env.signal(id, "go", 9);
+    REQUIRE(env.run(id).status == "completed");
+    code_version = 2;  // a deploy that changed the code under ended runs
+    env.crash();
+    try {
+      (void)env.query(id, "anything");  // replays it: the replay meets the change
+      FAIL("the query answered");
+    } catch (const std::exception& e) {
+      CHECK(std::string(e.what()).find("is completed, its queries unavailable: [CAIRN-NONDET]") != std::string::npos);
+    }
+    env.run_until_idle();
+    CHECK(env.run(id).status == "completed");  // it was rewritten stuck
+    CHECK(env.run(id).result == 9);
+    code_version = 1;
+  }
+
   TEST_CASE("a failed run retried by an admin resumes at its failed step") {
     TestEnv env{registry()};
     failures_left = 1;

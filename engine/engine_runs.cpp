@@ -305,8 +305,9 @@ void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd) {
   durable_timers.erase({run_id, cmd});
   m_timers = durable_timers.size();
   auto lr = ensure_live(run_id);
-  // A sealed journal takes no TimerFired; the row stays for the run's revival once its rows are
-  // restored (a retry, a restart).
+  // A sealed journal takes no TimerFired (Run::record refuses it), and its replay stopped at the
+  // damage, so whether the timer's command is pending is unknown: the row stays for the run's
+  // revival once its rows are restored (a retry, a restart).
   if (lr && (*lr)->run->journal_sealed()) return;
   if (lr && (*lr)->run->is_pending(cmd)) {
     (*lr)->run->record(EventType::kTimerFired, cmd, Json::object(), now());
@@ -352,14 +353,13 @@ void Engine::Impl::complete_child(const std::string& parent_id, const std::strin
   if (pos == std::string::npos) return;
   std::int64_t cmd = std::stoll(child_id.substr(pos + 1));
   auto lr = ensure_live(parent_id);
+  if (!lr || !(*lr)->run->is_pending(cmd)) return;
+  Json data{{"child_id", child_id},
+            {"status", store::run_status_name(status)},
+            {"result", Json::parse(result_json.empty() ? "null" : result_json, nullptr, false)},
+            {"error", error}};
   // A sealed parent takes no event: once its rows are restored, its revival finds the child ended.
-  if (!lr || (*lr)->run->journal_sealed() || !(*lr)->run->is_pending(cmd)) return;
-  (*lr)->run->record(EventType::kChildCompleted, cmd,
-                     Json{{"child_id", child_id},
-                          {"status", store::run_status_name(status)},
-                          {"result", Json::parse(result_json.empty() ? "null" : result_json, nullptr, false)},
-                          {"error", error}},
-                     now());
+  if (!(*lr)->run->record(EventType::kChildCompleted, cmd, std::move(data), now())) return;
   collect(**lr);
 }
 

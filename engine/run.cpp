@@ -207,10 +207,12 @@ void Run::scan_for_retries(const std::vector<store::Event>& history) {
   }
 }
 
-void Run::record(EventType type, std::int64_t cmd, Json data, store::Millis at) {
+bool Run::record(EventType type, std::int64_t cmd, Json data, store::Millis at) {
+  if (journal_sealed_) return false;
   const store::Event e{++last_seq_, type, cmd, at, {}};  // deliver() reads `data`, not e.data
   effects_.events.push_back({type, cmd, at, dump_json(data)});
   deliver(e, data);
+  return true;
 }
 
 RunEffects Run::take_effects() { return std::exchange(effects_, {}); }

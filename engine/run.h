@@ -79,8 +79,10 @@ class Run final : public detail::RunDriver {
   // activities are in take_effects().activities, pending timers in pending_timers().
   // `stored_last_seq`: the run row's last seq, checked against the journal's end (-1: unknown).
   void replay(const std::vector<store::Event>& history, std::int64_t stored_last_seq = -1);
-  // Records a new event (next seq, time `at`) and delivers it. Live mode only.
-  void record(store::EventType type, std::int64_t cmd, Json data, store::Millis at);
+  // Records a new event (next seq, time `at`) and delivers it. Live mode only. A sealed journal
+  // (journal_sealed()) takes nothing: false, and the run is unchanged. Callers that answer a
+  // request check journal_sealed() first to say why; this is the guard none of them can forget.
+  bool record(store::EventType type, std::int64_t cmd, Json data, store::Millis at);
   RunEffects take_effects();
   // Ends the run (`status` terminal) without an event: a terminate of a run whose journal is
   // sealed, and a broken replay of a run whose row had ended (what its ending event does).

@@ -96,6 +96,28 @@ TEST_SUITE("replayer") {
     CHECK(replayed.activity(2)->input == 2);
   }
 
+  TEST_CASE("a sealed journal takes no event, whoever records it") {
+    auto def = def_of(two_steps);
+    Run live(ident(), def);
+    JournalDriver d;
+    d.start(live);
+    d.complete(live, 1, "a", 2);
+    d.journal.erase(d.journal.begin() + 1);  // seq 2 deleted outside Cairn
+
+    Run sealed(ident(), def);
+    sealed.replay(d.journal, 2);
+    REQUIRE(sealed.journal_sealed());
+    (void)sealed.take_effects();
+    const std::int64_t seq = sealed.last_seq();
+    // An activity result, a signal, a timer: any caller, checked or not.
+    CHECK_FALSE(sealed.record(EventType::kActivityCompleted, 1, Json{{"name", "a"}, {"result", 2}}, 2000));
+    CHECK_FALSE(sealed.record(EventType::kSignalReceived, 0, Json{{"name", "go"}}, 2000));
+    CHECK(sealed.last_seq() == seq);
+    CHECK(sealed.take_effects().events.empty());
+    CHECK(sealed.status() == store::RunStatus::kStuck);
+    CHECK(live.record(EventType::kActivityCompleted, 2, Json{{"name", "b"}, {"result", 3}}, 2000));
+  }
+
   TEST_CASE("a changed workflow is caught as stuck with a diagnostic naming both commands") {
     auto old_def = def_of(two_steps);
     Run live(ident(), old_def);

@@ -189,10 +189,10 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
   // Health first, so a caller answered by a callback below sees the same state in /readyz. A
   // stale expected seq (below) only follows an earlier failed write of the run, which was shown:
   // repeating it as a conflict, once per queued batch, told an operator nothing new.
-  // One run's damaged journal (kCorruption while the store itself is sound) is logged, but it is
-  // no trouble of the store's: /readyz stays ready.
+  // A write of this run that failed alone (its rows changed outside Cairn: the store says so) is
+  // logged, but it is no trouble of the store's: /readyz stays ready.
   const bool failed = !r.status.is_ok() && r.status.code() != Errc::kConflict;
-  const bool run_damaged = failed && r.status.code() == Errc::kCorruption && store.health().is_ok();
+  const bool run_damaged = failed && r.failed_alone;
   if (failed && !run_damaged) {
     std::lock_guard lock(mu);
     last_store_error = r.status.to_string();
@@ -225,8 +225,9 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
     drop(run_id);
     // A store in trouble is given a second; a run whose journal was found damaged is read again
     // at once, which seals it (stuck), so a read after the caller's 503 shows why.
+    const bool sealing = run_damaged && r.status.code() == Errc::kCorruption;
     if (retry_later)
-      timers.add(now() + (run_damaged ? 0 : 1000), [this, run_id] {
+      timers.add(now() + (sealing ? 0 : 1000), [this, run_id] {
         if (!find_live(run_id)) (void)ensure_live(run_id);
       });
     return;

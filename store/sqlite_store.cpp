@@ -204,6 +204,7 @@ void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> res
   std::uint64_t events = 0;
   if (failure.is_ok()) {
     for (std::size_t i = 0; i < items.size(); ++i) {
+      results[i].failed_alone = !items[i].rejected && !results[i].status.is_ok();  // refused; the rest committed
       if (!results[i].applied || items[i].op) continue;
       ++applied;
       for (const Append& a : items[i].journal().appends) events += a.events.size();
@@ -218,6 +219,7 @@ void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> res
                  items.size() - 1, failure.to_string());
       record(1, 0, 0, 0, failure);
       results[failed_item] = BatchResult{failure};
+      results[failed_item].failed_alone = true;
       for (std::size_t i = 0; i < items.size(); ++i)
         if (i != failed_item && !items[i].rejected) results[i] = BatchResult{};
       commit_group(items.first(failed_item), results.first(failed_item));

@@ -160,6 +160,10 @@ struct BatchResult {
   bool applied = false;                // false also when `existing` or existing_signal_seq is set
   std::optional<RunRecord> existing;   // CreateRun found this run (same id, or same key)
   std::optional<std::int64_t> existing_signal_seq;
+  // The batch failed and the store did not: it was refused (a journal that no longer ends at its
+  // run row, a stale seq, no such run), or its own write failed (a row changed outside Cairn in its
+  // way) and the batches of its transaction were committed again without it (invariant 5).
+  bool failed_alone = false;
 };
 
 using BatchCallback = std::function<void(BatchResult)>;

@@ -35,6 +35,7 @@ TEST_CASE("a full disk fails appends with kDiskFull, keeps reads, and recovers w
     ++seq;
   }
   REQUIRE(full.status.code() == Errc::kDiskFull);
+  CHECK_FALSE(full.failed_alone);  // the disk's trouble, not the batch's
   CHECK(full.status.message().find("store: append run r") != std::string::npos);
   CHECK(seq > 5);  // some appends fitted before the cap
 

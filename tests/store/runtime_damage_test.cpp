@@ -76,6 +76,7 @@ TEST_CASE("a journal that no longer ends at its run row's seq takes no event, fa
   // The insert at the taken seq 4 failed the whole transaction, the sound run's batch with it.
   for (int i : {0, 1}) {
     CHECK(results[i].status.code() == Errc::kCorruption);
+    CHECK(results[i].failed_alone);  // the engine's cue: the store is sound, this run is not
     CHECK_FALSE(results[i].applied);
   }
   CHECK(results[0].status.message().find("its journal ends at seq 4, its run row at seq 3") != std::string::npos);
@@ -117,6 +118,8 @@ TEST_CASE("a row added under the open store where a run's next append goes fails
   CHECK(results[0].applied);
   CHECK(results[2].applied);
   CHECK(results[1].status.code() == Errc::kCorruption);
+  CHECK(results[1].failed_alone);
+  CHECK_FALSE(results[0].failed_alone);
   CHECK(results[1].status.message().find("its journal already holds seq 2") != std::string::npos);
   CHECK(store->get_run("before")->last_seq == 2);
   CHECK(store->get_run("after")->last_seq == 2);

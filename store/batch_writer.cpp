@@ -189,6 +189,9 @@ Status BatchWriter::prepare() {
     if (!s) return s.status();
     *slot = *s;
   }
+  auto highest = db_.query_column("SELECT coalesce(max(rk), 0) FROM events", "store: read the highest run key");
+  if (!highest) return highest.status();
+  highest_event_rk_ = std::stoll(highest->front());
   return Status::ok();
 }
 
@@ -299,9 +302,10 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
     bind_index_fields(q, a.update);  // a cleared waiting-on stays NULL
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: append run {}", a.run_id));
   }
-  if (row_written) {
+  if (row_written && rk <= highest_event_rk_) {
     // The key a new run was given may hold rows of no run (its run row deleted outside Cairn, its
-    // events left): the run then moves above every key in use, and its events with it.
+    // events left): the run then moves above every key in use, and its events with it. Above the
+    // highest key that held events, it holds none (a new run's usual case: no read).
     StmtRun q(key_in_use_);
     q.bind(1, rk);
     const int rc = q.step();
@@ -313,6 +317,9 @@ Status BatchWriter::append(const Append& a, Millis now, BatchResult& out, bool r
       return db_.status(rc, fmt::format("store: create run {}", a.run_id));
     }
   }
+  // Before the inserts: one that fails at a key above it (rows added under this writer) makes the
+  // next run given that key read it.
+  if (!a.events.empty()) highest_event_rk_ = std::max(highest_event_rk_, rk);
   std::int64_t seq = a.expected_last_seq;
   for (const NewEvent& e : a.events) {
     StmtRun q(insert_event_);

@@ -96,6 +96,10 @@ class BatchWriter {
   static constexpr std::size_t kMaxKnownRuns = 65'536;
   void remember(const std::string& id, KnownRun run);
   std::unordered_map<std::string, KnownRun> known_;
+  // At least the highest run key any event row has held since this writer was made (read at
+  // prepare(), raised by every append, never lowered: a rollback leaves it high, which costs only
+  // a read). A new run's key above it holds no rows of a deleted run.
+  std::int64_t highest_event_rk_ = 0;
 };
 
 }  // namespace cairn::store

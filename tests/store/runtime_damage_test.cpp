@@ -138,6 +138,10 @@ TEST_CASE("a new run given a run key that holds rows of no run moves above them 
   // The newest run's row deleted, its events left: the next run is given that key again.
   test::outside(opts.path, "DELETE FROM runs WHERE id = 'deleted'");
   SUBCASE("all its events left") {}
+  SUBCASE("all its events left, the store opened again") {  // the highest key is read at open
+    store.reset();
+    store = test::open_store(opts);
+  }
   SUBCASE("its events left but the first") {  // the new run's first write went in, its second failed
     test::outside(opts.path, "DELETE FROM events WHERE rk = 2 AND seq = 1");
   }
@@ -152,6 +156,26 @@ TEST_CASE("a new run given a run key that holds rows of no run moves above them 
   CHECK(test::query_one(opts.path, "SELECT max(seq) FROM events WHERE rk = 2") == "2");  // the leftover rows, untouched
   CHECK(test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'next'") == "3");
   CHECK(test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'after'") == "4");
+}
+
+TEST_CASE("rows added under the open store at the next run key fail one start, and the next start moves above them") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  auto store = test::open_store(opts);
+  test::commit_ok(*store, test::create_batch("first"));
+  // Key 2, which the next run is given, holds a seq 1 no run wrote (the writer read no key: 2 is
+  // above every key that held events).
+  test::outside(opts.path,
+                "INSERT INTO events(rk, seq, type, cmd, at, data) SELECT 2, seq, type, cmd, at, data FROM events "
+                "WHERE rk = 1 AND seq = 1");
+  const BatchResult refused = store->commit(test::create_batch("unlucky"));
+  CHECK(refused.status.code() == Errc::kCorruption);
+  CHECK(refused.failed_alone);
+  CHECK_FALSE(store->get_run("unlucky").is_ok());
+  test::commit_ok(*store, test::create_batch("next"));
+  CHECK(test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'next'") == "3");
+  CHECK(store->load_history("next", 0, 0)->size() == 1);
+  CHECK(store->health().is_ok());
 }
 
 }  // TEST_SUITE

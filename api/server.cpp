@@ -62,15 +62,17 @@ struct ReplyTicket {
   ReplyTicket(const ReplyTicket&) = delete;
   ReplyTicket& operator=(const ReplyTicket&) = delete;
   ~ReplyTicket() {
-    if (!answered) pending->resolve(ticket, error_response(ApiError::kUnavailable, "the request was abandoned"));
+    if (!answered.load(std::memory_order_relaxed)) pending->resolve(ticket, error_response(ApiError::kUnavailable, "the request was abandoned"));
   }
+  // A second answer (a handler that answered, then threw into the router's catch) finds the
+  // ticket resolved and is dropped: the client gets the first. It may come from another thread.
   void complete(Response r) {
-    answered = true;
+    answered.store(true, std::memory_order_relaxed);
     pending->resolve(ticket, std::move(r));
   }
   std::shared_ptr<PendingReplies> pending;
   std::uint64_t ticket;
-  bool answered = false;
+  std::atomic<bool> answered{false};
 };
 
 // co_await-able Router::dispatch: resumes the session on its strand with the Response.

@@ -436,8 +436,14 @@ void Engine::Impl::do_retry(const std::string& id, const Actor& actor, DoneStatu
     });
     return;
   }
-  if (rec->status != store::RunStatus::kFailed)
+  if (rec->status != store::RunStatus::kFailed) {
+    // A waiting run not in memory is read first: its journal may be damaged, which its row cannot
+    // say until a replay seals it, and the admin retrying it is told that, not "is waiting".
+    if (!store::is_terminal(rec->status) && !find_live(id))
+      if (auto lr = ensure_live(id); lr && (*lr)->run->journal_sealed())
+        return refuse_settled(id, **lr, sealed_conflict(id, *(*lr)->run), done);
     return refuse(fmt::format("is {}; only stuck or failed runs can be retried", store::run_status_name(rec->status)));
+  }
 
   // A failed run resumes at its failed step: the journal from that failure on is superseded.
   auto history = store.load_history(id, 0, 0);

@@ -227,6 +227,20 @@ TEST_SUITE("engine") {
     CHECK(r.steps == 1);
   }
 
+  TEST_CASE("an admin retrying a damaged waiting run is told it is damaged, not that it is waiting") {
+    CrashedWaitingRun r("cut");
+    r.edit("DELETE FROM events WHERE seq = 2");
+    std::string refusal;
+    try {
+      r.env->retry(r.id);  // answered "is waiting; only stuck or failed runs can be retried"
+    } catch (const std::exception& e) {
+      refusal = e.what();
+    }
+    CHECK_MESSAGE(contains(refusal, "is stuck, its rows changed outside Cairn"), refusal);
+    CHECK(contains(r.env->run(r.id).stuck_reason, "seq 2: missing from the journal"));
+    CHECK(r.steps == 1);
+  }
+
   TEST_CASE("a journal with rows deleted or added outside Cairn is sealed: the run stops stuck, and an admin can end it") {
     CrashedWaitingRun r("cut");
     std::string expected;

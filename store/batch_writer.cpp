@@ -169,8 +169,8 @@ Status BatchWriter::prepare() {
        "WHERE id = ?1"},
       {&key_in_use_, "SELECT 1 FROM events WHERE rk = ?1 LIMIT 1"},
       {&move_run_,
-       "UPDATE runs SET rk = 1 + max((SELECT max(rk) FROM events), (SELECT max(rk) FROM runs)) WHERE rk = ?1 "
-       "RETURNING rk"},
+       "UPDATE runs SET rk = 1 + max((SELECT CAST(coalesce(max(rk), 0) AS INTEGER) FROM events "
+       "WHERE rk < 9223372036854775807), (SELECT max(rk) FROM runs)) WHERE rk = ?1 RETURNING rk"},
       {&insert_event_, "INSERT INTO events(rk, seq, type, cmd, at, data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&disarm_run_, "DELETE FROM timers WHERE run_id = ?1"},
@@ -189,7 +189,10 @@ Status BatchWriter::prepare() {
     if (!s) return s.status();
     *slot = *s;
   }
-  auto highest = db_.query_column("SELECT coalesce(max(rk), 0) FROM events", "store: read the highest run key");
+  // Numbers only: a key edited into text sorts above every number (it can hold no run's events).
+  auto highest = db_.query_column("SELECT CAST(coalesce(max(rk), 0) AS INTEGER) FROM events "
+                                  "WHERE rk <= 9223372036854775807",
+                                  "store: read the highest run key");
   if (!highest) return highest.status();
   highest_event_rk_ = std::stoll(highest->front());
   return Status::ok();

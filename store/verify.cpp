@@ -57,7 +57,7 @@ Status check_events(Db& db, std::size_t max_listed, VerifyReport& report) {
     const auto verdict = chain.check(run, r.int64(1), type, r.int64(3), r.int64(4), r.text(5),
                                      r.is_null(6) ? std::nullopt : std::optional(r.int64(6)));
     if (verdict == ChecksumChain::Verdict::kUnchecked) ++report.unchecked;
-    std::string problem = r.is_null(0) ? fmt::format("belongs to no run (run key {})", rk)
+    std::string problem = r.is_null(0) ? fmt::format("belongs to no run (run key {})", r.text(7))
                           : verdict == ChecksumChain::Verdict::kMissing  ? "has no checksum, which every row of its run has"
                           : verdict == ChecksumChain::Verdict::kMismatch ? "does not match its checksum"
                                                                          : "";

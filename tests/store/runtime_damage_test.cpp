@@ -178,6 +178,23 @@ TEST_CASE("rows added under the open store at the next run key fail one start, a
   CHECK(store->health().is_ok());
 }
 
+TEST_CASE("a run key edited into text neither stops the store from opening nor takes a new run's key") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  {
+    auto store = test::open_store(opts);
+    test::commit_ok(*store, test::create_batch("first"));
+  }
+  // Text sorts above every number: max(rk) was 'abc', which the open read as a number (an
+  // uncaught exception: the server aborted at every start), and a moved run's key was 1 + 'abc'.
+  test::outside(opts.path, "INSERT INTO events(rk, seq, type, cmd, at, data) VALUES('abc', 1, 1, 0, 0, '{}')");
+  test::outside(opts.path, "DELETE FROM runs WHERE id = 'first'");  // its rows at key 1 left too
+  auto store = test::open_store(opts);
+  test::commit_ok(*store, test::create_batch("next"));
+  CHECK(test::query_one(opts.path, "SELECT rk FROM runs WHERE id = 'next'") == "2");
+  CHECK(store->load_history("next", 0, 0)->size() == 1);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace cairn::store

@@ -78,6 +78,11 @@ TEST_CASE("verify_database lists events that fail their checksum or belong to no
   CHECK(all->listed[2].run_id.empty());  // the orphan
   CHECK(all->listed[2].type == "WorkflowStarted");
   CHECK(all->listed[2].problem == "belongs to no run (run key 2)");
+  outside(opts.path, "UPDATE events SET rk = 'b2' WHERE rk = 2");  // a key edited into text
+  auto text_key = verify_database(opts.path);
+  REQUIRE(text_key.is_ok());
+  REQUIRE(text_key->listed.size() == 3);
+  CHECK(text_key->listed[2].problem == "belongs to no run (run key b2)");  // it said "run key 0"
 }
 
 TEST_CASE("verify_database finds a run whose input, type, version or parent was edited in its index row") {

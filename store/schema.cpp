@@ -145,9 +145,12 @@ Result<int> user_version(Db& db) {
 
 Result<std::int64_t> checksummed_from_rk(Db& db, int schema_version) {
   if (schema_version < 3) return std::numeric_limits<std::int64_t>::max();
-  auto rows = db.query_column("SELECT v FROM meta WHERE k = 'checksummed_from_rk'", "store: read meta");
+  auto rows = db.query_column("SELECT CASE typeof(v) WHEN 'integer' THEN v END FROM meta WHERE k = 'checksummed_from_rk'",
+                              "store: read meta");
   if (!rows) return rows.status();
   if (rows->empty()) return Status(Errc::kCorruption, "store: the meta table has no checksummed_from_rk row");
+  if (rows->front().empty())  // changed outside Cairn into something else than a run key
+    return Status(Errc::kCorruption, "store: the meta table's checksummed_from_rk is not a run key");
   return std::stoll(rows->front());
 }
 

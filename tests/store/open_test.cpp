@@ -94,6 +94,17 @@ TEST_CASE("a database written by a newer schema version is refused") {
   CHECK(s.status().message().find("newer") != std::string::npos);
 }
 
+TEST_CASE("a checksum boundary edited into something else than a run key is refused with kCorruption") {
+  test::TempDir dir;
+  const auto opts = test::options_in(dir);
+  { auto s = test::open_store(opts); }
+  query_one(opts.path, "UPDATE meta SET v = 'abc' WHERE k = 'checksummed_from_rk'");  // aborted every open
+  auto s = SqliteStore::open(opts);
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(s.status().code() == Errc::kCorruption);
+  CHECK(s.status().message().find("checksummed_from_rk is not a run key") != std::string::npos);
+}
+
 TEST_CASE("bad options and unopenable paths are refused") {
   test::TempDir dir;
   auto opts = test::options_in(dir);

@@ -56,6 +56,28 @@ unsigned days_in_month(int y, int m) {
   return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
+// The number starting at text[i] (i is moved to its last character): an integer literal outside
+// the 64-bit range would be kept as a double, silently rounded (2^64 + 1 read back as 2^64).
+Status integer_fits(std::string_view text, std::size_t& i) {
+  std::size_t end = i;
+  bool integer = true;
+  while (end < text.size() && std::string_view("0123456789+-.eE").find(text[end]) != std::string_view::npos) {
+    integer = integer && text[end] != '.' && text[end] != 'e' && text[end] != 'E';
+    ++end;
+  }
+  const std::string_view number = text.substr(i, end - i);
+  i = end - 1;
+  if (!integer) return Status::ok();
+  const char* first = number.data();
+  const char* last = first + number.size();
+  std::int64_t negative = 0;
+  std::uint64_t positive = 0;
+  const auto ec = number.front() == '-' ? std::from_chars(first, last, negative).ec : std::from_chars(first, last, positive).ec;
+  if (ec != std::errc::result_out_of_range) return Status::ok();  // malformed ones are the parser's to refuse
+  const std::string shown = number.size() > 40 ? std::string(number.substr(0, 40)) + "..." : std::string(number);
+  return bad("the integer " + shown + " does not fit in 64 bits; send it as a string");
+}
+
 }  // namespace
 
 bool valid_id(std::string_view id) {
@@ -185,6 +207,8 @@ Result<Json> parse_json(std::string_view text) {
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
+    // The parser takes a NUL for the end of the text and would accept what precedes it.
+    if (c == '\0') return bad("malformed JSON body: a NUL byte at offset " + std::to_string(i));
     if (in_string) {
       if (c == '\\') ++i;
       else if (c == '"') in_string = false;
@@ -194,6 +218,8 @@ Result<Json> parse_json(std::string_view text) {
       if (++depth > kMaxJsonDepth) return bad("JSON nested deeper than 64 levels");
     } else if (c == '}' || c == ']') {
       --depth;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      if (auto st = integer_fits(text, i); !st) return st;
     }
   }
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);

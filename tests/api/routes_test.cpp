@@ -85,6 +85,15 @@ TEST_SUITE("api") {
     CHECK(f.call("POST", "/v1/workflows", ok).status != 400);
   }
 
+  TEST_CASE("a body cut by a NUL byte or holding an integer past 64 bits is refused, and nothing is started") {
+    RouteFixture f;
+    check_error(f.call("POST", "/v1/workflows", std::string(R"({"type":"bench.steps","id":"nul1"})") + '\0' + "x"), 400,
+                "bad_request");
+    check_error(f.call("POST", "/v1/workflows", R"({"type":"bench.steps","id":"big","input":{"n":99999999999999999999}})"),
+                400, "bad_request");
+    CHECK(f.call("GET", "/v1/workflows").body["workflows"].empty());
+  }
+
   TEST_CASE("unknown routes are 404 and wrong methods 405 with Allow") {
     RouteFixture f;
     check_error(f.call("GET", "/v2/nothing"), 404, "not_found");

@@ -77,6 +77,16 @@ TEST_SUITE("api") {
     CHECK_FALSE(parse_json(std::string(65, '{')));
     CHECK(parse_json(R"({"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\""})"));
     CHECK_FALSE(parse_json("{"));
+    // A NUL ended the parse: what preceded it was accepted, the rest ignored.
+    CHECK_FALSE(parse_json(std::string(R"({"type":"t"})") + '\0' + "garbage{{{"));
+    CHECK_FALSE(parse_json(std::string("1") + '\0' + " not json"));
+    // Integers past 64 bits were kept as doubles, rounded: 2^64 + 1 read back as 2^64.
+    auto big = parse_json(R"({"x":18446744073709551617})");
+    REQUIRE_FALSE(big);
+    CHECK(big.status().message() == "the integer 18446744073709551617 does not fit in 64 bits; send it as a string");
+    CHECK_FALSE(parse_json("[-9223372036854775809]"));
+    CHECK(parse_json("[18446744073709551615, -9223372036854775808, 0, -0, 1.5e300, 123456789012345678901234567890.5]"));
+    CHECK(parse_json(R"({"s":"123456789012345678901234567890"})"));  // in a string: text
     CHECK(is_json_content_type("application/json"));
     CHECK(is_json_content_type("Application/JSON; charset=utf-8"));
     CHECK_FALSE(is_json_content_type("text/plain"));

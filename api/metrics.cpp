@@ -22,7 +22,7 @@ void sample(std::string& out, std::string_view name, std::string_view type, std:
 std::int64_t count_stuck(engine::Engine& engine) {
   constexpr int kMaxPages = 10;
   store::RunFilter filter;
-  filter.stuck_only = true;
+  filter.stuck = true;
   filter.limit = 1000;
   std::int64_t n = 0;
   for (int page = 0; page < kMaxPages; ++page) {

@@ -115,7 +115,7 @@ void handle_search(const Request& request, Context& ctx, Reply done) {
     } else if (key == "stuck") {
       auto b = parse_bool(value);
       if (!b) return done(bad_request("stuck must be true or false"));
-      filter.stuck_only = *b;
+      filter.stuck = *b;
     } else if (key == "created_after" || key == "created_before") {
       auto t = parse_rfc3339(value);
       if (!t) return done(bad_request(key + ": " + t.status().message()));

@@ -179,7 +179,7 @@ struct Submission {
 struct RunFilter {
   std::optional<RunStatus> status;
   std::optional<std::string> type;
-  bool stuck_only = false;
+  std::optional<bool> stuck;  // true: stuck runs only; false: every run but the stuck ones
   std::optional<Millis> created_after;   // inclusive
   std::optional<Millis> created_before;  // exclusive
   std::size_t limit = 100;

@@ -83,10 +83,12 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
 Result<RunPage> SqliteStore::search(const RunFilter& f) {
   if (f.limit == 0) return invalid("store: search: limit must be at least 1");
   std::optional<RunStatus> status = f.status;
-  if (f.stuck_only) {
+  if (f.stuck == true) {
     if (status && *status != RunStatus::kStuck) return RunPage{};  // contradictory filters
     status = RunStatus::kStuck;
   }
+  const bool not_stuck = f.stuck == false;
+  if (not_stuck && status == RunStatus::kStuck) return RunPage{};
   Millis cursor_at = 0;
   std::string cursor_id;
   if (!f.cursor.empty() && !decode_run_cursor(f.cursor, cursor_at, cursor_id)) {
@@ -95,6 +97,7 @@ Result<RunPage> SqliteStore::search(const RunFilter& f) {
   // One cached statement per combination of filters, so each can use its index.
   std::string sql = fmt::format("SELECT {} FROM runs WHERE 1", kRunColumns);
   if (status) sql += " AND status = ?1";
+  if (not_stuck) sql += fmt::format(" AND status <> {}", static_cast<int>(RunStatus::kStuck));
   if (f.type) sql += " AND type = ?2";
   if (f.created_after) sql += " AND created_at >= ?3";
   if (f.created_before) sql += " AND created_at < ?4";

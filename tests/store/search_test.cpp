@@ -67,7 +67,7 @@ TEST_CASE("search pages runs newest first without overlap, ties broken by id") {
   CHECK(page->next_cursor.empty());  // an exactly full last page has no next cursor
 }
 
-TEST_CASE("search filters by status, type and stuck_only") {
+TEST_CASE("search filters by status, type and stuck") {
   test::TempDir dir;
   auto s = test::open_store(test::options_in(dir));
   for (int i = 0; i < 12; ++i) {
@@ -84,7 +84,7 @@ TEST_CASE("search filters by status, type and stuck_only") {
 
   f = RunFilter{};
   f.limit = 1;
-  f.stuck_only = true;
+  f.stuck = true;
   CHECK(ids(all_pages(*s, f)) == std::vector<std::string>{"r03", "r01"});
 
   f.type = "order.return";
@@ -93,7 +93,14 @@ TEST_CASE("search filters by status, type and stuck_only") {
   f = RunFilter{};
   f.status = RunStatus::kCompleted;
   CHECK(ids(all_pages(*s, f)) == std::vector<std::string>{"r04"});
-  f.stuck_only = true;  // contradicts the status: nothing
+  f.stuck = true;  // contradicts the status: nothing
+  CHECK(all_pages(*s, f).empty());
+
+  f = RunFilter{};
+  f.stuck = false;  // was taken for no filter: the stuck runs were listed too
+  f.type = "order.return";
+  CHECK(ids(all_pages(*s, f)) == std::vector<std::string>{"r09", "r06", "r00"});
+  f.status = RunStatus::kStuck;  // contradicts: nothing
   CHECK(all_pages(*s, f).empty());
 
   f = RunFilter{};

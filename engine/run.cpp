@@ -154,7 +154,7 @@ void Run::finish(EventType type, Json data) {
 
 // ---- replay and live recording -----------------------------------------------------------------
 
-void Run::replay(const std::vector<store::Event>& history, std::int64_t stored_last_seq) {
+void Run::replay(const std::vector<store::Event>& history, std::optional<std::int64_t> stored_last_seq) {
   // Whatever the code emits while replaying goes after the journal's end.
   last_seq_ = history.empty() ? 0 : history.back().seq;
   // Nothing of a journal with a damaged row is believed, not even what precedes it: the code
@@ -164,7 +164,7 @@ void Run::replay(const std::vector<store::Event>& history, std::int64_t stored_l
                  fmt::format("seq {}: {}; the database was changed outside Cairn", flaw->seq, flaw->problem));
     // Sealed (fail_journal): the run's status still changes, in a write checked against the run
     // row's last seq, which the store refuses events after.
-    if (stored_last_seq >= 0) last_seq_ = stored_last_seq;
+    if (stored_last_seq) last_seq_ = *stored_last_seq;
     return;
   }
   scan_for_retries(history);

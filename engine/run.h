@@ -77,8 +77,8 @@ class Run final : public detail::RunDriver {
 
   // Feeds a whole loaded journal (seq 1..N) through the code. Afterwards the run is live: pending
   // activities are in take_effects().activities, pending timers in pending_timers().
-  // `stored_last_seq`: the run row's last seq, checked against the journal's end (-1: unknown).
-  void replay(const std::vector<store::Event>& history, std::int64_t stored_last_seq = -1);
+  // `stored_last_seq`: the run row's last seq, checked against the journal's end (nullopt: unknown).
+  void replay(const std::vector<store::Event>& history, std::optional<std::int64_t> stored_last_seq = std::nullopt);
   // Records a new event (next seq, time `at`) and delivers it. Live mode only. A sealed journal
   // (journal_sealed()) takes nothing: false, and the run is unchanged. Callers that answer a
   // request check journal_sealed() first to say why; this is the guard none of them can forget.

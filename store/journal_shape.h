@@ -18,7 +18,7 @@ struct JournalFlaw {
 };
 
 // The first flaw of `history` (a whole journal, in seq order), nullopt when it has none.
-// `last_seq`: the run row's, or -1 to leave the journal's end unchecked.
-std::optional<JournalFlaw> journal_flaw(const std::vector<Event>& history, std::int64_t last_seq);
+// `last_seq`: the run row's, or nullopt to leave the journal's end unchecked.
+std::optional<JournalFlaw> journal_flaw(const std::vector<Event>& history, std::optional<std::int64_t> last_seq);
 
 }  // namespace cairn::store

@@ -250,6 +250,10 @@ TEST_SUITE("engine") {
       r.edit("DELETE FROM events WHERE seq = 2");
       expected = "[CAIRN-CORRUPT] run cut seq 2: missing from the journal, which ends at seq 1 where its run row says 2";
     }
+    SUBCASE("its run row's last seq set below 1") {  // -1 was read as "unknown": 503 for good, shown waiting
+      r.edit("UPDATE runs SET last_seq = -1");
+      expected = "[CAIRN-CORRUPT] run cut seq 1: the journal ends at seq 2, its run row at seq -1";
+    }
     SUBCASE("its first event deleted") {
       r.edit("DELETE FROM events WHERE seq = 1");
       expected = "[CAIRN-CORRUPT] run cut seq 1: missing from the journal";

@@ -233,7 +233,9 @@ bool Run::matches_identity(const Json& started) {
   const auto differs = [&](const char* key, const Json& value) {
     return started.contains(key) && !started[key].is_null() && started[key] != value;
   };
-  if (started.contains("input") && started["input"] != identity_.input) field = "input";
+  // (A row input that is no JSON parsed to a discarded value, which compares unequal to nothing.)
+  if (started.contains("input") && (identity_.input.is_discarded() || started["input"] != identity_.input))
+    field = "input";
   if (differs("type", identity_.type)) field = "type";
   if (differs("version", identity_.version)) field = "version";
   if (differs("parent_id", identity_.parent_id)) field = "parent_id";  // older journals: null for ""

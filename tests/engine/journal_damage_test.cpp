@@ -209,6 +209,10 @@ TEST_SUITE("engine") {
       r.edit(R"(UPDATE runs SET input = '{"amount":999}' WHERE id = 'reinput')");
       field = "input";
     }
+    SUBCASE("input, to text that is no JSON") {  // compared unequal to nothing: replayed, NONDET, not sealed
+      r.edit("UPDATE runs SET input = 'abc' WHERE id = 'reinput'");
+      field = "input";
+    }
     SUBCASE("version, to one not registered") {
       // It used to leave the run unreachable: every signal, query and terminate answered 503
       // "version 2 is not registered".

@@ -60,6 +60,7 @@ std::optional<Principal> Auth::authenticate(std::string_view authorization) cons
   static constexpr std::string_view kBearer = "bearer ";
   if (authorization.size() <= kBearer.size() || !starts_with_nocase(authorization, kBearer)) return std::nullopt;
   std::string_view secret = authorization.substr(kBearer.size());
+  while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);  // 1*SP (RFC 9110, 11.4)
   const Principal* found = nullptr;
   for (const Token& t : tokens_)
     if (same_secret(t.secret, secret)) found = &t.principal;

@@ -29,7 +29,7 @@ struct Request {
   std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
   std::string raw_query;                      // the query string as sent, without the `?`
   // Lower-case names. The server copies only those the router and routes read: authorization,
-  // content-type, idempotency-key, host and origin (browser_guard.h).
+  // content-type, idempotency-key, host and origin (browser_guard.h), cookie (page_token.h).
   std::map<std::string, std::string> headers;
   std::string body;
   // Filled by the router: the parsed body (null when empty), the `{name}` segments of the matched

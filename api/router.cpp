@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/browser_guard.h"
+#include "api/page_token.h"
 #include "api/routes.h"
 #include "api/validate.h"
 
@@ -30,7 +31,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/healthz", Access::kPublic, "healthz", handle_healthz},
     {"GET", "/readyz", Access::kPublic, "readyz", handle_readyz},
     {"GET", "/metrics", Access::kService, "metrics", handle_metrics},
-    {"GET", "/ui/", Access::kPublic, "ui", handle_ui},  // static: its API calls carry the token
+    {"GET", "/ui/", Access::kService, kPageAction, handle_ui},  // its token may come as ?token= (page_token.h)
     {"GET", "/ui", Access::kPublic, "ui", handle_ui_redirect},
 };
 
@@ -158,7 +159,8 @@ void Router::dispatch(Request request, Reply reply) {
   if (auto refusal = browser_refusal(request, ctx_.auth.open()))
     return deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal));
   if (route->access != Access::kPublic) {
-    auto principal = ctx_.auth.authenticate(request.header("authorization"));
+    auto principal = ctx_.auth.authenticate(route->action == kPageAction ? page_credential(request)
+                                                                          : request.header("authorization"));
     if (!principal) return deny(std::move(request), *route, ApiError::kUnauthorized, std::move(done));
     request.principal = std::move(*principal);
     if (!Auth::allows(request.principal, route->access))

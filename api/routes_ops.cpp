@@ -5,6 +5,7 @@
 #include "api/metrics.h"
 #include "api/routes.h"
 #include "api/run_json.h"
+#include "api/page_token.h"
 #include "api/ui_page.h"
 #include "api/validate.h"
 
@@ -53,19 +54,21 @@ void handle_metrics(const Request&, Context& ctx, Reply done) {
   done(std::move(r));
 }
 
-void handle_ui(const Request&, Context&, Reply done) {
+void handle_ui(const Request& request, Context& ctx, Reply done) {
   Response r;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::string(ui_page());
+  // Let in by ?token= (the router checked it): kept for a reload, the address losing it.
+  if (auto it = request.query.find("token"); !ctx.auth.open() && it != request.query.end() && !it->second.empty())
+    r.headers.emplace_back("Set-Cookie", page_cookie(it->second));
   done(std::move(r));
 }
 
 // The query string goes along: it may carry the page's `?token=`.
+// API.md: every non-2xx answer has the error body, this one too.
 void handle_ui_redirect(const Request& request, Context&, Reply done) {
-  Response r;
-  r.status = 308;
+  Response r = json_response(308, Json{{"error", {{"code", "moved"}, {"message", "the admin page is at /ui/"}}}});
   r.headers.emplace_back("Location", request.raw_query.empty() ? "/ui/" : "/ui/?" + request.raw_query);
-  r.body = "{}";
   done(std::move(r));
 }
 

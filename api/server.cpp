@@ -123,7 +123,7 @@ std::optional<std::string> transfer_encoding(const http::request<http::string_bo
 bool refusal(const boost::system::error_code& ec, const http::request<http::string_body>& in, Response& out) {
   std::optional<Response> refused;
   if (!ec) {
-    refused = refuse_framing(in.version(), transfer_encoding(in));
+    refused = refuse_framing(in.version(), transfer_encoding(in), in.count(http::field::host));
   } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
     if (ec == http::error::body_limit)
@@ -161,7 +161,7 @@ Request to_request(const http::request<http::string_body>& in, bool& target_ok) 
   target_ok = parse_target(std::string(in.target()), r);
   static constexpr std::pair<http::field, const char*> kHeaders[] = {
       {http::field::authorization, "authorization"}, {http::field::content_type, "content-type"},
-      {http::field::host, "host"}, {http::field::origin, "origin"}};
+      {http::field::host, "host"}, {http::field::origin, "origin"}, {http::field::cookie, "cookie"}};
   for (const auto& [field, name] : kHeaders)
     if (auto it = in.find(field); it != in.end()) r.headers.emplace(name, std::string(it->value()));
   if (auto it = in.find("Idempotency-Key"); it != in.end()) r.headers.emplace("idempotency-key", std::string(it->value()));

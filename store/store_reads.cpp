@@ -169,7 +169,7 @@ Result<std::vector<Timer>> SqliteStore::due_timers(Millis due_before, std::size_
 Result<AuditPage> SqliteStore::audit(const std::string& cursor, std::size_t limit) {
   if (limit == 0) return invalid("store: audit: limit must be at least 1");
   std::int64_t before = INT64_MAX;
-  if (!cursor.empty() && !parse_int(cursor, before)) {
+  if (!cursor.empty() && (!parse_int(cursor, before) || before < 1)) {  // entry ids start at 1
     return invalid(fmt::format("store: audit: malformed cursor \"{}\"", cursor));
   }
   return readers_->with([&](Db& db) -> Result<AuditPage> {

@@ -25,6 +25,8 @@ TEST_SUITE("api") {
     CHECK(auth->authenticate("Bearer svc-two")->name == "service#2");
     CHECK(auth->authenticate("Bearer adm-secret")->role == "admin");
     CHECK(auth->authenticate("bearer adm-secret")->role == "admin");  // the scheme is case-insensitive
+    CHECK(auth->authenticate("Bearer   adm-secret")->role == "admin");  // one or more spaces (it was 401)
+    CHECK_FALSE(auth->authenticate("Bearer    "));
     CHECK(auth->authenticate("BEARER svc-two")->name == "service#2");
     CHECK_FALSE(auth->authenticate("Bearer ADM-SECRET"));  // the token is not
     CHECK_FALSE(auth->authenticate("Bearer nope"));
@@ -36,7 +38,23 @@ TEST_SUITE("api") {
     CHECK(cairn::api::Auth().authenticate("")->name == "anonymous");
   }
 
-  TEST_CASE("no or unknown token is 401 and audited; health, readiness and the admin page stay open") {
+  TEST_CASE("the admin page takes its token as a header, as ?token= (then kept in a cookie for reloads), or not at all") {
+    RouteFixture f(kTokens);
+    CHECK(f.call("GET", "/ui/", "", bearer("svc-secret")).status == 200);
+    Answer by_address = f.call("GET", "/ui/?token=adm-secret");
+    REQUIRE(by_address.status == 200);
+    const std::string cookie = by_address.header("Set-Cookie");
+    CHECK(cookie == "cairn_ui_token=61646d2d736563726574; Path=/ui/; HttpOnly; SameSite=Strict");
+    const std::string kept = cookie.substr(0, cookie.find(';'));
+    CHECK(f.call("GET", "/ui/", "", {{"cookie", "theme=dark; " + kept}}).status == 200);  // the reload
+    CHECK(f.call("GET", "/ui/", "", {{"cookie", "cairn_ui_token=6e6f7065"}}).status == 401);  // "nope"
+    CHECK(f.call("GET", "/ui/", "", {{"cookie", "xcairn_ui_token=61646d2d736563726574"}}).status == 401);
+    CHECK(f.call("GET", "/ui/?token=nope").status == 401);
+    CHECK(f.call("GET", "/v1/workflows?token=adm-secret").status == 401);  // the page only
+    CHECK(f.call("GET", "/v1/workflows", "", {{"cookie", kept}}).status == 401);
+  }
+
+  TEST_CASE("no or unknown token is 401 and audited; health and readiness stay open") {
     RouteFixture f(kTokens);
     CHECK(f.call("GET", "/healthz").status == 200);
     CHECK(f.call("GET", "/readyz").status == 200);
@@ -45,17 +63,18 @@ TEST_SUITE("api") {
     CHECK(a.code() == "unauthorized");
     CHECK(a.header("WWW-Authenticate") == "Bearer");
     CHECK(f.call("GET", "/metrics").status == 401);
-    CHECK(f.call("GET", "/ui/").status == 200);  // static: it asks for the token its calls send
+    CHECK(f.call("GET", "/ui/").status == 401);  // API.md: any valid token (it was served to anyone)
     CHECK(f.call("POST", "/v1/workflows/x/cancel", "", bearer("wrong")).status == 401);
     Answer audit = f.call("GET", "/v1/audit", "", bearer("adm-secret"));
     REQUIRE(audit.status == 200);
     const Json& entries = audit.body["entries"];
-    REQUIRE(entries.size() == 3);  // search, metrics, cancel: the open routes are not denied
+    REQUIRE(entries.size() == 4);  // search, metrics, ui, cancel: the open routes are not denied
     // Newest first.
     CHECK(entries[0] == Json{{"at", entries[0]["at"]}, {"actor", "anonymous"}, {"role", nullptr}, {"action", "cancel"},
                              {"target", "x"}, {"outcome", "unauthorized"}});
-    CHECK(entries[2]["action"] == "search");
-    CHECK(entries[2]["target"] == "/v1/workflows");
+    CHECK(entries[1]["action"] == "ui");
+    CHECK(entries[3]["action"] == "search");
+    CHECK(entries[3]["target"] == "/v1/workflows");
   }
 
   TEST_CASE("service may start, signal, query and read; admin actions are 403 for it and audited") {

@@ -189,6 +189,7 @@ TEST_SUITE("api") {
     CHECK(message("/v1/workflows?cursor=garbage") == R"(malformed cursor "garbage")");
     CHECK(message("/v1/workflows?cursor=a%3A%20b") == R"(malformed cursor "a: b")");
     CHECK(message("/v1/audit?cursor=garbage") == R"(malformed cursor "garbage")");
+    CHECK(message("/v1/audit?cursor=-1") == R"(malformed cursor "-1")");  // it was an empty page
   }
 
   TEST_CASE("history pages with after, limit and next_cursor") {
@@ -330,5 +331,6 @@ TEST_SUITE("api") {
     Answer with_token = f.call("GET", "/ui?token=s3%20cret&x=1");
     CHECK(with_token.status == 308);
     CHECK(with_token.header("Location") == "/ui/?token=s3%20cret&x=1");
+    CHECK(with_token.body["error"]["code"] == "moved");  // every non-2xx answer has the error body (it was {})
   }
 }

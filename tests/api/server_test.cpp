@@ -125,7 +125,9 @@ TEST_SUITE("api") {
          {post + "Content-Length: -5\r\n\r\n", post + "Content-Length: abc\r\n\r\n",
           post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", std::string("GET /healthz HTTP/1.1\r\nno colon\r\n\r\n"),
           std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n"),
-          post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"}) {
+          post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+          // Two Hosts: the first was read, and the browser guard let `Host: evil.example` through.
+          std::string("GET /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n")}) {
       CAPTURE(bytes);
       HttpClient c = s.client();
       REQUIRE(c.send_raw(bytes));

@@ -238,6 +238,7 @@ struct Engine::Impl {
   void arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due);
   void disarm_durable(const std::string& run_id, std::int64_t cmd);
   void disarm_durable_all(const std::string& run_id);  // every timer of the run
+  bool has_durable_timer(const std::string& run_id) const;
   // Fires a durable timer into its run; one whose run cannot be brought back fires again after
   // kReviveRetryMs.
   void fire_durable(const std::string& run_id, std::int64_t cmd);

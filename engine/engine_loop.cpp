@@ -292,8 +292,13 @@ void Engine::Impl::recover() {
   for (const auto& id : *ids) {
     auto rec = store.get_run(id);
     // Waiting and stuck runs stay on disk: their timers are armed, and a signal or an admin
-    // action brings them back. Running ones have work in flight: replay and re-issue it.
-    if (!rec || rec->status != store::RunStatus::kRunning) continue;
+    // action brings them back. Running ones have work in flight: replay and re-issue it, and so
+    // a run waiting until a time with no timer row armed (the table is a copy of what journals
+    // hold, changed outside Cairn): its replay arms what its journal holds.
+    if (!rec) continue;
+    const bool timer_lost = rec->status == store::RunStatus::kWaiting && rec->waiting_on &&
+                            rec->waiting_on->until > 0 && !has_durable_timer(id);
+    if (rec->status != store::RunStatus::kRunning && !timer_lost) continue;
     if (ensure_live(id)) ++resumed;
   }
   if (!ids->empty())

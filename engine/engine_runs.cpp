@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "engine/engine_impl.h"
 
@@ -292,6 +293,11 @@ void Engine::Impl::disarm_durable(const std::string& run_id, std::int64_t cmd) {
   m_timers = durable_timers.size();
 }
 
+bool Engine::Impl::has_durable_timer(const std::string& run_id) const {
+  auto it = durable_timers.lower_bound({run_id, std::numeric_limits<std::int64_t>::min()});
+  return it != durable_timers.end() && it->first.first == run_id;
+}
+
 void Engine::Impl::disarm_durable_all(const std::string& run_id) {
   auto it = durable_timers.lower_bound({run_id, 0});
   while (it != durable_timers.end() && it->first.first == run_id) {
@@ -310,6 +316,13 @@ void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd) {
   // revival once its rows are restored (a retry, a restart).
   if (lr && (*lr)->run->journal_sealed()) return;
   if (lr && (*lr)->run->is_pending(cmd)) {
+    // The row's time was changed outside Cairn: the run's journal holds when the timer is due.
+    for (const store::Timer& t : (*lr)->run->pending_timers())
+      if (t.cmd == cmd && t.due > now()) {
+        fmt::print(stderr, "cairn engine: run {}: timer {} fired before the time its journal holds (its row was "
+                   "changed outside Cairn); it fires at that time\n", run_id, cmd);
+        return arm_durable(run_id, cmd, t.due);
+      }
     (*lr)->run->record(EventType::kTimerFired, cmd, Json::object(), now());
     collect(**lr);
     return;

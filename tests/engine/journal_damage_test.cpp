@@ -169,6 +169,29 @@ TEST_SUITE("engine") {
     CHECK(env.history(id).size() == journal.size());  // a TimerFired was appended to it
   }
 
+  TEST_CASE("a timer row changed outside Cairn: the run wakes at the time its journal holds, not earlier, not never") {
+    Registry registry;
+    registry.workflow("timed", timed_wait_for_go);  // waits an hour for "go", then ends with -1
+    TestEnv env(registry);
+    const std::string id = env.start("timed", Json::object(), "timed");
+    env.crash();
+    SUBCASE("its time moved earlier") {  // it fired at once: the run went on an hour early
+      store::test::outside(env.db_path(), "UPDATE timers SET due = 1");
+    }
+    SUBCASE("its time made text") {  // the rest, below: the run waited forever, shown waiting
+      store::test::outside(env.db_path(), "UPDATE timers SET due = 'abc'");
+    }
+    SUBCASE("its run renamed") { store::test::outside(env.db_path(), "UPDATE timers SET run_id = 'zzz'"); }
+    SUBCASE("deleted") { store::test::outside(env.db_path(), "DELETE FROM timers"); }
+    env.crash();
+    env.advance(std::chrono::minutes(1));
+    CHECK(env.run(id).status == "waiting");
+    env.advance(std::chrono::hours(2));
+    const auto run = env.run(id);
+    CHECK(run.status == "completed");
+    CHECK(run.result == -1);
+  }
+
   TEST_CASE("terminating a sealed run removes its timers, which its replay never reached") {
     Registry registry;
     registry.workflow("timed", timed_wait_for_go);

@@ -2,6 +2,7 @@
 #include "activities/order_types.h"
 
 #include <exception>
+#include <optional>
 #include <stdexcept>
 
 namespace cairn::activities {
@@ -96,9 +97,21 @@ std::vector<SellerLines> split_by_seller(const std::vector<OrderItem>& items) {
 
 namespace {
 
-// Bounds keep every sum and product of money far from int64 overflow.
+// Bounds of one field. Each qty × unit_price fits int64, but a sum of them need not: sums are
+// checked against kMaxTotal as they grow.
 constexpr std::int64_t kMaxQty = 1'000'000;
 constexpr std::int64_t kMaxAmount = 1'000'000'000'000;
+// The largest order total (items + shipping) and payments sum, in minor units (10^12: ten billion
+// euros). Every later product or sum of an order's money (refunds, risk) stays far below int64.
+constexpr std::int64_t kMaxTotal = kMaxAmount;
+
+// `sum` + a × b, or nullopt when it would pass kMaxTotal (or int64, which the builtins catch).
+std::optional<std::int64_t> add_capped(std::int64_t sum, std::int64_t a, std::int64_t b) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product) || __builtin_add_overflow(sum, product, &sum) || sum > kMaxTotal)
+    return std::nullopt;
+  return sum;
+}
 
 std::string check_order(const Order& o) {
   if (o.customer_id.empty()) return "customer_id is required";
@@ -109,17 +122,22 @@ std::string check_order(const Order& o) {
     if (i.unit_price < 0 || i.unit_price > kMaxAmount) return "item " + i.sku + ": unit_price must be between 0 and 10^12";
   }
   if (o.shipping < 0 || o.shipping > kMaxAmount) return "shipping must be between 0 and 10^12";
+  std::optional<std::int64_t> total = o.shipping;
+  for (const auto& i : o.items)
+    if (total) total = add_capped(*total, i.qty, i.unit_price);
+  if (!total) return "the order total (items + shipping) exceeds 10^12";
   if (o.payments.empty()) return "payments must not be empty";
-  std::int64_t paid = 0;
+  std::optional<std::int64_t> paid = 0;
   for (const auto& p : o.payments) {
     if (p.method != "card" && p.method != "points" && p.method != "deferred")
       return "unknown payment method '" + p.method + "' (card, points, deferred)";
     if (p.method == "card" && (!p.token || p.token->empty())) return "a card payment needs a token";
     if (p.amount <= 0 || p.amount > kMaxAmount) return "payment amounts must be between 1 and 10^12";
-    paid += p.amount;
+    if (paid) paid = add_capped(*paid, p.amount, 1);
   }
-  if (paid != order_total(o))
-    return "payments sum to " + std::to_string(paid) + ", the order totals " + std::to_string(order_total(o));
+  if (!paid) return "the payments sum to more than 10^12";
+  if (*paid != *total)
+    return "payments sum to " + std::to_string(*paid) + ", the order totals " + std::to_string(*total);
   return "";
 }
 

@@ -73,14 +73,17 @@ void from_json(const Json& j, ReturnLine& v);
 void to_json(Json& j, const ReturnRequest& v);
 void from_json(const Json& j, ReturnRequest& v);
 
-// Sum of qty × unit_price over `items`.
+// Sum of qty × unit_price over `items`. Unchecked: only for orders validate_order() accepted,
+// whose total it caps at 10^12.
 std::int64_t items_value(const std::vector<OrderItem>& items);
 // Items value plus shipping: what the payments must add up to.
 std::int64_t order_total(const Order& order);
 // One entry per seller, in the order sellers first appear in the cart.
 std::vector<SellerLines> split_by_seller(const std::vector<OrderItem>& items);
 
-// DOMAIN.md's "Rejected at start with 400" rules: "" when valid, else what is wrong.
+// DOMAIN.md's "Rejected at start with 400" rules: "" when valid, else what is wrong. Also refused:
+// an order total (items + shipping) or payments sum above 10^12 minor units, with checked
+// arithmetic, so no total can wrap.
 std::string validate_order(const Json& input);
 // An `order.return` input needs an order id and at least one line with a positive quantity.
 std::string validate_return(const Json& input);

@@ -50,12 +50,15 @@ Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) 
   return run_once(tables_, "returns.open_rma", key, [&](TableTx& tx) {
     auto order = get_json(tx, kOrders, req.order_id);
     if (!order) return Effect::terminal("unknown_order", "no order " + req.order_id);
-    // Units still returnable per (seller, SKU): ordered minus what earlier RMAs took back.
+    // Units still returnable per (seller, SKU): ordered minus what earlier RMAs, bar released
+    // ones, took back.
     std::map<std::pair<std::string, std::string>, std::int64_t> left;
     for (const auto& item : order->get<OrderRecord>().order.items) left[{item.seller_id, item.sku}] += item.qty;
-    for (const auto& [k, v] : tx.scan(kRmas, req.order_id + "|"))
-      for (const auto& line : Json::parse(v)["items"].get<std::vector<ReturnLine>>())
-        left[{line.seller_id, line.sku}] -= line.qty;
+    for (const auto& [k, v] : tx.scan(kRmas, req.order_id + "|")) {
+      const Json row = Json::parse(v);
+      if (row.value("released", false)) continue;
+      for (const auto& line : row["items"].get<std::vector<ReturnLine>>()) left[{line.seller_id, line.sku}] -= line.qty;
+    }
     for (const auto& line : req.items) {
       if (!tx.get(kShipped, req.order_id + "|" + line.seller_id))
         return Effect::terminal("not_returnable", "order " + req.order_id + ": the sub-order of " + line.seller_id +
@@ -83,6 +86,18 @@ Rma SimulatedOrderDesk::open_rma(const RmaRequest& req, const std::string& key) 
 void SimulatedOrderDesk::inspect(const ReturnParcel& parcel, const std::string& key) {
   run_once(tables_, "returns.inspect", key, [&](TableTx& tx) {
     tx.put(kInspected, parcel.order_id + "|" + parcel.rma + "|" + parcel.seller_id, R"({"result":"accepted"})");
+    return Effect::ok(Json());
+  });
+}
+
+void SimulatedOrderDesk::release_rma(const ReturnRef& ret, const std::string& key) {
+  run_once(tables_, "returns.release_rma", key, [&](TableTx& tx) {
+    for (const auto& [k, v] : tx.scan(kRmas, ret.order_id + "|")) {
+      Json row = Json::parse(v);
+      if (row.value("return_id", std::string{}) != ret.return_id || row.value("released", false)) continue;
+      row["released"] = true;
+      put_json(tx, kRmas, k, row);
+    }
     return Effect::ok(Json());
   });
 }

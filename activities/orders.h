@@ -49,12 +49,18 @@ struct Rma {
   std::string rma;
   std::string label;  // URL of the printable return label
 };
+// One return (the order.return run `return_id`) of an order.
+struct ReturnRef {
+  std::string order_id;
+  std::string return_id;
+};
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecordRequest, order_id, order, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderRecord, order_id, order, price_version)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmaRequest, order_id, return_id, items, reason, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeliveryNote, order_id, seller_id, at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReturnParcel, order_id, rma, seller_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rma, rma, label)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReturnRef, order_id, return_id)
 
 // Any thread; mutating calls honour the caller's idempotency key.
 class OrderDesk {
@@ -74,6 +80,9 @@ class OrderDesk {
   virtual Rma open_rma(const RmaRequest& request, const std::string& key) = 0;
   // Records the seller's inspection of a returned parcel (the simulated desk accepts each one).
   virtual void inspect(const ReturnParcel& parcel, const std::string& key) = 0;
+  // A cancelled return: every RMA it opened is released, its units returnable again. Releasing
+  // twice, or for a return that opened none, does nothing.
+  virtual void release_rma(const ReturnRef& ret, const std::string& key) = 0;
 };
 
 class SimulatedOrderDesk final : public OrderDesk {
@@ -85,6 +94,7 @@ class SimulatedOrderDesk final : public OrderDesk {
   void mark_delivered(const DeliveryNote& delivery, const std::string& key) override;
   Rma open_rma(const RmaRequest& request, const std::string& key) override;
   void inspect(const ReturnParcel& parcel, const std::string& key) override;
+  void release_rma(const ReturnRef& ret, const std::string& key) override;
 
  private:
   Tables& tables_;

@@ -1,6 +1,7 @@
 // The simulated payment gateway: one row per payment part, an append-only ledger per order.
 #include "activities/payments.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
@@ -10,6 +11,7 @@ namespace cairn::activities {
 namespace {
 
 constexpr const char* kParts = "payment_parts";
+constexpr const char* kOrderRefunds = "payment_order_refunds";  // key "<order>|<refund id>"
 constexpr std::chrono::seconds kSlowCall{2};
 
 std::string part_key(const std::string& order_id, int index) {
@@ -17,6 +19,18 @@ std::string part_key(const std::string& order_id, int index) {
 }
 
 }  // namespace
+
+std::vector<RefundPart> split_refund(std::int64_t amount, const std::vector<PaymentRecord>& parts) {
+  std::vector<RefundPart> out;
+  for (const auto& p : parts) {
+    if (amount <= 0) break;
+    const std::int64_t take = std::min(amount, p.captured - p.refunded);
+    if (take <= 0) continue;
+    out.push_back(RefundPart{p.index, p.method, take});
+    amount -= take;
+  }
+  return out;
+}
 
 SimulatedPaymentGateway::SimulatedPaymentGateway(Tables& tables, NowFn now)
     : tables_(tables), now_(std::move(now)) {}
@@ -119,6 +133,32 @@ Json SimulatedPaymentGateway::refund(const RefundRequest& req, const std::string
     }
     return Effect::ok(Json(*part));
   }));
+}
+
+std::vector<RefundPart> SimulatedPaymentGateway::refund_order(const OrderRefundRequest& req, const std::string& key) {
+  const auto at = now_();
+  return run_once(tables_, "payment.refund_order", key, [&](TableTx& tx) {
+    const std::string done_key = req.order_id + "|" + req.refund_id;
+    if (auto done = get_json(tx, kOrderRefunds, done_key)) return Effect::ok(*done);
+    std::vector<PaymentRecord> parts;
+    for (const auto& [k, v] : tx.scan(kParts, req.order_id + "|")) parts.push_back(Json::parse(v).get<PaymentRecord>());
+    const auto split = split_refund(req.amount, parts);
+    std::int64_t left = req.amount;
+    for (const auto& p : split) left -= p.amount;
+    if (req.amount < 0 || left > 0)
+      return Effect::terminal("exceeds_capture", "a refund of " + std::to_string(req.amount) + " exceeds what is left of order " +
+                                                     req.order_id + "'s captures");
+    for (const auto& p : split)
+      for (auto& part : parts)
+        if (part.index == p.index) {
+          part.refunded += p.amount;
+          save_part(tx, req.order_id, part);
+          // One ledger entry per part, each under its own key: the refund's, plus the part.
+          ledger(tx, req.order_id, part.method, "refund", p.amount, key + "#" + std::to_string(p.index), at);
+        }
+    put_json(tx, kOrderRefunds, done_key, Json(split));
+    return Effect::ok(Json(split));
+  }).get<std::vector<RefundPart>>();
 }
 
 std::vector<PaymentRecord> SimulatedPaymentGateway::payments(const std::string& order_id) {

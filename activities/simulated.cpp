@@ -59,6 +59,11 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
   reg.activity("payment.refund",
                [p = s.payments](ActivityContext& ctx, RefundRequest r) { return p->refund(r, ctx.idempotency_key()); },
                pay);
+  reg.activity("payment.refund_order",
+               [p = s.payments](ActivityContext& ctx, OrderRefundRequest r) {
+                 return Json(p->refund_order(r, ctx.idempotency_key()));
+               },
+               pay);
 
   reg.activity("risk.score",
                [r = s.risk](ActivityContext& ctx, RiskRequest q) { return r->score(q, ctx.idempotency_key()); }, quick);
@@ -109,6 +114,9 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
                quick);
   reg.activity("returns.open_rma",
                [o = s.orders](ActivityContext& ctx, RmaRequest r) { return o->open_rma(r, ctx.idempotency_key()); },
+               quick);
+  reg.activity("returns.release_rma",
+               [o = s.orders](ActivityContext& ctx, ReturnRef r) { o->release_rma(r, ctx.idempotency_key()); },
                quick);
 }
 

@@ -28,9 +28,10 @@ struct OrderServices {
   OrderDesk* orders = nullptr;
 };
 
-// Registers payment.{authorize,capture,reverse,refund}, risk.{score,verify},
-// inventory.{reserve,capture,release,restock}, notify.send, orders.{record,get} and
-// returns.open_rma. Each passes its activity's idempotency key to the service.
+// Registers payment.{authorize,capture,reverse,refund,refund_order}, risk.{score,verify},
+// inventory.{reserve,capture,release,restock}, notify.send, orders.{record,get,shipped,delivered}
+// and returns.{open_rma,inspect,release_rma}. Each passes its activity's idempotency key to the
+// service.
 void register_order_activities(Registry& registry, const OrderServices& services);
 
 // Every simulated service over one Tables (DOMAIN.md "Demo knobs"). Keep it alive as long as the

@@ -15,6 +15,7 @@
 #include "activities/payments.h"
 #include "activities/risk.h"
 #include "workflows/order_workflows.h"
+#include "workflows/undo_on_cancel.h"
 
 namespace cairn::workflows {
 
@@ -57,6 +58,11 @@ std::string text(const Json& payload, const char* field) {
   if (!payload.is_object()) return "";
   auto it = payload.find(field);
   return it != payload.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// A `fraud.review` payload with the decision DOMAIN.md's shape gives it: a boolean `approved`.
+bool is_review(const Json& payload) {
+  return payload.is_object() && payload.contains("approved") && payload["approved"].is_boolean();
 }
 
 std::vector<std::string> fulfillment_signals() {
@@ -190,11 +196,19 @@ class Placement {
     co_return std::nullopt;
   }
 
-  // Admin review (score 51-75): nothing moves until a `fraud.review` signal, for at most 48 h.
+  // Admin review (score 51-75): nothing moves until a `fraud.review` signal, for at most 48 h. A
+  // review without a boolean `approved` is recorded in the result and ignored; runs that took
+  // one as a rejection before that (the patch is false for them) replay as they ran.
   Task<std::optional<Json>> review() {
     state_ = "fraud_review";
     co_await notify("admin", "fraud_review", review_data());
-    auto decision = co_await ctx_.wait_signal<Json>("fraud.review", kPendingTimeout);
+    const auto deadline = ctx_.now() + kPendingTimeout;
+    std::optional<Json> decision;
+    while (true) {
+      decision = co_await ctx_.wait_signal<Json>("fraud.review", until(deadline));
+      if (!decision || is_review(*decision) || !ctx_.patched("fraud-review-needs-approved")) break;
+      ignored_.push_back(ignored_signal("fraud.review", std::move(*decision)));
+    }
     if (!decision) co_return co_await time_out();
     reviewed_by_ = text(*decision, "by");
     if (!(decision->is_object() && decision->value("approved", Json(false)) == Json(true)))
@@ -324,7 +338,7 @@ class Placement {
         co_await ctx_.activity<void>("orders.delivered", std::move(delivery));
       }
     } else {
-      ignored_.push_back(ignored_signal(std::move(signal)));
+      ignored_.push_back(ignored_signal(std::move(signal.name), std::move(signal.payload)));
     }
     state_ = order_state();
   }
@@ -426,7 +440,9 @@ class Placement {
     return {{"reason", "seller_acceptance_overdue"}, {"sla_hours", kSellerAcceptSla.count() / 3'600'000},
             {"sellers", unaccepted()}};
   }
-  static Json ignored_signal(Signal s) { return {{"name", std::move(s.name)}, {"payload", std::move(s.payload)}}; }
+  static Json ignored_signal(std::string name, Json payload) {
+    return {{"name", std::move(name)}, {"payload", std::move(payload)}};
+  }
 
   WorkflowContext& ctx_;
   Saga saga_;
@@ -447,18 +463,8 @@ class Placement {
 Task<Json> place_order(WorkflowContext& ctx, Order order) {
   Placement placement(ctx, std::move(order));
   auto status = ctx.on_query("status", [&placement] { return placement.status(); });
-  std::optional<Json> result;
-  bool cancelled = false;
-  try {
-    result = co_await placement.run();
-  } catch (const CancelledError&) {
-    cancelled = true;
-  }
-  if (cancelled) {
-    co_await placement.undo("cancel_requested");
-    throw CancelledError();
-  }
-  co_return std::move(*result);
+  co_return co_await undo_on_cancel([&placement] { return placement.run(); },
+                                    [&placement] { return placement.undo("cancel_requested"); });
 }
 
 }  // namespace cairn::workflows

@@ -1,8 +1,6 @@
 // Refund arithmetic of a return.
 #include "workflows/refunds.h"
 
-#include <algorithm>
-
 namespace cairn::workflows {
 
 std::int64_t refund_amount(const activities::Order& order, const std::vector<activities::ReturnLine>& lines) {
@@ -23,18 +21,6 @@ std::int64_t refund_amount(const activities::Order& order, const std::vector<act
   const std::int64_t value = activities::items_value(order.items);
   if (value <= 0) return returned;
   return returned + static_cast<std::int64_t>(Wide{order.shipping} * returned / value);
-}
-
-std::vector<RefundPart> split_refund(std::int64_t amount, const std::vector<activities::PaymentRecord>& parts) {
-  std::vector<RefundPart> out;
-  for (const auto& p : parts) {
-    if (amount <= 0) break;
-    const std::int64_t take = std::min(amount, p.captured - p.refunded);
-    if (take <= 0) continue;
-    out.push_back(RefundPart{p.index, p.method, take});
-    amount -= take;
-  }
-  return out;
 }
 
 }  // namespace cairn::workflows

@@ -130,6 +130,31 @@ TEST_CASE("a refund never exceeds what a part captured") {
   CHECK(parts[0].refunded == 600);
 }
 
+TEST_CASE("an order's refund is split over what each capture has left when it is made, once per refund") {
+  Services s;
+  auto& pay = s.svc.payments();
+  pay.authorize({"o-8", 0, "card", 1000, "tok_ok"}, "a0");
+  pay.authorize({"o-8", 1, "points", 500, ""}, "a1");
+  pay.capture({"o-8", 0}, "c0");
+  pay.capture({"o-8", 1}, "c1");
+  CHECK(pay.refund_order({"o-8", "ret-1", 700}, "r1").size() == 1);
+  // The card has 300 left: the next refund takes it, then the points.
+  auto parts = pay.refund_order({"o-8", "ret-2", 400}, "r2");
+  REQUIRE(parts.size() == 2);
+  CHECK((parts[0].index == 0 && parts[0].method == "card" && parts[0].amount == 300));
+  CHECK((parts[1].index == 1 && parts[1].method == "points" && parts[1].amount == 100));
+  // A retried activity (same key) or the same refund under another key: no second effect.
+  CHECK(Json(pay.refund_order({"o-8", "ret-2", 400}, "r2")) == Json(parts));
+  CHECK(Json(pay.refund_order({"o-8", "ret-2", 400}, "r2-again")) == Json(parts));
+  // More than is left (400 of the points): all or nothing.
+  CHECK(error_type([&] { pay.refund_order({"o-8", "ret-3", 401}, "r3"); }) == "exceeds_capture");
+  CHECK(count_kind(ledger(s.tables, "o-8"), "refund") == 3);
+  CHECK(ledger(s.tables, "o-8").back()["idempotency_key"] == "r2#1");  // one key per ledger entry
+  auto left = pay.payments("o-8");
+  CHECK(left[0].refunded == 1000);
+  CHECK(left[1].refunded == 100);
+}
+
 TEST_CASE("risk: fixed demo customers, velocity over the hour and the day, bands") {
   Services s;
   auto& risk = s.svc.risk();
@@ -308,6 +333,16 @@ TEST_CASE("orders: recorded once with their price version; RMAs only for shipped
   CHECK(error_type([&] { s.svc.orders().open_rma({"o-9", "r-4", {{"sku-1", "s-1", 1}}, ""}, "r-4/2"); }) ==
         "unknown_order");
   CHECK(s.svc.orders().open_rma({"o-1", "r-5", {{"sku-1", "s-1", 1}}, ""}, "r-5/2").rma == "RMA-000002");
+
+  // A cancelled return's RMA is released: its units are returnable again, once.
+  CHECK(error_type([&] { s.svc.orders().open_rma({"o-1", "r-6", {{"sku-1", "s-1", 1}}, ""}, "r-6/2"); }) ==
+        "not_returnable");
+  s.svc.orders().release_rma({"o-1", "r-5"}, "r-5/9");
+  s.svc.orders().release_rma({"o-1", "r-5"}, "r-5/10");  // a second release changes nothing
+  s.svc.orders().release_rma({"o-1", "r-none"}, "r-none/9");  // a return that opened no RMA
+  CHECK(s.svc.orders().open_rma({"o-1", "r-6b", {{"sku-1", "s-1", 1}}, ""}, "r-6b/2").rma == "RMA-000003");
+  CHECK(error_type([&] { s.svc.orders().open_rma({"o-1", "r-7", {{"sku-1", "s-1", 1}}, ""}, "r-7/2"); }) ==
+        "not_returnable");
 }
 
 TEST_CASE("order validation rejects DOMAIN.md's bad starts") {
@@ -350,6 +385,31 @@ TEST_CASE("order validation rejects DOMAIN.md's bad starts") {
   CHECK(validate_return(Json{{"order_id", 5}, {"items", Json::array()}}) == "order_id must be a string");
   CHECK(validate_return(Json{{"order_id", "o"}, {"items", {{{"sku", "a"}, {"seller_id", "s"}, {"qty", 1}}}}, {"reason", 5}}) ==
         "reason must be a string");
+}
+
+TEST_CASE("an order total past 10^12 is refused, also one that would wrap past 2^64") {
+  // The audit's cart: 18 × (10^6 × 10^12) + 446744 × 10^12 + 73709551716 = 2^64 + 100, which
+  // wrapped to 100 and was paid with 100 points.
+  Json wrap = Json::parse(R"({"customer_id": "c-17", "currency": "EUR", "items": [],
+    "payments": [{"method": "points", "amount": 100}]})");
+  for (int i = 0; i < 18; ++i)
+    wrap["items"].push_back({{"sku", "sku-" + std::to_string(i)}, {"seller_id", "s-1"}, {"qty", 1'000'000},
+                             {"unit_price", 1'000'000'000'000}});
+  wrap["items"].push_back({{"sku", "sku-a"}, {"seller_id", "s-1"}, {"qty", 446744}, {"unit_price", 1'000'000'000'000}});
+  wrap["items"].push_back({{"sku", "sku-b"}, {"seller_id", "s-1"}, {"qty", 1}, {"unit_price", 73709551716}});
+  CHECK(validate_order(wrap) == "the order total (items + shipping) exceeds 10^12");
+
+  Json order = Json::parse(R"({"customer_id": "c-17", "currency": "EUR",
+    "items": [{"sku": "a", "seller_id": "s-1", "qty": 1, "unit_price": 999999999999}], "shipping": 1,
+    "payments": [{"method": "points", "amount": 1000000000000}]})");
+  CHECK(validate_order(order) == "");  // exactly 10^12
+  order["shipping"] = 2;
+  CHECK(validate_order(order) == "the order total (items + shipping) exceeds 10^12");
+  // Payments summing past the cap (and so never equal to a valid total).
+  order["shipping"] = 1;
+  order["payments"] = Json::array();
+  for (int i = 0; i < 3; ++i) order["payments"].push_back({{"method", "points"}, {"amount", 1'000'000'000'000}});
+  CHECK(validate_order(order) == "the payments sum to more than 10^12");
 }
 
 }  // TEST_SUITE

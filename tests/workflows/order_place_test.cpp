@@ -116,6 +116,49 @@ TEST_CASE("an approved fraud review releases the order to fulfillment") {
   CHECK(shop.net_charge(id) == 15090);
 }
 
+TEST_CASE("a fraud review without a boolean `approved` is recorded and ignored; the order waits for a valid one") {
+  Shop shop;
+  auto id = shop.env.start("order.place", sample_order("c-fraud-9"), "ord-2c");
+  shop.env.signal(id, "fraud.review", Json{{"by", "x"}});
+  shop.env.signal(id, "fraud.review", Json{{"approved", "yes"}, {"by", "y"}});
+  shop.env.signal(id, "fraud.review", Json::array({true}));
+  CHECK(shop.env.run(id).status == "waiting");
+  CHECK(shop.env.query(id, "status")["state"] == "fraud_review");
+  CHECK(shop.entries(id, "void") == 0);
+  CHECK(shop.sent(id, "customer", "order_rejected") == 0);
+
+  // The 48 h review deadline still runs from the alert, not from the ignored signals.
+  shop.env.advance(47h);
+  shop.env.signal(id, "fraud.review", Json{{"approved", true}, {"by", "admin-1"}});
+  CHECK(shop.env.query(id, "status")["state"] == "pending_fulfillment");
+  CHECK(shop.net_charge(id) == 15090);
+  shop.ship(id, "s-1", "TRK-1");
+  shop.ship(id, "s-2", "TRK-2");
+  shop.deliver(id, "s-1");
+  shop.deliver(id, "s-2");
+  auto run = shop.env.run(id);
+  REQUIRE(run.status == "completed");
+  CHECK(run.result["reviewed_by"] == "admin-1");
+  CHECK(run.result["ignored_signals"] ==
+        Json::array({{{"name", "fraud.review"}, {"payload", {{"by", "x"}}}},
+                     {{"name", "fraud.review"}, {"payload", {{"approved", "yes"}, {"by", "y"}}}},
+                     {{"name", "fraud.review"}, {"payload", Json::array({true})}}}));
+}
+
+TEST_CASE("a fraud review that never comes validly cancels the order 48 h after the alert") {
+  Shop shop;
+  auto id = shop.env.start("order.place", sample_order("c-fraud-10"), "ord-2d");
+  shop.env.advance(24h);
+  shop.env.signal(id, "fraud.review", Json{{"by", "x"}});
+  shop.env.advance(24h);
+  auto run = shop.env.run(id);
+  REQUIRE(run.status == "completed");
+  CHECK(run.result["state"] == "cancelled");
+  CHECK(run.result["reason"] == "pending_timeout");
+  CHECK(run.result["ignored_signals"].size() == 1);
+  CHECK(shop.net_charge(id) == 0);
+}
+
 TEST_CASE("a blocked customer is rejected at once and a c-verify customer passes one verification") {
   Shop shop;
   auto blocked = shop.env.start("order.place", sample_order("c-block-1"), "ord-block");

@@ -18,6 +18,21 @@ Json return_of(const std::string& order, const std::string& seller, const std::s
               {"reason", "damaged"}};
 }
 
+// The simulated gateway, but an order refund fails (retryably) while `refunds_fail` is set.
+struct FlakyRefunds final : activities::PaymentGateway {
+  activities::PaymentGateway* inner = nullptr;
+  bool refunds_fail = true;
+  Json authorize(const activities::AuthorizeRequest& r, const std::string& k) override { return inner->authorize(r, k); }
+  Json capture(const activities::PaymentRef& r, const std::string& k) override { return inner->capture(r, k); }
+  Json reverse(const activities::PaymentRef& r, const std::string& k) override { return inner->reverse(r, k); }
+  Json refund(const activities::RefundRequest& r, const std::string& k) override { return inner->refund(r, k); }
+  std::vector<activities::RefundPart> refund_order(const activities::OrderRefundRequest& r, const std::string& k) override {
+    if (refunds_fail) throw RetryableError("gateway unreachable", "gateway_unavailable");
+    return inner->refund_order(r, k);
+  }
+  std::vector<activities::PaymentRecord> payments(const std::string& id) override { return inner->payments(id); }
+};
+
 }  // namespace
 
 TEST_SUITE("workflows") {
@@ -48,8 +63,8 @@ TEST_CASE("ORD-005: a return notifies the seller, labels the parcel, refunds wit
     if (e.type == "ActivityCompleted") steps.push_back(e.data.value("name", ""));
   auto at = [&](const char* name) { return std::find(steps.begin(), steps.end(), name) - steps.begin(); };
   CHECK(std::count(steps.begin(), steps.end(), "returns.inspect") == 1);  // one returning seller
-  CHECK(at("returns.inspect") < at("payment.refund"));
-  CHECK(at("payment.refund") < static_cast<long>(steps.size()));
+  CHECK(at("returns.inspect") < at("payment.refund_order"));
+  CHECK(at("payment.refund_order") < static_cast<long>(steps.size()));
   // 5500 + floor(590 × 5500 / 14500) = 5500 + 223
   CHECK(run.result["state"] == "returned");
   CHECK(run.result["refund"] == 5723);
@@ -59,6 +74,76 @@ TEST_CASE("ORD-005: a return notifies the seller, labels the parcel, refunds wit
   CHECK(shop.note(order, "customer", "refund")["data"]["amount"] == 5723);
   CHECK(shop.level("s-2", "sku-9") == "5/0");
   CHECK(shop.level("s-1", "sku-1") == "8/0");
+}
+
+TEST_CASE("two returns of one order: the second refunds from what the first left of each capture") {
+  Shop shop;
+  auto order = shop.delivered_order("ord-2r");
+  // Both start (and would plan) while the card still has its whole capture of 14090.
+  auto ra = shop.env.start("order.return", return_of(order, "s-1", "sku-1", 2), "ret-a");
+  auto rb = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-b");
+  shop.env.signal(ra, "return.received", Json{{"seller_id", "s-1"}});
+  REQUIRE(shop.env.run(ra).status == "completed");
+  CHECK(shop.env.run(ra).result["refunds"] == Json::array({{{"method", "card"}, {"amount", 9366}}}));
+
+  shop.env.signal(rb, "return.received", Json{{"seller_id", "s-2"}});
+  auto run = shop.env.run(rb);
+  REQUIRE(run.status == "completed");
+  // 5723 = the card's 14090 - 9366 = 4724 left, then 999 of the points (DOMAIN.md: in the order
+  // listed, each up to what it has left).
+  CHECK(run.result["refund"] == 5723);
+  CHECK(run.result["refunds"] == Json::array({{{"method", "card"}, {"amount", 4724}}, {{"method", "points"}, {"amount", 999}}}));
+  CHECK(shop.net_charge(order) == 15090 - 9366 - 5723);
+  CHECK(shop.entries(order, "refund") == 3);
+  CHECK(shop.level("s-1", "sku-1") == "10/0");
+  CHECK(shop.level("s-2", "sku-9") == "5/0");
+  CHECK(shop.sent(order, "customer", "refund") == 2);
+}
+
+TEST_CASE("a return cancelled before its refund releases the RMA and tells the customer and the seller") {
+  Shop shop;
+  auto order = shop.delivered_order("ord-cr");
+  auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-c");
+  const auto rma = shop.env.query(ret, "status")["rma"];
+  shop.env.cancel(ret);
+  CHECK(shop.env.run(ret).status == "cancelled");
+  CHECK(shop.env.query(ret, "status")["state"] == "cancelled");
+  auto told = shop.note(order, "customer", "return_cancelled");
+  CHECK(told["data"] == Json{{"rma", rma}, {"return_id", ret}, {"reason", "cancel_requested"}});
+  CHECK(shop.sent(order, "seller:s-2", "return_cancelled") == 1);
+  CHECK(shop.sent(order, "seller:s-1", "return_cancelled") == 0);  // not part of this return
+  CHECK(shop.entries(order, "refund") == 0);
+  CHECK(shop.level("s-2", "sku-9") == "4/0");
+
+  // The unit can be returned again, and this time it is.
+  auto again = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-c2");
+  CHECK(shop.env.query(again, "status")["state"] == "awaiting_return");
+  shop.env.signal(again, "return.received", Json{{"seller_id", "s-2"}});
+  CHECK(shop.env.run(again).result["refund"] == 5723);
+  CHECK(shop.level("s-2", "sku-9") == "5/0");
+}
+
+TEST_CASE("a cancel once the refund started is refused: the return completes and the customer is told") {
+  FlakyRefunds gateway;
+  Shop shop({}, &gateway);
+  gateway.inner = &shop.services.payments();
+  auto order = shop.delivered_order("ord-cr2");
+  auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-c3");
+  shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
+  REQUIRE(shop.env.query(ret, "status")["state"] == "refunding");  // in the refund's retry backoff
+  gateway.refunds_fail = false;
+  shop.env.cancel(ret);  // ends that backoff: the refund is issued again and goes through
+  auto run = shop.env.run(ret);
+  REQUIRE(run.status == "completed");
+  CHECK(run.result["state"] == "returned");
+  CHECK(run.result["cancel_refused"] == true);
+  CHECK(shop.net_charge(order) == 15090 - 5723);
+  CHECK(shop.level("s-2", "sku-9") == "5/0");
+  CHECK(shop.sent(order, "customer", "cancel_refused") == 1);
+  CHECK(shop.sent(order, "customer", "return_cancelled") == 0);
+  // The RMA stays taken: the unit cannot be returned twice.
+  auto again = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1));
+  CHECK(shop.env.run(again).result["reason"] == "not_returnable");
 }
 
 TEST_CASE("a return of more than was ordered, or of an unknown order, is rejected") {
@@ -124,13 +209,13 @@ TEST_CASE("a refund is spread over the payment parts in order, each up to what i
   parts[0] = {0, "points", "", 1000, 1000, 0, "captured"};
   parts[1] = {1, "card", "tok_ok", 5000, 5000, 4500, "captured"};
   parts[2] = {2, "deferred", "", 9000, 9000, 0, "captured"};
-  auto split = workflows::split_refund(2000, parts);
+  auto split = activities::split_refund(2000, parts);
   REQUIRE(split.size() == 3);
   CHECK(split[0].amount == 1000);
   CHECK(split[1].amount == 500);
   CHECK(split[2].amount == 500);
   CHECK(split[2].method == "deferred");
-  CHECK(workflows::split_refund(0, parts).empty());
+  CHECK(activities::split_refund(0, parts).empty());
 
   activities::Order order;
   order.items = {{"a", "s-1", 2, 1000}, {"b", "s-2", 1, 1000}};

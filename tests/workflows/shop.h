@@ -13,9 +13,12 @@
 
 namespace cairn::test {
 
-inline Registry order_registry(activities::SimulatedServices& services) {
+// `payments` replaces the simulated gateway when given (a test's fault-injecting wrapper).
+inline Registry order_registry(activities::SimulatedServices& services, activities::PaymentGateway* payments = nullptr) {
   Registry reg;
-  services.register_activities(reg);
+  activities::register_order_activities(
+      reg, activities::OrderServices{payments ? payments : &services.payments(), &services.risk(),
+                                     &services.inventory(), &services.notifier(), &services.orders()});
   workflows::register_order_workflows(reg);
   return reg;
 }
@@ -34,7 +37,8 @@ inline Json sample_order(const std::string& customer = "c-17", const std::string
 }
 
 struct Shop {
-  explicit Shop(testing::TestEnvOptions options = {}) : env(registry, std::move(options)) {
+  explicit Shop(testing::TestEnvOptions options = {}, activities::PaymentGateway* payments = nullptr)
+      : registry(order_registry(services, payments)), env(registry, std::move(options)) {
     stock("s-1", "sku-1", 10);
     stock("s-2", "sku-9", 5);
   }
@@ -103,7 +107,7 @@ struct Shop {
 
   MemoryTables tables;
   activities::SimulatedServices services{tables};
-  Registry registry = order_registry(services);
+  Registry registry;
   testing::TestEnv env;
 };
 

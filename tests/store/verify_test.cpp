@@ -133,6 +133,39 @@ TEST_CASE("verify_database finds a run whose journal lost or gained a row") {
   CHECK_MESSAGE(found, expected.problem);
 }
 
+TEST_CASE("verify_database finds a run row whose status its journal does not end with") {
+  test::TempDir dir;
+  auto opts = test::options_in(dir);
+  {
+    auto s = test::open_store(opts);
+    commit_ok(*s, test::create_batch("a"));
+    commit_ok(*s, test::create_batch("b"));
+    commit_ok(*s, test::create_batch("c"));
+    JournalBatch end;  // c completes
+    end.now = 3000;
+    end.appends.push_back(Append{"c", 1, {test::event(EventType::kWorkflowCompleted, R"({"result":1})", 2)}, {}});
+    end.appends.back().update.status = RunStatus::kCompleted;
+    commit_ok(*s, std::move(end));
+  }
+  auto sound = verify_database(opts.path);
+  REQUIRE(sound.is_ok());
+  CHECK(sound->ok());
+  // Each was taken as it read: a waiting order shown completed (its signals refused, for good).
+  outside(opts.path, "UPDATE runs SET status = 3 WHERE id = 'a'");
+  outside(opts.path, "UPDATE runs SET status = 'abc' WHERE id = 'b'");
+  outside(opts.path, "UPDATE runs SET status = 1 WHERE id = 'c'");
+  auto report = verify_database(opts.path);
+  REQUIRE(report.is_ok());
+  REQUIRE(report->listed.size() == 3);
+  CHECK(report->listed[0].run_id == "a");
+  CHECK(report->listed[0].type == "WorkflowStarted");
+  CHECK(report->listed[0].problem == "the run row says completed, but the journal does not end so here");
+  CHECK(report->listed[1].problem == "the run row's status 'abc' is none Cairn writes");
+  CHECK(report->listed[2].run_id == "c");
+  CHECK(report->listed[2].seq == 2);
+  CHECK(report->listed[2].problem == "the run row says waiting, but this event ended the run");
+}
+
 TEST_CASE("verify_database reports SQLite's integrity findings: an index out of step with its table") {
   test::TempDir dir;
   auto opts = test::options_in(dir);

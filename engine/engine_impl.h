@@ -213,6 +213,9 @@ struct Engine::Impl {
   // The live run `id`, replaying it from the store if it was evicted. kNotFound for unknown runs;
   // kConflict for terminal ones unless `allow_terminal`.
   Result<LiveRun*> ensure_live(const std::string& id, bool allow_terminal = false);
+  // Whether `rec` says completed, failed or cancelled while its journal does not end so (its row
+  // was edited, invariant 3); then logged, and its status set to running: unknown until replayed.
+  bool row_ended_outside(store::RunRecord& rec);
   // Takes a run into memory. `stored` is its index row when it was just replayed (nullptr for a
   // new run): pending work is then re-armed and the row refreshed only if it changed.
   LiveRun& adopt(std::unique_ptr<Run> run, const store::RunRecord* stored);

@@ -26,6 +26,22 @@ Status terminal_conflict(const std::string& id, store::RunStatus status) {
   return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(status)));
 }
 
+bool Engine::Impl::row_ended_outside(store::RunRecord& rec) {
+  // Terminated is not checked: terminating a sealed run writes its row only.
+  const auto ending = rec.status == store::RunStatus::kCompleted   ? EventType::kWorkflowCompleted
+                      : rec.status == store::RunStatus::kFailed    ? EventType::kWorkflowFailed
+                      : rec.status == store::RunStatus::kCancelled ? EventType::kWorkflowCancelled
+                                                                   : EventType::kWorkflowTerminated;
+  if (ending == EventType::kWorkflowTerminated) return false;
+  auto last = store.load_history(rec.id, rec.last_seq - 1, 1);
+  if (!last || (!last->empty() && last->front().type == ending)) return false;  // a read error: as it says
+  fmt::print(stderr, "cairn engine: run {}: its row says {}, but its journal does not end so (the row was changed "
+             "outside Cairn); replaying it, which writes the row from its journal\n",
+             rec.id, store::run_status_name(rec.status));
+  rec.status = store::RunStatus::kRunning;  // unknown until replayed: not ended
+  return true;
+}
+
 Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_terminal) {
   if (LiveRun* lr = find_live(id)) {
     if (lr->run->terminal() && !allow_terminal) return terminal_conflict(id, lr->run->status());
@@ -33,7 +49,8 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   }
   auto rec = store.get_run(id);
   if (!rec) return rec.status();
-  if (store::is_terminal(rec->status) && !allow_terminal) return terminal_conflict(id, rec->status);
+  if (store::is_terminal(rec->status) && !allow_terminal && !row_ended_outside(*rec))
+    return terminal_conflict(id, rec->status);
   auto history = store.load_history(id, 0, 0);
   if (!history) return history.status();
   // The code the run started with is what its WorkflowStarted names (checksummed); the row's copy

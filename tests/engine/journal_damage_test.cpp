@@ -205,6 +205,21 @@ TEST_SUITE("engine") {
     CHECK(store::test::query_one(env.db_path(), "SELECT count(*) FROM timers") == "0");
   }
 
+  TEST_CASE("a waiting run whose row was edited to ended is replayed when a signal comes, and its row written again") {
+    CrashedWaitingRun r("reended");
+    std::string status;
+    SUBCASE("completed") { status = "3"; }
+    SUBCASE("failed") { status = "4"; }
+    SUBCASE("cancelled") { status = "5"; }
+    r.edit("UPDATE runs SET status = " + status + " WHERE id = 'reended'");
+    CHECK(r.signal_go() == "");  // it answered 409 "run reended is completed", for every signal: the order lost
+    const auto run = r.env->run(r.id);
+    CHECK(run.status == "completed");
+    CHECK(run.result == 1);
+    CHECK(r.steps == 1);
+    CHECK(r.env->history(r.id).back().type == "WorkflowCompleted");
+  }
+
   TEST_CASE("a run that had ended stays ended when a query finds its journal changed") {
     CrashedWaitingRun r("ended");
     CHECK(r.signal_go() == "");

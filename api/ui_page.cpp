@@ -1,8 +1,9 @@
 // The admin page: lists runs with filters (or opens one by id), shows one run with its history,
 // and offers the admin actions that fit its status (cancel, terminate, retry, skip), then follows
-// the run while it changes. The page is static and served without a token; its API calls carry
-// the bearer token the user pastes or passes as ?token= (kept in sessionStorage, removed from the
-// address). Errors from the API are shown verbatim (code and message) in the status bar.
+// the run while it changes. The page is static; with tokens configured it is served to a valid
+// token (page_token.h). Its API calls carry the bearer token the user pastes or passes as ?token=
+// (kept in sessionStorage, removed from the address). Errors from the API are shown verbatim
+// (code and message) in the status bar.
 #include "api/ui_page.h"
 
 namespace cairn::api {

@@ -7,16 +7,16 @@
 
 namespace cairn::api {
 
-namespace {
-
-const std::string kEmpty;
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+namespace {
+
+const std::string kEmpty;
 
 // Percent-decodes `in` (and `+` as space in a query). False on a malformed escape.
 bool decode(std::string_view in, bool query, std::string& out) {

@@ -9,12 +9,6 @@ namespace {
 
 constexpr std::string_view kCookie = "cairn_ui_token=";
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // The token kept by page_cookie() in a Cookie header ("a=1; cairn_ui_token=7365; b=2"), or "".
 std::string cookie_token(std::string_view cookies) {
   for (std::size_t at = cookies.find(kCookie); at != std::string_view::npos; at = cookies.find(kCookie, at + 1)) {

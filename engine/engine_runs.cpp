@@ -28,13 +28,10 @@ Status terminal_conflict(const std::string& id, store::RunStatus status) {
 
 bool Engine::Impl::row_ended_outside(store::RunRecord& rec) {
   // Terminated is not checked: terminating a sealed run writes its row only.
-  const auto ending = rec.status == store::RunStatus::kCompleted   ? EventType::kWorkflowCompleted
-                      : rec.status == store::RunStatus::kFailed    ? EventType::kWorkflowFailed
-                      : rec.status == store::RunStatus::kCancelled ? EventType::kWorkflowCancelled
-                                                                   : EventType::kWorkflowTerminated;
-  if (ending == EventType::kWorkflowTerminated) return false;
+  if (rec.status == store::RunStatus::kTerminated) return false;
   auto last = store.load_history(rec.id, rec.last_seq - 1, 1);
-  if (!last || (!last->empty() && last->front().type == ending)) return false;  // a read error: as it says
+  if (!last || (!last->empty() && last->front().type == store::ending_event(rec.status)))
+    return false;  // a read error: as it says
   fmt::print(stderr, "cairn engine: run {}: its row says {}, but its journal does not end so (the row was changed "
              "outside Cairn); replaying it, which writes the row from its journal\n",
              rec.id, store::run_status_name(rec.status));
@@ -316,7 +313,7 @@ bool Engine::Impl::has_durable_timer(const std::string& run_id) const {
 }
 
 void Engine::Impl::disarm_durable_all(const std::string& run_id) {
-  auto it = durable_timers.lower_bound({run_id, 0});
+  auto it = durable_timers.lower_bound({run_id, std::numeric_limits<std::int64_t>::min()});
   while (it != durable_timers.end() && it->first.first == run_id) {
     timers.cancel(it->second);
     it = durable_timers.erase(it);

@@ -401,12 +401,7 @@ void Run::fail_nondeterminism(const std::string& what) { fail_journal(Errc::kNon
 
 void Run::mark_ended(store::RunStatus status, std::string result_json, std::string error) {
   phase_ = RunPhase::kTerminal;
-  switch (status) {
-    case store::RunStatus::kCompleted: terminal_type_ = EventType::kWorkflowCompleted; break;
-    case store::RunStatus::kCancelled: terminal_type_ = EventType::kWorkflowCancelled; break;
-    case store::RunStatus::kTerminated: terminal_type_ = EventType::kWorkflowTerminated; break;
-    default: terminal_type_ = EventType::kWorkflowFailed; break;
-  }
+  terminal_type_ = store::ending_event(status);
   result_json_ = std::move(result_json);
   error_ = std::move(error);
   stuck_reason_.clear();  // ended: no longer stuck (broken() still says why its code cannot run)

@@ -48,6 +48,15 @@ enum class RunStatus : int {
 std::string_view run_status_name(RunStatus s);
 std::optional<RunStatus> parse_run_status(std::string_view name);
 constexpr bool is_terminal(RunStatus s) { return static_cast<int>(s) >= static_cast<int>(RunStatus::kCompleted); }
+// The event that ends a run with terminal status `s` (WorkflowCompleted for kCompleted, ...).
+constexpr EventType ending_event(RunStatus s) {
+  switch (s) {
+    case RunStatus::kCompleted: return EventType::kWorkflowCompleted;
+    case RunStatus::kCancelled: return EventType::kWorkflowCancelled;
+    case RunStatus::kTerminated: return EventType::kWorkflowTerminated;
+    default: return EventType::kWorkflowFailed;
+  }
+}
 
 // Schema version kept in PRAGMA user_version; migrations run from the stored one up to this.
 inline constexpr int kSchemaVersion = 3;

@@ -121,29 +121,24 @@ Status check_run_rows(Db& db, std::size_t max_listed, VerifyReport& report) {
 // journal). An ended row needs the event that ends a run so; a row not ended, an event that does
 // not end it. A `terminated` row is not checked: terminating a sealed run writes its row only.
 Status check_run_status(Db& db, std::size_t max_listed, VerifyReport& report) {
-  const auto n = [](auto v) { return static_cast<int>(v); };
-  const std::string sql = fmt::format(
-      "SELECT r.id, r.last_seq, e.type, CASE "
-      "WHEN typeof(r.status) <> 'integer' OR r.status NOT BETWEEN {running} AND {terminated} THEN 'none' "
-      "WHEN r.status = {completed} AND e.type IS NOT {e_completed} THEN 'completed' "
-      "WHEN r.status = {failed} AND e.type IS NOT {e_failed} THEN 'failed' "
-      "WHEN r.status = {cancelled} AND e.type IS NOT {e_cancelled} THEN 'cancelled' "
-      "WHEN r.status < {completed} AND e.type BETWEEN {e_completed} AND {e_terminated} THEN 'ended' END AS differs, "
-      "quote(r.status) FROM runs r LEFT JOIN events e ON e.rk = r.rk AND e.seq = r.last_seq WHERE differs IS NOT NULL",
-      fmt::arg("running", n(RunStatus::kRunning)), fmt::arg("terminated", n(RunStatus::kTerminated)),
-      fmt::arg("completed", n(RunStatus::kCompleted)), fmt::arg("failed", n(RunStatus::kFailed)),
-      fmt::arg("cancelled", n(RunStatus::kCancelled)), fmt::arg("e_completed", n(EventType::kWorkflowCompleted)),
-      fmt::arg("e_failed", n(EventType::kWorkflowFailed)), fmt::arg("e_cancelled", n(EventType::kWorkflowCancelled)),
-      fmt::arg("e_terminated", n(EventType::kWorkflowTerminated)));
-  return for_each_row_of(db, sql.c_str(), "compare runs' status with their journals", [&](const StmtRun& r) {
-    const std::string differs = r.text(3);
-    std::string problem =
-        differs == "none"    ? fmt::format("the run row's status {} is none Cairn writes", r.text(4))
-        : differs == "ended" ? fmt::format("the run row says {}, but this event ended the run",
-                                           run_status_name(static_cast<RunStatus>(r.int64(4))))
-                             : fmt::format("the run row says {}, but the journal does not end so here", differs);
-    note(report, max_listed, r.text(0), r.int64(1),
-         r.is_null(2) ? std::nullopt : std::optional(static_cast<EventType>(r.int64(2))), std::move(problem));
+  const char* sql =
+      "SELECT r.id, r.last_seq, e.type, typeof(r.status) = 'integer', r.status, quote(r.status) "
+      "FROM runs r LEFT JOIN events e ON e.rk = r.rk AND e.seq = r.last_seq";
+  return for_each_row_of(db, sql, "compare runs' status with their journals", [&](const StmtRun& r) {
+    const std::int64_t raw = r.int64(4);
+    const auto status = static_cast<RunStatus>(raw);
+    const std::optional<EventType> last =
+        r.is_null(2) ? std::nullopt : std::optional(static_cast<EventType>(r.int64(2)));
+    const bool ends = last && (*last == ending_event(RunStatus::kCompleted) || *last == ending_event(RunStatus::kFailed) ||
+                               *last == ending_event(RunStatus::kCancelled) || *last == ending_event(RunStatus::kTerminated));
+    std::string problem;
+    if (r.int64(3) == 0 || raw < static_cast<int>(RunStatus::kRunning) || raw > static_cast<int>(RunStatus::kTerminated))
+      problem = fmt::format("the run row's status {} is none Cairn writes", r.text(5));
+    else if (!is_terminal(status) && ends)
+      problem = fmt::format("the run row says {}, but this event ended the run", run_status_name(status));
+    else if (is_terminal(status) && status != RunStatus::kTerminated && last != ending_event(status))
+      problem = fmt::format("the run row says {}, but the journal does not end so here", run_status_name(status));
+    if (!problem.empty()) note(report, max_listed, r.text(0), r.int64(1), last, std::move(problem));
   });
 }
 

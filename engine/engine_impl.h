@@ -189,7 +189,11 @@ struct Engine::Impl {
   // (attempts/s x timeout) entries, as the timer heap's cancelled entries did. (A timer per
   // attempt cost a closure and a map entry to add and to cancel, on every step.)
   std::map<std::int64_t, std::deque<AttemptDeadline>> attempt_deadlines;  // timeout ms -> FIFO
-  std::map<std::pair<std::string, std::int64_t>, TimerQueue::Id> durable_timers;
+  struct DurableTimer {
+    TimerQueue::Id id;
+    store::Millis due;
+  };
+  std::map<std::pair<std::string, std::int64_t>, DurableTimer> durable_timers;
   std::unordered_map<std::string, std::vector<Watcher>> watchers;
   std::uint64_t next_incarnation = 0;
   std::mt19937_64 id_rng{std::random_device{}()};
@@ -214,11 +218,15 @@ struct Engine::Impl {
   // kConflict for terminal ones unless `allow_terminal`.
   Result<LiveRun*> ensure_live(const std::string& id, bool allow_terminal = false);
   // Whether `rec` says completed, failed or cancelled while its journal does not end so (its row
-  // was edited, invariant 3); then logged, and its status set to running: unknown until replayed.
-  bool row_ended_outside(store::RunRecord& rec);
+  // was edited, invariant 3). A read error answers false: the row is then taken as it says.
+  bool row_ended_outside(const store::RunRecord& rec);
   // Takes a run into memory. `stored` is its index row when it was just replayed (nullptr for a
   // new run): pending work is then re-armed and the row refreshed only if it changed.
   LiveRun& adopt(std::unique_ptr<Run> run, const store::RunRecord* stored);
+  // Arms the timers a replayed run's journal holds, and writes the row of each one the timers
+  // table lacks or holds at another time (changed outside Cairn): the table is a copy of the
+  // journals, and heals from them.
+  void rearm_from_journal(LiveRun& lr);
   LiveRun* find_live(const std::string& id, std::uint64_t incarnation);
   // True while memory is ahead of the store for `live`: a batch of it is open or in flight.
   bool uncommitted(const std::string& id, const LiveRun& live) const { return live.inflight > 0 || open.count(id); }
@@ -242,9 +250,9 @@ struct Engine::Impl {
   void disarm_durable(const std::string& run_id, std::int64_t cmd);
   void disarm_durable_all(const std::string& run_id);  // every timer of the run
   bool has_durable_timer(const std::string& run_id) const;
-  // Fires a durable timer into its run; one whose run cannot be brought back fires again after
-  // kReviveRetryMs.
-  void fire_durable(const std::string& run_id, std::int64_t cmd);
+  // Fires the durable timer armed for `due` into its run; one whose run cannot be brought back
+  // fires again after kReviveRetryMs.
+  void fire_durable(const std::string& run_id, std::int64_t cmd, store::Millis due);
   static constexpr store::Millis kReviveRetryMs = 5000;
   void start_children(LiveRun& parent, std::vector<ChildStart> children);
   // Records ChildCompleted in the parent, if it still waits for that child.

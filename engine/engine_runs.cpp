@@ -26,17 +26,11 @@ Status terminal_conflict(const std::string& id, store::RunStatus status) {
   return Status(Errc::kConflict, fmt::format("run {} is {}", id, store::run_status_name(status)));
 }
 
-bool Engine::Impl::row_ended_outside(store::RunRecord& rec) {
+bool Engine::Impl::row_ended_outside(const store::RunRecord& rec) {
   // Terminated is not checked: terminating a sealed run writes its row only.
   if (rec.status == store::RunStatus::kTerminated) return false;
   auto last = store.load_history(rec.id, rec.last_seq - 1, 1);
-  if (!last || (!last->empty() && last->front().type == store::ending_event(rec.status)))
-    return false;  // a read error: as it says
-  fmt::print(stderr, "cairn engine: run {}: its row says {}, but its journal does not end so (the row was changed "
-             "outside Cairn); replaying it, which writes the row from its journal\n",
-             rec.id, store::run_status_name(rec.status));
-  rec.status = store::RunStatus::kRunning;  // unknown until replayed: not ended
-  return true;
+  return last && (last->empty() || last->front().type != store::ending_event(rec.status));
 }
 
 Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_terminal) {
@@ -46,8 +40,13 @@ Result<LiveRun*> Engine::Impl::ensure_live(const std::string& id, bool allow_ter
   }
   auto rec = store.get_run(id);
   if (!rec) return rec.status();
-  if (store::is_terminal(rec->status) && !allow_terminal && !row_ended_outside(*rec))
-    return terminal_conflict(id, rec->status);
+  if (store::is_terminal(rec->status) && !allow_terminal) {
+    if (!row_ended_outside(*rec)) return terminal_conflict(id, rec->status);
+    fmt::print(stderr, "cairn engine: run {}: its row says {}, but its journal does not end so (the row was changed "
+               "outside Cairn); replaying it, which writes the row from its journal\n",
+               id, store::run_status_name(rec->status));
+    rec->status = store::RunStatus::kRunning;  // unknown until replayed: not ended
+  }
   auto history = store.load_history(id, 0, 0);
   if (!history) return history.status();
   // The code the run started with is what its WorkflowStarted names (checksummed); the row's copy
@@ -98,9 +97,7 @@ LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* s
   // Ended before: the incarnation that ended it reported it (metrics, a parent), not this one.
   lr.reported_terminal = store::is_terminal(stored->status);
 
-  // Revived by replay: re-arm what the journal says is pending.
-  for (const auto& t : lr.run->pending_timers())
-    if (!durable_timers.count({t.run_id, t.cmd})) arm_durable(t.run_id, t.cmd, t.due);
+  rearm_from_journal(lr);
   store::RunUpdate u = index_update(*lr.run);
   bool changed = lr.run->has_writes() || *u.status != stored->status || *u.waiting_on != stored->waiting_on ||
                  *u.stuck_reason != stored->stuck_reason;
@@ -118,6 +115,17 @@ LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* s
       complete_child(id, child.child_id, rec->status, rec->result, rec->error);
   }
   return lr;
+}
+
+void Engine::Impl::rearm_from_journal(LiveRun& lr) {
+  for (const store::Timer& t : lr.run->pending_timers()) {
+    auto it = durable_timers.find({t.run_id, t.cmd});
+    if (it != durable_timers.end() && it->second.due == t.due) continue;
+    fmt::print(stderr, "cairn engine: run {}: the row of timer {} was changed outside Cairn; it is written again "
+               "from the run's journal\n", t.run_id, t.cmd);
+    arm_durable(t.run_id, t.cmd, t.due);
+    open_batch(t.run_id).batch.arm.push_back(t);
+  }
 }
 
 void Engine::Impl::drop(const std::string& id) {
@@ -294,15 +302,15 @@ void Engine::Impl::fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, cons
 
 void Engine::Impl::arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due) {
   auto key = std::make_pair(run_id, cmd);
-  if (auto it = durable_timers.find(key); it != durable_timers.end()) timers.cancel(it->second);
-  durable_timers[key] = timers.add(due, [this, run_id, cmd] { fire_durable(run_id, cmd); });
+  if (auto it = durable_timers.find(key); it != durable_timers.end()) timers.cancel(it->second.id);
+  durable_timers[key] = {timers.add(due, [this, run_id, cmd, due] { fire_durable(run_id, cmd, due); }), due};
   m_timers = durable_timers.size();
 }
 
 void Engine::Impl::disarm_durable(const std::string& run_id, std::int64_t cmd) {
   auto it = durable_timers.find({run_id, cmd});
   if (it == durable_timers.end()) return;
-  timers.cancel(it->second);
+  timers.cancel(it->second.id);
   durable_timers.erase(it);
   m_timers = durable_timers.size();
 }
@@ -315,28 +323,26 @@ bool Engine::Impl::has_durable_timer(const std::string& run_id) const {
 void Engine::Impl::disarm_durable_all(const std::string& run_id) {
   auto it = durable_timers.lower_bound({run_id, std::numeric_limits<std::int64_t>::min()});
   while (it != durable_timers.end() && it->first.first == run_id) {
-    timers.cancel(it->second);
+    timers.cancel(it->second.id);
     it = durable_timers.erase(it);
   }
   m_timers = durable_timers.size();
 }
 
-void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd) {
-  durable_timers.erase({run_id, cmd});
-  m_timers = durable_timers.size();
+void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd, store::Millis due) {
+  // Bringing the run back re-arms the timers its journal holds (rearm_from_journal): a row whose
+  // time was changed outside Cairn fired early, and is armed again at its journal's time.
   auto lr = ensure_live(run_id);
+  if (auto it = durable_timers.find({run_id, cmd}); it != durable_timers.end()) {
+    if (it->second.due != due) return;
+    durable_timers.erase(it);
+    m_timers = durable_timers.size();
+  }
   // A sealed journal takes no TimerFired (Run::record refuses it), and its replay stopped at the
   // damage, so whether the timer's command is pending is unknown: the row stays for the run's
   // revival once its rows are restored (a retry, a restart).
   if (lr && (*lr)->run->journal_sealed()) return;
   if (lr && (*lr)->run->is_pending(cmd)) {
-    // The row's time was changed outside Cairn: the run's journal holds when the timer is due.
-    for (const store::Timer& t : (*lr)->run->pending_timers())
-      if (t.cmd == cmd && t.due > now()) {
-        fmt::print(stderr, "cairn engine: run {}: timer {} fired before the time its journal holds (its row was "
-                   "changed outside Cairn); it fires at that time\n", run_id, cmd);
-        return arm_durable(run_id, cmd, t.due);
-      }
     (*lr)->run->record(EventType::kTimerFired, cmd, Json::object(), now());
     collect(**lr);
     return;

@@ -186,6 +186,11 @@ TEST_SUITE("engine") {
     env.crash();
     env.advance(std::chrono::minutes(1));
     CHECK(env.run(id).status == "waiting");
+    // The row is written again from the journal (at the start plus an hour), so the next start
+    // arms it without replaying the run.
+    const std::string due_sql = "SELECT due - (SELECT at FROM events WHERE seq = 1 AND rk = (SELECT rk FROM runs "
+                                "WHERE id = 'timed')) FROM timers WHERE run_id = 'timed' AND typeof(due) = 'integer'";
+    CHECK(store::test::query_one(env.db_path(), due_sql.c_str()) == "3600000");
     env.advance(std::chrono::hours(2));
     const auto run = env.run(id);
     CHECK(run.status == "completed");

@@ -101,8 +101,6 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
                             Result<std::optional<StoredRun>> stored) {
   const WorkflowDef* def = registry.find_workflow(req.type);
   if (!def) return done(Status(Errc::kInvalidArgument, fmt::format("unknown workflow type '{}'", req.type)));
-  if (std::string why = def->validate(req.input); !why.empty())
-    return done(Status(Errc::kInvalidArgument, fmt::format("invalid input for {}: {}", req.type, why)));
   if (!stored) return done(stored.status());
 
   // An existing run answers an equal start; anything else with its id or key is a conflict.
@@ -128,6 +126,10 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
     return reply(Status::ok());
   }
   if (*stored) return answer_existing((*stored)->record);  // found by the client's id
+  // Only a new run's input is checked: a repeated start of an existing run is answered by that
+  // run, though its input was accepted by a version whose checks have since changed.
+  if (std::string why = def->validate(req.input); !why.empty())
+    return done(Status(Errc::kInvalidArgument, fmt::format("invalid input for {}: {}", req.type, why)));
 
   // Create speculatively: the run's first activation shares the create's transaction.
   const std::string id = req.id;

@@ -546,4 +546,22 @@ TEST_SUITE("engine") {
     CHECK_THROWS_WITH(env.start("nope", 1), doctest::Contains("unknown workflow type"));
     CHECK_THROWS_WITH(env.start("steps", "not a number"), doctest::Contains("INVALID"));
   }
+
+  TEST_CASE("a repeated start of an existing run is answered by the run, though its input checks have changed since") {
+    // The checks a newer binary makes: this one's start refuses inputs above 10.
+    auto limit = std::make_shared<std::atomic<int>>(100);
+    Registry reg;
+    reg.workflow("capped", [](WorkflowContext&, int n) -> Task<int> { co_return n; },
+                 {.validate = [limit](const Json& input) -> std::string {
+                   return input.get<int>() > *limit ? "too large" : "";
+                 }});
+    TestEnv env(reg);
+    const auto id = env.start("capped", 50, "cap-1");
+    *limit = 10;
+    env.crash();
+    CHECK(env.start("capped", 50, "cap-1") == id);  // it answered 400: the client retried forever
+    CHECK_THROWS_WITH(env.start("capped", 40, "cap-1"), doctest::Contains("CONFLICT"));
+    CHECK_THROWS_WITH(env.start("capped", 50, "cap-2"), doctest::Contains("too large"));
+    CHECK(env.run(id).status == "completed");
+  }
 }

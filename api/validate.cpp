@@ -56,27 +56,69 @@ unsigned days_in_month(int y, int m) {
   return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
-// The number starting at text[i] (i is moved to its last character): an integer literal outside
-// the 64-bit range would be kept as a double, silently rounded (2^64 + 1 read back as 2^64).
-Status integer_fits(std::string_view text, std::size_t& i) {
-  std::size_t end = i;
-  bool integer = true;
-  while (end < text.size() && std::string_view("0123456789+-.eE").find(text[end]) != std::string_view::npos) {
-    integer = integer && text[end] != '.' && text[end] != 'e' && text[end] != 'E';
-    ++end;
-  }
-  const std::string_view number = text.substr(i, end - i);
-  i = end - 1;
-  if (!integer) return Status::ok();
-  const char* first = number.data();
-  const char* last = first + number.size();
-  std::int64_t negative = 0;
-  std::uint64_t positive = 0;
-  const auto ec = number.front() == '-' ? std::from_chars(first, last, negative).ec : std::from_chars(first, last, positive).ec;
-  if (ec != std::errc::result_out_of_range) return Status::ok();  // malformed ones are the parser's to refuse
-  const std::string shown = number.size() > 40 ? std::string(number.substr(0, 40)) + "..." : std::string(number);
-  return bad("the integer " + shown + " does not fit in 64 bits; send it as a string");
+// A literal as quoted in a message: at most 40 characters of it.
+std::string shown(std::string_view literal) {
+  std::string out(literal.substr(0, 40));
+  if (literal.size() > 40) out += "...";
+  return out;
 }
+
+// nlohmann::json::sax_parse's handler for a request body: nlohmann's own DOM builder (the one
+// Json::parse uses; in nlohmann::detail, like engine/dump_json.h's serializer) wrapped to refuse,
+// as the parse goes, what the API does not take. One pass over the text; before, a pre-scan for
+// these limits lexed it once more.
+class BodyReader {
+ public:
+  explicit BodyReader(Json& root) : dom_(root, /*allow_exceptions=*/false) {}
+
+  // Why a callback stopped the parse; empty when the parser itself found the text malformed.
+  std::string error;
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(std::int64_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(std::uint64_t v) { return dom_.number_unsigned(v); }
+  // The lexer hands over, as a double, any literal with a fraction or exponent and any integer
+  // that fits neither int64 nor uint64; `text` is the literal as sent.
+  bool number_float(double v, const std::string& text) {
+    // As a double it would be rounded: 2^64 + 1 reads back as 2^64.
+    if (text.find_first_of(".eE") == std::string::npos)
+      return refuse("the integer " + shown(text) + " does not fit in 64 bits; send it as a string");
+    // Non-zero digits before the exponent, yet 0 (1e-400): it underflowed.
+    if (v == 0 && text.find_first_of("123456789") < text.find_first_of("eE"))
+      return refuse("the number " + shown(text) + " is too small for a 64-bit float (it would read as 0); send it "
+                    "as a string");
+    return dom_.number_float(v, text);
+  }
+  bool string(std::string& v) { return dom_.string(v); }
+  bool binary(Json::binary_t&) { return false; }  // never called for JSON text
+  bool start_object(std::size_t n) { return deeper() && dom_.start_object(n); }
+  bool key(std::string& k) { return dom_.key(k); }
+  bool end_object() {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) { return deeper() && dom_.start_array(n); }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t, const std::string& token, const Json::exception& e) {
+    if (e.id == 406)  // out_of_range.406: a number past the double range (1e400)
+      return refuse("the number " + shown(token) + " is too large for a 64-bit float; send it as a string");
+    return false;
+  }
+
+ private:
+  bool refuse(std::string message) {
+    error = std::move(message);
+    return false;
+  }
+  bool deeper() { return ++depth_ <= kMaxJsonDepth || refuse("JSON nested deeper than 64 levels"); }
+
+  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  int depth_ = 0;  // arrays and objects open
+};
 
 }  // namespace
 
@@ -203,28 +245,16 @@ bool is_json_content_type(std::string_view ct) {
 }
 
 Result<Json> parse_json(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    // The parser takes a NUL for the end of the text and would accept what precedes it.
-    if (c == '\0') return bad("malformed JSON body: a NUL byte at offset " + std::to_string(i));
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) return bad("JSON nested deeper than 64 levels");
-    } else if (c == '}' || c == ']') {
-      --depth;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      if (auto st = integer_fits(text, i); !st) return st;
-    }
-  }
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return bad("malformed JSON body");
-  return j;
+  // nlohmann's lexer takes a NUL outside a string for the end of the input (lexer.hpp: `case '\0':
+  // return token_type::end_of_input`), strict mode or not, and would accept what precedes it. No
+  // JSON text holds one (a string must escape it), so a NUL is refused up front: a memchr.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos)
+    return bad("malformed JSON body: a NUL byte at offset " + std::to_string(nul));
+  Json root;
+  BodyReader reader(root);
+  if (!Json::sax_parse(text, &reader))
+    return bad(reader.error.empty() ? "malformed JSON body" : std::move(reader.error));
+  return root;
 }
 
 }  // namespace cairn::api

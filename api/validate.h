@@ -44,8 +44,9 @@ std::string format_rfc3339(Millis ms);
 
 // True when `content_type` is application/json (parameters such as charset allowed).
 bool is_json_content_type(std::string_view content_type);
-// Parses a body: nesting deeper than kMaxJsonDepth or malformed JSON is kInvalidArgument.
-// The depth is checked on the raw text before parsing, so a hostile body costs one scan.
+// Parses a body in one pass. kInvalidArgument for malformed JSON (a NUL byte included), nesting
+// deeper than kMaxJsonDepth (the parse stops there), an integer literal that fits neither int64 nor
+// uint64, and a number a double cannot hold (past its range, or non-zero digits that read as 0).
 Result<Json> parse_json(std::string_view text);
 
 }  // namespace cairn::api

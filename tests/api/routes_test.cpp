@@ -76,7 +76,7 @@ TEST_SUITE("api") {
     CHECK(list.body["workflows"].empty());
   }
 
-  TEST_CASE("JSON nested deeper than 64 levels is refused before parsing") {
+  TEST_CASE("JSON nested deeper than 64 levels is refused with a message naming the limit") {
     RouteFixture f;
     std::string deep = std::string(65, '[') + std::string(65, ']');
     check_error(f.call("POST", "/v1/workflows", deep), 400, "bad_request");

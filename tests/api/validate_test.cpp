@@ -93,6 +93,30 @@ TEST_SUITE("api") {
     CHECK_FALSE(is_json_content_type(""));
   }
 
+  TEST_CASE("JSON bodies: numbers a double cannot hold are refused; the rest parse as Json::parse parses them") {
+    // Underflow was accepted as 0: non-zero digits, yet the value read back as 0.
+    for (std::string tiny : {std::string("1e-400"), std::string("-2.5E-999"), "0." + std::string(400, '0') + "1"}) {
+      auto r = parse_json("[" + tiny + "]");
+      REQUIRE_FALSE_MESSAGE(r, tiny);
+      CHECK(r.status().message().find("too small for a 64-bit float") != std::string::npos);
+    }
+    auto tiny = parse_json(R"({"x":1e-400})");
+    REQUIRE_FALSE(tiny);
+    CHECK(tiny.status().message() ==
+          "the number 1e-400 is too small for a 64-bit float (it would read as 0); send it as a string");
+    // Overflow was refused as "malformed JSON body", which it is not.
+    auto huge = parse_json(R"({"x":-1e400})");
+    REQUIRE_FALSE(huge);
+    CHECK(huge.status().message() == "the number -1e400 is too large for a 64-bit float; send it as a string");
+    // Zeros and the smallest subnormal are values a double holds.
+    for (const char* body : {"[0e-400, 0.0e5, -0.0, 0, -0, 5e-324, 1.7976931348623157e308]",
+                             R"({"a":1,"a":[2,{"b":null,"c":true}],"s":"x\u0000y","":-9223372036854775808})"}) {
+      auto r = parse_json(body);
+      REQUIRE_MESSAGE(r, body);
+      CHECK(r->dump() == cairn::Json::parse(body).dump());  // a repeated key keeps its last value
+    }
+  }
+
   TEST_CASE("every engine error maps to one status and code; internals are not shown") {
     using cairn::Errc;
     CHECK(error_info(api_error_for(Errc::kNotFound)).status == 404);

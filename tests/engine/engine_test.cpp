@@ -564,4 +564,25 @@ TEST_SUITE("engine") {
     CHECK_THROWS_WITH(env.start("capped", 50, "cap-2"), doctest::Contains("too large"));
     CHECK(env.run(id).status == "completed");
   }
+
+  TEST_CASE("a repeated start compares the numbers of its input exactly, live and from the store") {
+    TestEnv env{registry()};
+    const Json big = Json::parse(R"({"n": 9007199254740993, "m": [-1]})");  // 2^53 + 1
+    auto id = env.start("sleeper", big, "exact-1");
+    for (int pass = 0; pass < 2; ++pass) {
+      CAPTURE(pass);  // 0: compared with the live run; 1: the run completed, compared with its row
+      REQUIRE(env.live_runs() == 1 - pass);
+      CHECK(env.start("sleeper", big, "exact-1") == id);
+      // -1 is -1.0: equal numbers of either kind are equal.
+      CHECK(env.start("sleeper", Json::parse(R"({"n": 9007199254740993, "m": [-1.0]})"), "exact-1") == id);
+      // Json's == took each of these for the stored input: as doubles, or -1 cast to uint64.
+      CHECK_THROWS_WITH(env.start("sleeper", Json::parse(R"({"n": 9007199254740992.0, "m": [-1]})"), "exact-1"),
+                        doctest::Contains("CONFLICT"));
+      CHECK_THROWS_WITH(env.start("sleeper", Json::parse(R"({"n": 9007199254740993, "m": [18446744073709551615]})"),
+                                  "exact-1"),
+                        doctest::Contains("CONFLICT"));
+      env.advance(1h);
+      REQUIRE(env.run(id).status == "completed");
+    }
+  }
 }

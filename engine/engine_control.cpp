@@ -4,8 +4,7 @@
 
 #include "engine/dump_json.h"
 #include "engine/engine_impl.h"
-
-#include <limits>
+#include "engine/json_equal.h"
 
 namespace cairn::engine {
 
@@ -46,36 +45,13 @@ std::string refusal_outcome(Errc code) {
   }
 }
 
-// A JSON number's exact value: a long double's significand (64 bits on x86-64, 113 on AArch64)
-// holds every int64, uint64 and double.
-static_assert(std::numeric_limits<long double>::digits >= 64);
-long double exact_number(const Json& j) {
-  if (j.is_number_float()) return j.get<double>();
-  if (j.is_number_unsigned()) return static_cast<long double>(j.get<std::uint64_t>());
-  return static_cast<long double>(j.get<std::int64_t>());
-}
-
-// Whether a repeated start's input equals the stored one as JSON. Json's == compares an integer
-// with a float as doubles and an int64 with a uint64 after a cast, so 9007199254740993 equalled
-// 9007199254740992.0 and -1 equalled 18446744073709551615; numbers are compared exactly here
-// (1 still equals 1.0).
-bool same_input(const Json& a, const Json& b) {
-  if (a.is_number() && b.is_number()) return exact_number(a) == exact_number(b);
-  if (a.type() != b.type()) return false;
-  if (!a.is_structured()) return a == b;
-  if (a.size() != b.size()) return false;
-  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
-    if ((a.is_object() && i.key() != j.key()) || !same_input(*i, *j)) return false;
-  return true;
-}
-
 // Why a start cannot be answered by `rec`, the run holding its id or its idempotency key; nullopt
 // when it can: the same type and equal input, and, when the client chose an id, that run.
 std::optional<Status> start_conflict(const store::RunRecord& rec, const std::string& type, const Json& input,
                                      const std::string& chosen_id) {
   if (!chosen_id.empty() && rec.id != chosen_id)  // found by the key
     return Status(Errc::kConflict, fmt::format("idempotency key belongs to run {}", rec.id));
-  if (rec.type != type || !same_input(Json::parse(rec.input, nullptr, false), input))
+  if (rec.type != type || !same_json(Json::parse(rec.input, nullptr, false), input))
     return Status(Errc::kConflict, fmt::format("run {} exists with other input", rec.id));
   return std::nullopt;
 }
@@ -143,7 +119,7 @@ void Engine::Impl::do_start(StartRequest req, Done<StartReply> done, const std::
       if (!settled.is_ok()) return done(settled);
       LiveRun* now_live = find_live(req.id);
       auto status = now_live ? now_live->run->status() : store::RunStatus::kRunning;
-      if (ident.type != req.type || !same_input(ident.input, req.input))
+      if (ident.type != req.type || !same_json(ident.input, req.input))
         return done(Status(Errc::kConflict, fmt::format("run {} exists with other input", req.id)));
       done(StartReply{req.id, req.type, status, false});
     };

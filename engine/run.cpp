@@ -7,6 +7,7 @@
 
 #include "cairn/saga.h"
 #include "engine/dump_json.h"
+#include "engine/json_equal.h"
 #include "store/journal_shape.h"
 
 namespace cairn::engine {
@@ -234,7 +235,7 @@ bool Run::matches_identity(const Json& started) {
     return started.contains(key) && !started[key].is_null() && started[key] != value;
   };
   // (A row input that is no JSON parsed to a discarded value, which compares unequal to nothing.)
-  if (started.contains("input") && (identity_.input.is_discarded() || started["input"] != identity_.input))
+  if (started.contains("input") && (identity_.input.is_discarded() || !same_json(started["input"], identity_.input)))
     field = "input";
   if (differs("type", identity_.type)) field = "type";
   if (differs("version", identity_.version)) field = "version";

@@ -274,6 +274,14 @@ TEST_SUITE("engine") {
     CHECK(r.steps == 1);
   }
 
+  TEST_CASE("a run row input edited to a number equal to its own only as a double is found on replay") {
+    CrashedWaitingRun r("rebig", Json{{"amount", 9007199254740993}});  // 2^53 + 1
+    r.edit(R"(UPDATE runs SET input = '{"amount":9007199254740992.0}' WHERE id = 'rebig')");
+    CHECK(contains(r.signal_go(), "nothing more is appended to its journal"));  // it was taken: Json's == said equal
+    CHECK(contains(r.env->run(r.id).stuck_reason, "the run's input in its index row differs"));
+    CHECK(r.steps == 1);
+  }
+
   TEST_CASE("an admin retrying a damaged waiting run is told it is damaged, not that it is waiting") {
     CrashedWaitingRun r("cut");
     r.edit("DELETE FROM events WHERE seq = 2");

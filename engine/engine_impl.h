@@ -191,7 +191,7 @@ struct Engine::Impl {
   std::map<std::int64_t, std::deque<AttemptDeadline>> attempt_deadlines;  // timeout ms -> FIFO
   struct DurableTimer {
     TimerQueue::Id id;
-    store::Millis due;
+    store::Millis due;  // as its row holds it; it may fire later (a revival retried)
   };
   std::map<std::pair<std::string, std::int64_t>, DurableTimer> durable_timers;
   std::unordered_map<std::string, std::vector<Watcher>> watchers;
@@ -246,7 +246,11 @@ struct Engine::Impl {
   store::Millis expire_attempts();
   void fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, const std::string& type, const std::string& message,
                     bool terminal);
-  void arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due);
+  // Arms the timer whose row holds `due` to fire at `fire_at` (by default at `due`): a retry
+  // of a run that could not be brought back fires later than its row says, and its revival then
+  // finds the row as armed (rearm_from_journal).
+  void arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due,
+                   std::optional<store::Millis> fire_at = std::nullopt);
   void disarm_durable(const std::string& run_id, std::int64_t cmd);
   void disarm_durable_all(const std::string& run_id);  // every timer of the run
   bool has_durable_timer(const std::string& run_id) const;

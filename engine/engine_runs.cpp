@@ -300,10 +300,12 @@ void Engine::Impl::fail_attempt(LiveRun& lr, std::int64_t cmd, int attempt, cons
 
 // ---- durable timers ----------------------------------------------------------------------------
 
-void Engine::Impl::arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due) {
+void Engine::Impl::arm_durable(const std::string& run_id, std::int64_t cmd, store::Millis due,
+                                std::optional<store::Millis> fire_at) {
   auto key = std::make_pair(run_id, cmd);
   if (auto it = durable_timers.find(key); it != durable_timers.end()) timers.cancel(it->second.id);
-  durable_timers[key] = {timers.add(due, [this, run_id, cmd, due] { fire_durable(run_id, cmd, due); }), due};
+  auto fire = [this, run_id, cmd, due] { fire_durable(run_id, cmd, due); };
+  durable_timers[key] = {timers.add(fire_at.value_or(due), std::move(fire)), due};
   m_timers = durable_timers.size();
 }
 
@@ -351,7 +353,7 @@ void Engine::Impl::fire_durable(const std::string& run_id, std::int64_t cmd, sto
     // The run could not be brought back (a store error, or its type's version is not registered
     // in this binary): the row stays and the timer fires again later, else nothing would ever
     // wake the waiting run, not even a restart.
-    arm_durable(run_id, cmd, now() + kReviveRetryMs);
+    arm_durable(run_id, cmd, due, now() + kReviveRetryMs);
     return;
   }
   // The timer outlived its command (resolved, abandoned, or the run ended): delete its row.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "store/journal_format.h"
+#include "store/wal_write_buffer.h"
 
 namespace cairn::store {
 
@@ -175,7 +176,10 @@ Status refuse_unusable(Db& db, const std::string& path) {
 
 Status open_writer(Db& db, const std::string& path, bool synchronous_full,
                    std::int64_t max_page_count) {
-  if (Status st = db.open(path, /*create=*/true, kBusyTimeoutMs); !st) return st;
+  // At FULL every commit syncs the WAL before other connections can see it, so its writes can be
+  // gathered until then (wal_write_buffer.h); at NORMAL they cannot.
+  const char* vfs = synchronous_full ? wal_write_buffer_vfs() : nullptr;
+  if (Status st = db.open(path, /*create=*/true, kBusyTimeoutMs, vfs); !st) return st;
   if (Status st = check_integrity(db, path); !st) return st;
   if (Status st = refuse_unusable(db, path); !st) return st;
   // WAL: a commit appends to the -wal file and never rewrites the database in place, so a crash

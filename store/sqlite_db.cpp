@@ -33,8 +33,8 @@ Status sqlite_status(int rc, std::string_view sqlite_message, std::string_view c
   return Status(errc_for(rc), fmt::format("{}: {} (sqlite code {})", context, sqlite_message, rc));
 }
 
-Status Db::open(const std::string& path, bool create, int busy_ms) {
-  return open_with(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), busy_ms);
+Status Db::open(const std::string& path, bool create, int busy_ms, const char* vfs) {
+  return open_with(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), busy_ms, vfs);
 }
 
 Status Db::open_read_only(const std::string& path, int busy_ms, bool immutable) {
@@ -49,10 +49,10 @@ Status Db::open_read_only(const std::string& path, int busy_ms, bool immutable) 
   return open_with(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, busy_ms);
 }
 
-Status Db::open_with(const std::string& path, int flags, int busy_ms) {
+Status Db::open_with(const std::string& path, int flags, int busy_ms, const char* vfs) {
   flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   db_.reset(raw);  // closed by the deleter even when the open failed
   if (rc != SQLITE_OK) {
     Status st = sqlite_status(rc, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc),

@@ -80,8 +80,9 @@ class Db {
  public:
   Db() = default;
   // Opens `path` (creating it when `create`), with extended result codes and `busy_ms` of busy
-  // timeout. On failure returns the Status and leaves *this closed.
-  Status open(const std::string& path, bool create, int busy_ms);
+  // timeout, through the VFS named `vfs` (SQLite's default when null). On failure returns the
+  // Status and leaves *this closed.
+  Status open(const std::string& path, bool create, int busy_ms, const char* vfs = nullptr);
   // Opens `path` read-only: nothing is written to it. `immutable`: nor beside it (SQLite reads no
   // -wal and creates no -shm); only for a file that no one writes and that has no -wal.
   Status open_read_only(const std::string& path, int busy_ms, bool immutable);
@@ -106,7 +107,7 @@ class Db {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   Status noted(Status st) const;
-  Status open_with(const std::string& path, int flags, int busy_ms);
+  Status open_with(const std::string& path, int flags, int busy_ms, const char* vfs = nullptr);
 
   std::unique_ptr<sqlite3, Close> db_;
   std::atomic<bool>* corruption_seen_ = nullptr;

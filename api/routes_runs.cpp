@@ -93,13 +93,19 @@ void handle_history(const Request& request, Context& ctx, Reply done) {
     if (!l) return done(error_response(l.status()));
     limit = *l;
   }
-  // One event more than asked tells whether there is a next page.
-  auto events = ctx.engine.history(id, after, limit + 1);
+  // One event more than asked tells whether there is a next page. The read also stops at the
+  // event that brings the page's data to kMaxPageDataBytes: that one opens the next page, unless
+  // it is the page's only event (then the next page may be empty).
+  auto events = ctx.engine.history(id, after, limit + 1, kMaxPageDataBytes);
   if (!events) return done(error_response(events.status()));
+  std::size_t bytes = 0;
+  for (const auto& e : *events) bytes += e.data.size();
+  std::size_t shown = std::min(limit, events->size());
+  if (bytes >= kMaxPageDataBytes && events->size() > 1) shown = std::min(shown, events->size() - 1);
   Json out = Json::array();
+  for (std::size_t i = 0; i < shown; ++i) out.push_back(event_json((*events)[i]));
   Json next = nullptr;
-  for (std::size_t i = 0; i < events->size() && i < limit; ++i) out.push_back(event_json((*events)[i]));
-  if (events->size() > limit) next = (*events)[limit - 1].seq;
+  if (shown > 0 && (shown < events->size() || bytes >= kMaxPageDataBytes)) next = (*events)[shown - 1].seq;
   done(json_response(200, Json{{"events", std::move(out)}, {"next_cursor", next}}));
 }
 

@@ -43,6 +43,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::chrono::seconds kLinger{2};  // see linger_and_close()
+constexpr std::size_t kMaxBufferedBytes = 32 * 1024;  // see session()
 
 // Lingering close: the client may still be sending (the rest of a body refused with 413). Closing
 // with unread bytes would reset the connection, and the client would get a broken pipe instead of
@@ -120,9 +121,12 @@ std::optional<std::string> transfer_encoding(const http::request<http::string_bo
 // not be parsed (400 saying why; 413 over the body limit) or whose framing cannot be served (see
 // refuse_framing()); the connection then closes. False for a request to route, and for a read
 // error with nobody to answer: the client closed, reset or timed out, even mid-request.
-bool refusal(const boost::system::error_code& ec, const http::request<http::string_body>& in, Response& out) {
+bool refusal(const boost::system::error_code& ec, const http::request<http::string_body>& in, bool trailers,
+             Response& out) {
   std::optional<Response> refused;
-  if (!ec) {
+  if (!ec && trailers) {
+    refused = error_response(ApiError::kBadRequest, "trailer fields (after a chunked body) are not accepted");
+  } else if (!ec) {
     refused = refuse_framing(in.version(), transfer_encoding(in), in.count(http::field::host));
   } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
@@ -130,6 +134,8 @@ bool refusal(const boost::system::error_code& ec, const http::request<http::stri
       refused = error_response(ApiError::kPayloadTooLarge, "the body is larger than 1 MiB");
     else if (ec == http::error::header_limit)
       refused = error_response(ApiError::kBadRequest, "the headers are larger than 16 KiB");
+    else if (ec == http::error::buffer_overflow)
+      refused = error_response(ApiError::kBadRequest, "a chunk header or trailer is larger than 32 KiB");
     else
       refused = error_response(ApiError::kBadRequest, "malformed HTTP request: " + ec.message());
   }
@@ -265,7 +271,10 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     ~Uncount() { n.fetch_sub(1); }
   } uncount{ctx.counters.connections};
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  // What the parser needs at once: a head (16 KiB at most), a chunk's size line, or the trailer
+  // with the last chunk's line. Bodies pass through it. A cap also keeps a trailer field from
+  // reaching the 64 KiB where Beast's field storage throws (it once took the server down).
+  beast::flat_buffer buffer{kMaxBufferedBytes};
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(16 * 1024);
@@ -274,6 +283,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     stream.expires_after(options.read_timeout);
     // The header, then the body (a body over the limit fails at the header, before any 100).
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    // Fields that come after a chunked body are added to the head's by Beast (RFC 9110 §6.5.1
+    // forbids acting on them as header fields): a request that has any is refused.
+    const auto head_fields = std::distance(parser.get().begin(), parser.get().end());
     if (!ec && wants_continue(parser)) {
       http::response<http::empty_body> go{http::status::continue_, 11};
       co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
@@ -287,11 +299,14 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     }
     Response res;
     bool keep_alive = false;  // a refused request closes the connection
-    const bool refused = refusal(ec, parser.get(), res);
+    const bool trailers = std::distance(parser.get().begin(), parser.get().end()) != head_fields;
+    const bool refused = refusal(ec, parser.get(), trailers, res);
     if (ec && !refused) break;  // nobody to answer
     active.fetch_add(1);
     if (!refused) {
-      keep_alive = parser.get().keep_alive();
+      // A connection past --max-connections is closed after one answer (a 429, or an exempt
+      // route's): it does not hold a slot the limit was meant to keep free.
+      keep_alive = parser.get().keep_alive() && !over_limit;
       res = co_await answer(parser.get(), keep_alive, stream.socket(), over_limit);
     }
     http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() == 10 ? 10u : 11u};
@@ -302,10 +317,16 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     out.keep_alive(keep_alive);
     out.prepare_payload();
     if (parser.get().method() == http::verb::head) out.body().clear();  // Content-Length stays the GET's
-    stream.expires_after(options.read_timeout);
-    co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+    // The write times out when the client takes nothing for read_timeout, not when a large
+    // answer takes longer than that to a client reading it steadily.
+    http::response_serializer<http::string_body> serializer{out};
+    boost::system::error_code written;
+    while (!written && !serializer.is_done()) {
+      stream.expires_after(options.read_timeout);
+      co_await http::async_write_some(stream, serializer, asio::redirect_error(asio::use_awaitable, written));
+    }
     active.fetch_sub(1);
-    if (ec || !keep_alive) break;
+    if (written || !keep_alive) break;
   }
   co_await linger_and_close(stream);
 }

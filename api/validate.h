@@ -19,6 +19,9 @@ inline constexpr int kMaxJsonDepth = 64;
 inline constexpr Millis kMaxWaitMs = 60'000;
 inline constexpr std::size_t kMaxPageLimit = 1000;
 inline constexpr std::size_t kDefaultPageLimit = 100;
+// A history page also ends once its events' data reach this (docs/api.md "Limits"): the answer is
+// built on the HTTP thread, and a page of 1,000 signals of 1 MiB each was a 1 GB answer.
+inline constexpr std::size_t kMaxPageDataBytes = 1 << 20;
 
 // API.md "Ids": [A-Za-z0-9._:-]{1,128}. Signal and query names follow the same rule.
 bool valid_id(std::string_view id);

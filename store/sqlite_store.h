@@ -33,8 +33,8 @@ class SqliteStore final : public Store {
 
   Result<RunRecord> get_run(const std::string& id) override;
   Result<RunRecord> find_by_idempotency_key(const std::string& key) override;
-  Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after,
-                                          std::size_t limit) override;
+  Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after, std::size_t limit,
+                                          std::size_t max_bytes = 0) override;
   Result<RunPage> search(const RunFilter& filter) override;
   Result<std::vector<std::string>> unfinished_runs() override;
   Result<std::int64_t> count_runs(RunStatus status) override;

@@ -227,8 +227,10 @@ class Store : public Tables {
   virtual Result<RunRecord> get_run(const std::string& id) = 0;
   virtual Result<RunRecord> find_by_idempotency_key(const std::string& key) = 0;
   // Events with seq > after, at most `limit` (0 = all), in seq order. kNotFound for unknown runs.
-  virtual Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after,
-                                                  std::size_t limit) = 0;
+  // With `max_bytes` (0 = no bound) it also stops after the event that brings the events' data to
+  // max_bytes or more, so a page of large events is not read whole into memory.
+  virtual Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after, std::size_t limit,
+                                                  std::size_t max_bytes = 0) = 0;
   virtual Result<RunPage> search(const RunFilter& filter) = 0;
   // Ids of every run not in a terminal status (for recovery), oldest first.
   virtual Result<std::vector<std::string>> unfinished_runs() = 0;

@@ -51,7 +51,7 @@ Result<RunRecord> SqliteStore::find_by_idempotency_key(const std::string& key) {
 }
 
 Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std::int64_t after,
-                                                     std::size_t limit) {
+                                                     std::size_t limit, std::size_t max_bytes) {
   if (after < 0) return invalid(fmt::format("store: history of run {}: negative seq {}", id, after));
   return readers_->with([&](Db& db) -> Result<std::vector<Event>> {
     // One statement, so "unknown run" (no row) and "no events after `after`" (one row of NULLs)
@@ -65,16 +65,19 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     bool found = false;
     ChecksumChain chain;
     std::vector<Event> events;
-    Status st = for_each_row(db, q, fmt::format("history of run {}", id), [&](const StmtRun& r) {
-      if (!found) chain = ChecksumChain(r.int64(6) >= checksummed_from_rk_);
+    std::size_t bytes = 0;
+    int rc = SQLITE_DONE;
+    while ((max_bytes == 0 || bytes < max_bytes) && (rc = q.step()) == SQLITE_ROW) {
+      if (!found) chain = ChecksumChain(q.int64(6) >= checksummed_from_rk_);
       found = true;
-      if (r.is_null(0)) return;
+      if (q.is_null(0)) break;
       Event& e = events.emplace_back(
-          Event{r.int64(0), static_cast<EventType>(r.int64(1)), r.int64(2), r.int64(3), r.text(4)});
+          Event{q.int64(0), static_cast<EventType>(q.int64(1)), q.int64(2), q.int64(3), q.text(4)});
       e.checksum = chain.check(id, e.seq, e.type, e.cmd, e.at, e.data,
-                               r.is_null(5) ? std::nullopt : std::optional(r.int64(5)));
-    });
-    if (!st) return st;
+                               q.is_null(5) ? std::nullopt : std::optional(q.int64(5)));
+      bytes += e.data.size();
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.status(rc, fmt::format("store: history of run {}", id));
     if (!found) return Status(Errc::kNotFound, fmt::format("store: history: no run with id \"{}\"", id));
     return events;
   });

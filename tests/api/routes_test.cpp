@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/route_fixture.h"
+#include "api/validate.h"
 
 using cairn::Json;
 using cairn::test::Answer;
@@ -105,6 +106,33 @@ TEST_SUITE("api") {
     check_error(b, 405, "method_not_allowed");
     CHECK(b.header("Allow") == "POST");
     check_error(f.call("GET", "/v1/workflows/nope"), 404, "not_found");
+  }
+
+  TEST_CASE("a history page ends once its events hold 1 MiB of data; its cursors still walk the whole journal") {
+    RouteFixture f;
+    const Json input = {{"steps", 40}, {"payload_bytes", 65536}};
+    REQUIRE(f.post("/v1/workflows", {{"type", "bench.steps"}, {"id", "big"}, {"input", input}}).status == 201);
+    REQUIRE(f.call("GET", "/v1/workflows/big?wait=60s").body["status"] == "completed");
+    auto whole = f.engine().history("big", 0, 0);
+    REQUIRE(whole);
+    std::vector<std::int64_t> seen;
+    Json cursor = 0;
+    int pages = 0;
+    while (!cursor.is_null()) {
+      Answer page = f.call("GET", "/v1/workflows/big/history?limit=1000&after=" + std::to_string(cursor.get<std::int64_t>()));
+      REQUIRE(page.status == 200);
+      std::size_t bytes = 0;
+      for (const Json& e : page.body["events"]) {
+        seen.push_back(e["seq"].get<std::int64_t>());
+        bytes += e["data"].dump().size();
+      }
+      CHECK(bytes < 2 * cairn::api::kMaxPageDataBytes);  // 1,000 events were asked for: 2.6 MB
+      cursor = page.body["next_cursor"];
+      REQUIRE(++pages < 20);
+    }
+    CHECK(pages >= 3);
+    REQUIRE(seen.size() == whole->size());
+    for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == static_cast<std::int64_t>(i + 1));
   }
 
   TEST_CASE("a run has exactly API.md's fields and long-poll answers once it completes") {

@@ -40,6 +40,16 @@ struct Served {
     REQUIRE(c.send_raw("GET /v1/workflows/" + id + "?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     while (f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
   }
+  // Sends `bytes` on a new connection: the answer is 400 bad_request, and the connection closes.
+  void expect_bad_request(const std::string& bytes) {
+    HttpClient c = client();
+    REQUIRE(c.send_raw(bytes));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(Json::parse(r->body)["error"]["code"] == "bad_request");
+    CHECK(r->header("connection") == "close");
+  }
   RouteFixture f;
   cairn::api::Server server;
 };
@@ -113,7 +123,10 @@ TEST_SUITE("api") {
     CHECK(Json::parse(r->body)["error"]["message"] == "too many connections; retry later");
     CHECK(r->header("connection") == "close");
     HttpClient third = s.client();
-    REQUIRE(third.request("GET", "/healthz")->status == 200);  // operational routes answer all
+    auto health = third.request("GET", "/healthz");
+    REQUIRE(health);
+    CHECK(health->status == 200);  // operational routes answer all
+    CHECK(health->header("connection") == "close");  // and it gives its slot back (it was kept open)
     // The first connection was shed too while the third was open (an outside load audit).
     CHECK(first.request("GET", "/v1/workflows")->status == 200);
   }
@@ -129,13 +142,7 @@ TEST_SUITE("api") {
           // Two Hosts: the first was read, and the browser guard let `Host: evil.example` through.
           std::string("GET /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n")}) {
       CAPTURE(bytes);
-      HttpClient c = s.client();
-      REQUIRE(c.send_raw(bytes));
-      auto r = c.read_response();
-      REQUIRE(r);
-      CHECK(r->status == 400);
-      CHECK(Json::parse(r->body)["error"]["code"] == "bad_request");
-      CHECK(r->header("connection") == "close");
+      s.expect_bad_request(bytes);
     }
   }
 
@@ -160,6 +167,25 @@ TEST_SUITE("api") {
       CHECK(r->header("connection") == "close");
       CHECK_FALSE(c.read_response());  // the smuggled GET got no answer: the server closed
     }
+  }
+
+  TEST_CASE("fields after a chunked body are refused, not taken as headers; one over 64 KiB does not take the server down") {
+    Served s;
+    const std::string head = "POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n";
+    const std::string body = "2\r\n{}\r\n0\r\n";
+    const std::string cases[] = {
+        // Beast added these to the head's fields: the trailer's Content-Type made this a 201.
+        head + "\r\n" + body + "Content-Type: application/json\r\n\r\n",
+        // A value of 64 KiB threw out of Beast's field storage and ended the process.
+        head + "Content-Type: application/json\r\n\r\n" + body + "X: " + std::string(65535, 'a') + "\r\n\r\n",
+        head + "Content-Type: application/json\r\n\r\n" + body + std::string(70000, 'n') + ": 1\r\n\r\n",
+    };
+    for (const auto& bytes : cases) {
+      CAPTURE(bytes.substr(0, 160));
+      s.expect_bad_request(bytes);
+      REQUIRE(s.client().request("GET", "/healthz")->status == 200);
+    }
+    CHECK(s.f.call("GET", "/v1/workflows").body["workflows"].empty());  // nothing was started
   }
 
   TEST_CASE("HEAD answers like GET without the body") {

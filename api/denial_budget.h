@@ -3,7 +3,10 @@
 // make the server commit, and grow the audit table, as fast as it answers. Up to kPerSecond 401s
 // a second are audited one by one, as before; past that they are only counted, and the count is
 // written as one entry with the next 401 audited after that second (an outside code review).
-// 403s (a known caller doing what its role may not) are always audited.
+// The browser guard's 403s (a cross-site Origin, or a Host that is no loopback name on an open
+// server) are decided before any token is read, so anyone can send them too: they have a budget
+// of their own (Context::guard_denials; an outside network audit). The other 403s (a known
+// caller doing what its role may not) are always audited.
 #pragma once
 
 #include <cstdint>

@@ -88,6 +88,9 @@ std::string prometheus_text(Context& ctx) {
   sample(out, "cairn_http_shed_total", "counter", "Requests answered 429 by the server's bounds", static_cast<double>(c.shed.load()));
   sample(out, "cairn_http_unaudited_401_total", "counter",
          "401s past 20 a second: counted, and summarised in one audit entry", static_cast<double>(c.unaudited_401.load()));
+  sample(out, "cairn_http_unaudited_guard_403_total", "counter",
+         "403s of the browser guard past 20 a second: counted, and summarised in one audit entry",
+         static_cast<double>(c.unaudited_guard_403.load()));
   sample(out, "cairn_http_in_flight", "gauge", "Requests dispatched and not yet answered", static_cast<double>(c.in_flight.load()));
   sample(out, "cairn_http_connections", "gauge", "Open HTTP connections", static_cast<double>(c.connections.load()));
   return out;

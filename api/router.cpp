@@ -95,7 +95,7 @@ bool Router::match(const Compiled& c, Request& request) {
   return true;
 }
 
-void Router::deny(Request request, const Route& route, ApiError error, Reply done, std::string why) {
+void Router::deny(Request request, const Route& route, ApiError error, Reply done, std::string why, bool by_guard) {
   store::AuditEntry entry;
   entry.at = ctx_.engine.now();
   entry.actor = request.principal.name;
@@ -108,7 +108,10 @@ void Router::deny(Request request, const Route& route, ApiError error, Reply don
   Response r = error_response(error, unauthorized ? "a valid bearer token is required" : why);
   if (unauthorized) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    if (!audits_401(entry)) return done(std::move(r));
+    if (!audits_unidentified(entry, ctx_.denials, ctx_.counters.unaudited_401, "401s")) return done(std::move(r));
+  } else if (by_guard &&
+             !audits_unidentified(entry, ctx_.guard_denials, ctx_.counters.unaudited_guard_403, "403s of the browser guard")) {
+    return done(std::move(r));
   }
   // The answer waits for the audit entry, so whoever sees the 401/403 can find it in the log.
   ctx_.engine.record_audit(std::move(entry), [r = std::move(r), done = std::move(done)](Status s) mutable {
@@ -117,16 +120,17 @@ void Router::deny(Request request, const Route& route, ApiError error, Reply don
   });
 }
 
-bool Router::audits_401(const store::AuditEntry& entry) {
+bool Router::audits_unidentified(const store::AuditEntry& entry, DenialBudget& budget,
+                                 std::atomic<std::uint64_t>& unaudited, std::string_view what) {
   std::int64_t earlier = 0;
-  if (!ctx_.denials.admit(entry.at, earlier)) {
-    ctx_.counters.unaudited_401.fetch_add(1, std::memory_order_relaxed);
+  if (!budget.admit(entry.at, earlier)) {
+    unaudited.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   if (earlier > 0) {
     store::AuditEntry summary = entry;
-    summary.action = "unauthorized";
-    summary.target = fmt::format("{} more 401s in earlier seconds, past {} a second", earlier, DenialBudget::kPerSecond);
+    summary.action = entry.outcome;  // unauthorized, forbidden
+    summary.target = fmt::format("{} more {} in earlier seconds, past {} a second", earlier, what, DenialBudget::kPerSecond);
     ctx_.engine.record_audit(std::move(summary), log_unwritten);
   }
   return true;
@@ -157,7 +161,7 @@ void Router::dispatch(Request request, Reply reply) {
   if (route->pattern.starts_with("/v1/") && !ctx_.engine.ready())
     return done(error_response(ApiError::kUnavailable, "the engine is recovering"));
   if (auto refusal = browser_refusal(request, ctx_.auth.open()))
-    return deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal));
+    return deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal), /*by_guard=*/true);
   if (route->access != Access::kPublic) {
     auto principal = ctx_.auth.authenticate(route->action == kPageAction ? page_credential(request)
                                                                           : request.header("authorization"));

@@ -44,10 +44,14 @@ class Router {
   };
   static bool match(const Compiled& c, Request& request);
   // Answers 401/403 once the audit entry is durable; `why` replaces the role message of a 403.
-  void deny(Request request, const Route& route, ApiError error, Reply done, std::string why = "");
-  // Whether this 401 gets its own audit entry (denial_budget.h); when it does, the summary of the
-  // 401s counted before it is written first.
-  bool audits_401(const store::AuditEntry& entry);
+  // `by_guard`: a 403 of the browser guard, decided before any token is read.
+  void deny(Request request, const Route& route, ApiError error, Reply done, std::string why = "",
+            bool by_guard = false);
+  // Whether this denial of a caller no token identifies (a 401, or a 403 of the browser guard)
+  // gets its own audit entry, within `budget` (denial_budget.h); when it does, the summary of the
+  // ones counted in `unaudited` before it (`what`: "401s") is written first.
+  bool audits_unidentified(const store::AuditEntry& entry, DenialBudget& budget, std::atomic<std::uint64_t>& unaudited,
+                           std::string_view what);
 
   Context& ctx_;
   std::vector<Compiled> routes_;

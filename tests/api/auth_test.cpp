@@ -2,6 +2,7 @@
 // the audit log; the browser guard.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <thread>
 
 #include "api/route_fixture.h"
@@ -181,33 +182,53 @@ TEST_SUITE("api") {
     CHECK(earlier == 0);
   }
 
-  TEST_CASE("a flood of 401s is answered in full but audited at a bounded rate, with a summary of the rest") {
-    RouteFixture f(kTokens);
-    const auto second = [&] { return f.engine().now() / 1000; };
-    const auto first_second = second();
-    for (int i = 0; i < 100; ++i) CHECK(f.call("GET", "/v1/workflows").status == 401);
-    const auto last_second = second();
-    const auto unaudited = static_cast<std::int64_t>(f.ctx().counters.unaudited_401.load());
-    // Every 401 was a commit before it was answered: 100 entries, as many as anyone could send.
-    CHECK(100 - unaudited <= cairn::api::DenialBudget::kPerSecond * (last_second - first_second + 1));
-    REQUIRE(unaudited > 0);
-    while (second() == last_second) std::this_thread::yield();  // the budget's next second
-    CHECK(f.call("GET", "/v1/workflows").status == 401);
-    // Every 401 not audited is in a summary now: one per second that had some (a slow build spreads
-    // the flood over several), each written before the audited 401 that carried it.
-    Answer audit = f.call("GET", "/v1/audit?limit=500", "", bearer("adm-secret"));
-    const std::string tail = " more 401s in earlier seconds, past 20 a second";
-    std::int64_t summarised = 0;
-    int summaries = 0;
-    for (const auto& e : audit.body["entries"]) {
-      const std::string target = e.value("target", "");
-      if (target.size() <= tail.size() || target.compare(target.size() - tail.size(), tail.size(), tail) != 0) continue;
-      CHECK(e["action"] == "unauthorized");
-      CHECK(e["outcome"] == "unauthorized");
-      summarised += std::stoll(target.substr(0, target.size() - tail.size()));
-      ++summaries;
+  TEST_CASE("a flood of denials nobody's token is behind is answered in full but audited at a bounded rate, with a summary") {
+    struct Flood {
+      const char* name;
+      const char* method;
+      const char* target;
+      std::map<std::string, std::string> headers;  // of each request
+      int status;
+      std::atomic<std::uint64_t> cairn::api::HttpCounters::*unaudited;
+      const char* counted;   // what the summary says it counts
+      const char* outcome;   // the entries' action and outcome
+    };
+    const Flood floods[] = {
+        {"no token", "GET", "/v1/workflows", {}, 401, &cairn::api::HttpCounters::unaudited_401, "401s", "unauthorized"},
+        // Decided before the token is read: a valid one does not change it (an outside network audit).
+        {"a cross-site write", "POST", "/v1/workflows/nope/cancel", {{"origin", "https://evil.example"}, {"authorization", "Bearer adm-secret"}}, 403,
+         &cairn::api::HttpCounters::unaudited_guard_403, "403s of the browser guard", "forbidden"},
+    };
+    for (const Flood& flood : floods) {
+      CAPTURE(flood.name);
+      RouteFixture f(kTokens);
+      const auto second = [&] { return f.engine().now() / 1000; };
+      const auto first_second = second();
+      for (int i = 0; i < 100; ++i) CHECK(f.call(flood.method, flood.target, "", flood.headers).status == flood.status);
+      const auto last_second = second();
+      const auto unaudited = static_cast<std::int64_t>((f.ctx().counters.*flood.unaudited).load());
+      // Every denial was a commit before it was answered: 100 entries, as many as anyone could send.
+      CHECK(100 - unaudited <= cairn::api::DenialBudget::kPerSecond * (last_second - first_second + 1));
+      REQUIRE(unaudited > 0);
+      while (second() == last_second) std::this_thread::yield();  // the budget's next second
+      CHECK(f.call(flood.method, flood.target, "", flood.headers).status == flood.status);
+      // Every denial not audited is in a summary now: one per second that had some (a slow build
+      // spreads the flood over several), each written before the audited denial that carried it.
+      Answer audit = f.call("GET", "/v1/audit?limit=500", "", bearer("adm-secret"));
+      const std::string tail = std::string(" more ") + flood.counted + " in earlier seconds, past 20 a second";
+      std::int64_t summarised = 0;
+      int summaries = 0;
+      for (const auto& e : audit.body["entries"]) {
+        const std::string target = e.value("target", "");
+        if (target.size() <= tail.size() || target.compare(target.size() - tail.size(), tail.size(), tail) != 0) continue;
+        CHECK(e["action"] == flood.outcome);
+        CHECK(e["outcome"] == flood.outcome);
+        summarised += std::stoll(target.substr(0, target.size() - tail.size()));
+        ++summaries;
+      }
+      CHECK(summaries >= 1);
+      CHECK(summarised == unaudited);
     }
-    CHECK(summaries >= 1);
-    CHECK(summarised == unaudited);
   }
+
 }

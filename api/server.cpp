@@ -308,6 +308,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       // route's): it does not hold a slot the limit was meant to keep free.
       keep_alive = parser.get().keep_alive() && !over_limit;
       res = co_await answer(parser.get(), keep_alive, stream.socket(), over_limit);
+      if (draining.load()) keep_alive = false;  // an answer that waited (a long-poll) into the drain
     }
     http::response<http::string_body> out{static_cast<http::status>(res.status), parser.get().version() == 10 ? 10u : 11u};
     out.set(http::field::content_type, beast::string_view(res.content_type.data(), res.content_type.size()));

@@ -238,7 +238,7 @@ TEST_SUITE("api") {
     CHECK_FALSE(fresh.request("GET", "/healthz"));
   }
 
-  TEST_CASE("shutdown answers long-polls in progress with 503") {
+  TEST_CASE("shutdown answers long-polls in progress with 503, and closes their connections") {
     Served s;
     s.start_waiting("lp");
     HttpClient poller = s.client();
@@ -248,6 +248,7 @@ TEST_SUITE("api") {
     auto r = poller.read_response();
     REQUIRE(r);
     CHECK(r->status == 503);
+    CHECK(r->header("connection") == "close");  // it was kept alive until the 2 s grace ended
   }
 
   TEST_CASE("an answer that comes after the server is gone touches nothing") {

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,29 @@ std::string lower(std::string_view s) {
 }
 
 const std::string kNone;
+
+// A space or a control character (CR, LF and NUL among them).
+bool has_space_or_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+bool has_line_break_or_nul(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos; }
+
+// Why a request with these parts cannot be sent as it is, or "".
+std::string unsendable(std::string_view method, std::string_view target, std::string_view host,
+                       const HttpHeaders& headers) {
+  if (method.empty() || has_space_or_control(method))
+    return "the method is empty or holds a space or control character";
+  if (target.empty() || has_space_or_control(target))
+    return "the request target is empty or holds a space or control character";
+  if (has_line_break_or_nul(host)) return "the Host value holds CR, LF or NUL";
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || has_space_or_control(name) || name.find(':') != std::string::npos)
+      return "a header name is empty or holds `:`, a space or a control character";
+    if (has_line_break_or_nul(value)) return "the value of header " + name + " holds CR, LF or NUL";
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -46,7 +70,8 @@ Result<HttpClient> HttpClient::from_url(const std::string& url) {
   u.remove_prefix(7);
   while (!u.empty() && u.back() == '/') u.remove_suffix(1);
   auto colon = u.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || u.find('/') != std::string_view::npos)
+  if (colon == std::string_view::npos || colon == 0 || u.find('/') != std::string_view::npos ||
+      has_space_or_control(u))
     return Status{Errc::kInvalidArgument, "server URL must look like http://host:port: " + url};
   int port = 0;
   for (char c : u.substr(colon + 1)) {
@@ -95,10 +120,13 @@ Status HttpClient::connect() {
 }
 
 Status HttpClient::write_all(std::string_view bytes) {
+  bool sent = false;
   while (!bytes.empty()) {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return {Errc::kIoError, std::string("send: ") + std::strerror(errno)};
+    // Before the first byte the server cannot have the request (request()'s error classes).
+    if (n <= 0) return {sent ? Errc::kIoError : Errc::kUnavailable, std::string("send: ") + std::strerror(errno)};
+    sent = true;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return Status::ok();
@@ -146,24 +174,39 @@ Result<HttpResponse> HttpClient::read_response(bool head) {
   return r;
 }
 
+Result<HttpResponse> HttpClient::exchange(std::string_view request, bool head) {
+  Status s = send_raw(request);
+  return s ? read_response(head) : Result<HttpResponse>(s);
+}
+
 Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
                                          const HttpHeaders& headers) {
-  const std::string req = format_request(method, target, host_, body, headers);
-  bool reused = fd_ >= 0;
-  Status s = send_raw(req);
-  auto r = s ? read_response(method == "HEAD") : Result<HttpResponse>(s);
+  const auto req = format_request(method, target, authority(host_, port_), body, headers);
+  if (!req) return req.status();
+  const bool reused = fd_ >= 0, head = method == "HEAD";
+  auto r = exchange(*req, head);
   // A kept-alive connection the server closed meanwhile fails at once: try a fresh one.
-  if (!r && reused && r.status().code() == Errc::kIoError) {
+  if (!r && reused && (r.status().code() == Errc::kIoError || r.status().code() == Errc::kUnavailable)) {
+    const Status first = r.status();
     close();
-    s = send_raw(req);
-    r = s ? read_response(method == "HEAD") : Result<HttpResponse>(s);
+    r = exchange(*req, head);
+    // The first attempt may have reached the server: a retry that sends nothing does not make
+    // the request unsent.
+    if (!r && r.status().code() == Errc::kUnavailable && first.code() == Errc::kIoError) r = first;
   }
   if (!r) close();
   return r;
 }
 
-std::string format_request(std::string_view method, std::string_view target, std::string_view host,
-                           std::string_view body, const HttpHeaders& headers) {
+std::string authority(std::string_view host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  return (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::to_string(port);
+}
+
+Result<std::string> format_request(std::string_view method, std::string_view target, std::string_view host,
+                                   std::string_view body, const HttpHeaders& headers) {
+  if (std::string why = unsendable(method, target, host, headers); !why.empty())
+    return Status{Errc::kInvalidArgument, "request not sent: " + why};
   std::string req;
   req.reserve(256 + body.size());
   req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");

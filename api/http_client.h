@@ -27,10 +27,18 @@ struct HttpResponse {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// The Host header's value for a server (RFC 9110 §7.2): "host:port", an IPv6 literal in brackets
+// ("[::1]:8080").
+std::string authority(std::string_view host, std::uint16_t port);
+
 // The text of one request: a non-empty body is JSON unless `headers` names a Content-Type, and
-// POST/PUT always carry a Content-Length. Shared by HttpClient and the benchmark's async client.
-std::string format_request(std::string_view method, std::string_view target, std::string_view host,
-                           std::string_view body = {}, const HttpHeaders& headers = {});
+// POST/PUT always carry a Content-Length. `host` is the Host value (authority()). Shared by
+// HttpClient and the benchmark's async client. kInvalidArgument, and no text, when a part would
+// change the request's framing: a method or target holding a space or a control character, a
+// header name that is empty or holds `:`, a space or a control character, or a header value (Host
+// included) holding CR, LF or NUL (a key with "\r\n" in it would add headers, or whole requests).
+Result<std::string> format_request(std::string_view method, std::string_view target, std::string_view host,
+                                   std::string_view body = {}, const HttpHeaders& headers = {});
 
 // Where one answer lies at the start of the bytes read so far (Content-Length bodies only).
 struct ResponseFrame {
@@ -58,13 +66,18 @@ class HttpClient {
   static Result<HttpClient> from_url(const std::string& url);
 
   // Sends one request and reads the answer. A JSON body gets `Content-Type: application/json`
-  // unless `headers` names a Content-Type. Reconnects when the kept-alive connection was closed
-  // before the request was sent. kUnavailable when the server cannot be reached, kIoError when
-  // the connection broke, kTimeout when no answer came within timeout().
+  // unless `headers` names a Content-Type; the Host header is authority(host(), port()).
+  // Reconnects when the kept-alive connection was closed before the request was sent. Errors tell
+  // whether the server may have got the request:
+  // - nothing was sent: kInvalidArgument when format_request() refuses it, kUnavailable when the
+  //   server cannot be resolved or connected to, or the connection failed before any byte of the
+  //   request was written;
+  // - something was sent, so the server may have applied it: kIoError when the connection broke
+  //   (closed or reset before the whole answer came), kTimeout when no answer came within timeout().
   Result<HttpResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
                                const HttpHeaders& headers = {});
-  // Lower level, for tests: send bytes as they are, then read one answer (to a HEAD request
-  // when `head`: no body follows its head).
+  // Lower level, for tests: send bytes as they are (errors as request()'s), then read one answer
+  // (to a HEAD request when `head`: no body follows its head).
   Status send_raw(std::string_view bytes);
   Result<HttpResponse> read_response(bool head = false);
 
@@ -77,6 +90,8 @@ class HttpClient {
  private:
   Status connect();
   Status write_all(std::string_view bytes);
+  // send_raw() then read_response().
+  Result<HttpResponse> exchange(std::string_view request, bool head);
   // Reads more bytes into buffer_; kIoError on EOF.
   Status fill();
 

@@ -35,7 +35,7 @@ class LoadConnection {
  public:
   // Connects at once (blocking): a benchmark opens its connections before its clock starts.
   LoadConnection(boost::asio::io_context& io, const std::string& host, std::uint16_t port)
-      : socket_(io), host_(host) {
+      : socket_(io), host_(api::authority(host, port)) {
     boost::asio::ip::tcp::resolver resolver(io);
     boost::system::error_code ec;
     boost::asio::connect(socket_, resolver.resolve(host, std::to_string(port), ec), ec);
@@ -50,7 +50,12 @@ class LoadConnection {
                                             std::string_view body = {}) {
     LoadReply reply;
     if (failed_) co_return reply;
-    out_ = api::format_request(method, target, host_, body);
+    auto formatted = api::format_request(method, target, host_, body);
+    if (!formatted) {
+      failed_ = true;
+      co_return reply;
+    }
+    out_ = std::move(*formatted);
     boost::system::error_code ec;
     co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), on_error(ec));
     Result<std::optional<api::ResponseFrame>> frame = std::optional<api::ResponseFrame>();
@@ -77,7 +82,7 @@ class LoadConnection {
   }
 
   boost::asio::ip::tcp::socket socket_;
-  std::string host_;
+  std::string host_;  // the Host value: host:port
   std::string out_;  // the request being sent (its capacity is reused)
   std::string in_;   // bytes read and not yet consumed
   std::array<char, 16384> chunk_{};

@@ -10,8 +10,10 @@
 #include <functional>
 #include <map>
 
+#include "api/validate.h"
 #include "cli/args.h"
 #include "cli/format.h"
+#include "cli/output.h"
 #include "cli/session.h"
 
 namespace cairn::cli {
@@ -152,11 +154,33 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+// `more: --cursor C` after a page that has a next one.
+void print_more(const Json& page) {
+  if (page["next_cursor"].is_string())
+    write_out("more: --cursor " + printable(page["next_cursor"].get<std::string>()) + "\n");
+}
+
+// A usage error (cli/args.h) when the token or idempotency key cannot go into a header as it is:
+// a line break in either would add headers, or whole requests, of the caller's making.
+void check_header_values(const std::string& command, const std::string& token, const Args& args) {
+  if (!std::all_of(token.begin(), token.end(), [](char c) { return c >= '!' && c <= '~'; })) {
+    std::fprintf(stderr,
+                 "cairn %s: the token (--token or CAIRN_TOKEN) may hold only visible ASCII characters (! to ~): "
+                 "it holds a space, a control character or a non-ASCII byte\n",
+                 command.c_str());
+    throw Failure{kExitUsage};
+  }
+  if (auto key = args.get("idempotency-key"); key && !api::valid_key(*key)) {
+    std::fprintf(stderr,
+                 "cairn %s: --idempotency-key must be 1 to 256 visible ASCII characters (! to ~, no space), not %s\n",
+                 command.c_str(), printable(*key).c_str());
+    throw Failure{kExitUsage};
+  }
+}
 
 int execute(const std::string& name, const Args& args, Session& api, bool json) {
   const auto& pos = args.positional;
-  auto show_json = [&](const Json& j) { print(j.dump(2) + "\n"); };
+  auto show_json = [&](const Json& j) { write_out(j.dump(2) + "\n"); };
   if (name == "start") {
     const std::string input = *args.get("input");
     Json body{{"type", pos[0]}, {"input", Json::parse(json_argument("input", input))}};
@@ -165,8 +189,8 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     const bool created = r.status == 201;  // 200: the run already existed
     r.body["created"] = created;
     json ? show_json(r.body)
-         : print(printable(r.body.value("id", "") + " " + r.body.value("status", "")) +
-                 (created ? " (created)\n" : " (already existed)\n"));
+         : write_out(printable(r.body.value("id", "") + " " + r.body.value("status", "")) +
+                     (created ? " (created)\n" : " (already existed)\n"));
   } else if (name == "list") {
     std::string q = query(args, {"status", "type", "created-after", "created-before", "limit", "cursor"});
     if (args.flag("stuck")) q += std::string(q.empty() ? "?" : "&") + "stuck=true";
@@ -176,8 +200,8 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     for (const Json& w : r["workflows"])
       rows.push_back({w.value("id", ""), w.value("type", ""), w.value("status", ""), w.value("created_at", ""),
                       w["stuck_reason"].is_string() ? brief(w["stuck_reason"], 60) : waiting_text(w["waiting_on"])});
-    print(table(rows));
-    if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
+    write_out(table(rows));
+    print_more(r);
   } else if (name == "show") {
     std::string base = "/v1/workflows/" + encode(pos[0]);
     Json run = api.call("GET", base, kRunAnswer).body;
@@ -190,27 +214,27 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
       after = page["next_cursor"].get<std::int64_t>();
     }
     if (json) return show_json(Json{{"run", run}, {"history", events}}), kExitOk;
-    print(run_report(run, events));
+    write_out(run_report(run, events));
   } else if (name == "signal") {
     const std::string data = *args.get("data");
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/signals/" + encode(pos[1]), kSignalAnswer,
                       json_argument("data", data), args.get("idempotency-key").value_or(""))
                  .body;
-    json ? show_json(r) : print("delivered as event " + std::to_string(r.value("seq", std::int64_t{0})) + "\n");
+    json ? show_json(r) : write_out("delivered as event " + std::to_string(r.value("seq", std::int64_t{0})) + "\n");
   } else if (name == "cancel" || name == "retry") {
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/" + name, kActionAnswer).body;
-    json ? show_json(r) : print(name + " accepted for " + pos[0] + "\n");
+    json ? show_json(r) : write_out(name + " accepted for " + pos[0] + "\n");
   } else if (name == "skip") {
     const std::string result = *args.get("result");
     Json body{{"result", Json::parse(json_argument("result", result))}};
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/skip", kActionAnswer, body.dump()).body;
-    json ? show_json(r) : print("skip accepted for " + pos[0] + "\n");
+    json ? show_json(r) : write_out("skip accepted for " + pos[0] + "\n");
   } else if (name == "terminate") {
     const std::string reason = *args.get("reason");
     Json r = api.call("POST", "/v1/workflows/" + encode(pos[0]) + "/terminate", kActionAnswer,
                       Json{{"reason", reason}}.dump())
                  .body;
-    json ? show_json(r) : print("terminate accepted for " + pos[0] + "\n");
+    json ? show_json(r) : write_out("terminate accepted for " + pos[0] + "\n");
   } else if (name == "audit") {
     Json r = api.call("GET", "/v1/audit" + query(args, {"limit", "cursor"}), kAuditAnswer).body;
     if (json) return show_json(r), kExitOk;
@@ -218,15 +242,15 @@ int execute(const std::string& name, const Args& args, Session& api, bool json) 
     for (const Json& e : r["entries"])
       rows.push_back({e.value("at", ""), e.value("actor", ""), e["role"].is_string() ? e["role"].get<std::string>() : "",
                       e.value("action", ""), e.value("target", ""), e.value("outcome", "")});
-    print(table(rows));
-    if (r["next_cursor"].is_string()) print("more: --cursor " + r["next_cursor"].get<std::string>() + "\n");
+    write_out(table(rows));
+    print_more(r);
   } else if (name == "types") {
     Json r = api.call("GET", "/v1/workflow-types", kTypesAnswer).body;
     if (json) return show_json(r), kExitOk;
     std::vector<std::vector<std::string>> rows = {{"TYPE", "VERSIONS", "SIGNALS", "QUERIES"}};
     for (const Json& t : r["types"])
       rows.push_back({t.value("name", ""), brief(t["versions"]), brief(t["signals"]), brief(t["queries"])});
-    print(table(rows));
+    write_out(table(rows));
   }
   return kExitOk;
 }
@@ -247,9 +271,11 @@ int run_admin(int argc, char** argv) {
   flags.insert({"json", "help"});
   options.insert({"server", "token"});
   std::string error;
-  auto args = parse_args(argc, argv, 2, flags, options, error);
+  std::set<std::string> required;
+  if (cmd.required) required.insert(cmd.required);
+  auto args = parse_args(argc, argv, 2, flags, options, error, required);
   if (args && args->flag("help")) {
-    std::fputs(admin_help(name).c_str(), stdout);
+    write_out(admin_help(name));
     return kExitOk;
   }
   if (args && args->positional.size() != cmd.positional)
@@ -266,8 +292,10 @@ int run_admin(int argc, char** argv) {
     std::fprintf(stderr, "cairn: %s\n", client.status().message().c_str());
     return kExitUsage;
   }
-  Session session(std::move(client).value(), args->get("token").value_or(env_or("CAIRN_TOKEN", "")));
+  const std::string token = args->get("token").value_or(env_or("CAIRN_TOKEN", ""));
+  Session session(std::move(client).value(), token);
   try {
+    check_header_values(name, token, *args);
     return execute(name, *args, session, args->flag("json"));
   } catch (const Failure& f) {
     return f.code;

@@ -12,7 +12,8 @@ std::optional<std::string> Args::get(const std::string& name) const {
 }
 
 std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& flags,
-                               const std::set<std::string>& options, std::string& error) {
+                               const std::set<std::string>& options, std::string& error,
+                               const std::set<std::string>& required) {
   Args args;
   bool options_ended = false;
   for (int i = first; i < argc; ++i) {
@@ -59,7 +60,7 @@ std::optional<Args> parse_args(int argc, char** argv, int first, const std::set<
       // NOTE: an empty value is refused, not ignored: `--idempotency-key "$KEY"` with KEY unset
       // would otherwise silently start a duplicate run.
       if (value.empty()) {
-        error = "--" + name + " is empty: give it a value or leave it out";
+        error = "--" + name + " is empty: give it a value" + (required.count(name) ? "" : " or leave it out");
         return std::nullopt;
       }
       args.options[name] = value;

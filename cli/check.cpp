@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <string>
 
 #include "cairn/json.h"
 #include "cli/args.h"
+#include "cli/output.h"
 #include "store/verify.h"
 
 namespace cairn::cli {
@@ -31,36 +33,39 @@ Json to_json(const std::string& path, const store::VerifyReport& r) {
           {"damaged_events", r.damaged}, {"damaged", listed}, {"integrity", r.integrity}};
 }
 
-void print(const std::string& path, const store::VerifyReport& r) {
-  fmt::print("{}: schema version {}, {} runs, {} events\n", path, r.schema_version, r.runs, r.events);
+std::string report_text(const std::string& path, const store::VerifyReport& r) {
+  std::string out;
+  auto to = std::back_inserter(out);
+  fmt::format_to(to, "{}: schema version {}, {} runs, {} events\n", path, r.schema_version, r.runs, r.events);
   if (r.integrity.empty()) {
-    fmt::print("integrity check: ok\n");
+    fmt::format_to(to, "integrity check: ok\n");
   } else {
-    fmt::print("integrity check: {} finding(s)\n", r.integrity.size());
-    for (const auto& line : r.integrity) fmt::print("  {}\n", line);
+    fmt::format_to(to, "integrity check: {} finding(s)\n", r.integrity.size());
+    for (const auto& line : r.integrity) fmt::format_to(to, "  {}\n", line);
   }
-  fmt::print("journal: {} event checksums checked, {} events from before checksums (not checkable), {} problem(s)\n",
-             r.events - r.unchecked, r.unchecked, r.damaged);
+  fmt::format_to(to,
+                 "journal: {} event checksums checked, {} events from before checksums (not checkable), {} problem(s)\n",
+                 r.events - r.unchecked, r.unchecked, r.damaged);
   for (const auto& e : r.listed) {
     const std::string kind = e.type.empty() ? "" : fmt::format(" ({})", e.type);
     if (e.run_id.empty())
-      fmt::print("  seq {}{}: {}\n", e.seq, kind, e.problem);
+      fmt::format_to(to, "  seq {}{}: {}\n", e.seq, kind, e.problem);
     else
-      fmt::print("  run {} seq {}{}: {}\n", e.run_id, e.seq, kind, e.problem);
+      fmt::format_to(to, "  run {} seq {}{}: {}\n", e.run_id, e.seq, kind, e.problem);
   }
   if (r.damaged > static_cast<std::int64_t>(r.listed.size()))
-    fmt::print("  ... and {} more\n", r.damaged - static_cast<std::int64_t>(r.listed.size()));
-  std::fputs(r.ok() ? "sound\n" : "DAMAGED: keep this file for inspection and restore a backup (docs/operations.md)\n",
-             stdout);
+    fmt::format_to(to, "  ... and {} more\n", r.damaged - static_cast<std::int64_t>(r.listed.size()));
+  out += r.ok() ? "sound\n" : "DAMAGED: keep this file for inspection and restore a backup (docs/operations.md)\n";
+  return out;
 }
 
 }  // namespace
 
 int run_check(int argc, char** argv) {
   std::string error;
-  auto args = parse_args(argc, argv, 2, {"json", "help"}, {"db"}, error);
+  auto args = parse_args(argc, argv, 2, {"json", "help"}, {"db"}, error, {"db"});
   if (!args) return std::fprintf(stderr, "cairn check: %s\n%s", error.c_str(), kCheckHelp), kExitUsage;
-  if (args->flag("help")) return std::fputs(kCheckHelp, stdout), kExitOk;
+  if (args->flag("help")) return write_out(kCheckHelp), kExitOk;
   if (!args->positional.empty())
     return std::fprintf(stderr, "cairn check: unexpected argument `%s`\n%s", args->positional[0].c_str(), kCheckHelp),
            kExitUsage;
@@ -71,13 +76,10 @@ int run_check(int argc, char** argv) {
   auto report = store::verify_database(*path, json ? std::numeric_limits<std::size_t>::max() : 20);
   if (!report) {
     std::fprintf(stderr, "cairn check: %s\n", report.status().to_string().c_str());
-    if (json) std::puts(Json{{"path", *path}, {"ok", false}, {"error", report.status().to_string()}}.dump(2).c_str());
+    if (json) write_out(Json{{"path", *path}, {"ok", false}, {"error", report.status().to_string()}}.dump(2) + "\n");
     return kExitApiError;
   }
-  if (json)
-    std::puts(to_json(*path, *report).dump(2).c_str());
-  else
-    print(*path, *report);
+  write_out(json ? to_json(*path, *report).dump(2) + "\n" : report_text(*path, *report));
   return report->ok() ? kExitOk : kExitApiError;
 }
 

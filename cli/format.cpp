@@ -44,10 +44,13 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   }
   std::string out;
   for (const auto& row : cells) {
+    // Padding only up to the last non-empty cell: a line never ends in spaces.
+    std::size_t last = row.size();
+    while (last > 0 && row[last - 1].empty()) --last;
     std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
+    for (std::size_t i = 0; i < last; ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+      if (i + 1 < last) line += std::string(width[i] - row[i].size() + 2, ' ');
     }
     out += line + "\n";
   }
@@ -66,7 +69,8 @@ std::string brief(const Json& value, std::size_t max) {
 
 std::string waiting_text(const Json& w) {
   if (!w.is_object()) return "";
-  std::string s = w.value("kind", "") + " " + w.value("name", "");
+  std::string s = w.value("kind", "");
+  if (const std::string name = w.value("name", ""); !name.empty()) s += " " + name;  // a plain sleep has none
   if (w.contains("until") && w["until"].is_string()) s += " until " + w["until"].get<std::string>();
   return s;
 }

@@ -14,12 +14,13 @@ namespace cairn::cli {
 // cursor, recolour the screen or forge a line of its own.
 std::string printable(std::string_view text);
 // Rows of cells printed with each column padded to its widest cell; the first row is the header.
-// Cells are shown printable().
+// Cells are shown printable(); a line ends at its last non-empty cell, without trailing spaces.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 // A JSON value on one line, cut to at most `max` bytes with "..." on a UTF-8 character boundary
 // (strings shown without quotes).
 std::string brief(const Json& value, std::size_t max = 80);
-// "signal fraud.review until 2026-01-01T00:00:00.000Z", or "" for null.
+// "signal fraud.review until 2026-01-01T00:00:00.000Z" ("timer until …" for a timer without a
+// name), or "" for null.
 std::string waiting_text(const Json& waiting_on);
 // `show`: the run's fields, then its history as a timeline.
 std::string run_report(const Json& run, const std::vector<Json>& events);

@@ -1,10 +1,12 @@
 // The `cairn` binary: `serve` and the admin subcommands.
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "cli/admin.h"
 #include "cli/args.h"
 #include "cli/check.h"
+#include "cli/output.h"
 #include "cli/serve.h"
 
 namespace {
@@ -24,15 +26,15 @@ constexpr const char* kHelp =
     "  cancel      cancel (compensates):  cairn cancel ID\n"
     "  terminate   hard stop:             cairn terminate ID --reason R\n"
     "  retry       resume a stuck run:    cairn retry ID\n"
+    "  skip        skip a stuck activity: cairn skip ID --result JSON|@FILE\n"
     "  audit       the audit log:         cairn audit [--limit N] [--cursor C]\n"
     "  types       registered workflows:  cairn types\n"
     "\n"
-    "`cairn <command> --help` for details. Exit codes: 0 ok, 1 API error, 2 usage error, 3 cannot connect,\n"
-    "4 the answer is not Cairn's API.\n";
+    "`cairn <command> --help` for details. Exit codes: 0 ok, 1 API error, 2 usage error, 3 cannot connect\n"
+    "(nothing sent), 4 the answer is not Cairn's API, 5 sent but no answer (it may have been applied),\n"
+    "6 cannot write the output.\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using namespace cairn::cli;
   if (argc < 2) {
     std::fputs(kHelp, stderr);
@@ -40,11 +42,11 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
-    if (argc < 3) return std::fputs(kHelp, stdout), kExitOk;
+    if (argc < 3) return write_out(kHelp), kExitOk;
     const std::string topic = argv[2];
-    if (topic == "serve") return std::fputs(kServeHelp, stdout), kExitOk;
-    if (topic == "check") return std::fputs(kCheckHelp, stdout), kExitOk;
-    if (is_admin_command(topic)) return std::fputs(admin_help(topic).c_str(), stdout), kExitOk;
+    if (topic == "serve") return write_out(kServeHelp), kExitOk;
+    if (topic == "check") return write_out(kCheckHelp), kExitOk;
+    if (is_admin_command(topic)) return write_out(admin_help(topic)), kExitOk;
     command = topic;  // reported below as unknown
   } else if (command == "serve") {
     return run_serve(argc, argv);
@@ -55,4 +57,14 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "cairn: unknown command `%s`\n\n%s", command.c_str(), kHelp);
   return kExitUsage;
+}
+
+}  // namespace
+
+// Every command's output is flushed and checked before it exits (cli/output.h), but `serve`'s:
+// its one line is for whoever waits for it, and it may run for days after nobody reads its stdout.
+int main(int argc, char** argv) {
+  const int code = run(argc, argv);
+  const bool serving = argc >= 2 && std::string_view(argv[1]) == "serve";
+  return serving ? code : cairn::cli::finish_output(code);
 }

@@ -16,6 +16,7 @@
 #include "api/router.h"
 #include "api/server.h"
 #include "cli/args.h"
+#include "cli/output.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "workflows/bench_steps.h"
@@ -65,8 +66,8 @@ int run_serve(int argc, char** argv) {
                          {"listen", "db", "tokens", "sync", "threads", "max-inflight", "max-connections"}, error);
   if (!args) return usage(error);
   if (args->flag("help")) {
-    std::fputs(kServeHelp, stdout);
-    return kExitOk;
+    write_out(kServeHelp);
+    return finish_output(kExitOk);  // main leaves serve's output unchecked (cli/main.cpp)
   }
   if (!args->positional.empty()) return usage("unexpected argument `" + args->positional[0] + "`");
 

@@ -18,17 +18,32 @@ namespace {
 
 }  // namespace
 
+void Session::no_answer(const std::string& request, const Status& why) const {
+  const std::string server = api::authority(client_.host(), client_.port());
+  const char* what = why.message().c_str();
+  switch (why.code()) {
+    case Errc::kInvalidArgument:  // the arguments are checked before: a request the CLI should not make
+      std::fprintf(stderr, "cairn: %s: %s\n", request.c_str(), what);
+      throw Failure{kExitUsage};
+    case Errc::kUnavailable:  // nothing of the request was written
+      std::fprintf(stderr, "cairn: cannot reach %s: %s\n", server.c_str(), what);
+      throw Failure{kExitNoConnection};
+    default:  // kIoError, kTimeout: written, then the connection broke or stayed silent
+      std::fprintf(stderr,
+                   "cairn: %s was sent to %s, but no answer came (%s): it may or may not have been applied; retry it "
+                   "(with the same id or idempotency key) or look with `cairn show`\n",
+                   request.c_str(), server.c_str(), what);
+      throw Failure{kExitNoAnswer};
+  }
+}
+
 Reply Session::call(const std::string& method, const std::string& target, const Expected& expected,
                     const std::string& body, const std::string& idempotency_key) {
   api::HttpHeaders headers;
   if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
   if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
   auto r = client_.request(method, target, body, headers);
-  if (!r) {
-    std::fprintf(stderr, "cairn: cannot reach %s:%u: %s\n", client_.host().c_str(), client_.port(),
-                 r.status().message().c_str());
-    throw Failure{kExitNoConnection};
-  }
+  if (!r) no_answer(method + " " + target, r.status());
   const std::string answered = method + " " + target + " answered " + std::to_string(r->status);
   Json j = Json::parse(r->body, nullptr, false);
   const bool object = !j.is_discarded() && j.is_object();

@@ -27,11 +27,15 @@ class Session {
 
   // The answer when it is what `expected` says. Otherwise prints why and throws Failure:
   // kExitApiError for Cairn's error answers, kExitBadAnswer for anything that is not Cairn's API,
-  // kExitNoConnection when the server cannot be reached.
+  // kExitNoConnection when the server cannot be reached (nothing was sent), kExitNoAnswer when the
+  // request was sent but no answer came (the server may have applied it).
   Reply call(const std::string& method, const std::string& target, const Expected& expected,
              const std::string& body = "", const std::string& idempotency_key = "");
 
  private:
+  // Prints why `request` got no answer and throws the Failure its HttpClient error class calls for.
+  [[noreturn]] void no_answer(const std::string& request, const Status& why) const;
+
   api::HttpClient client_;
   std::string token_;
 };

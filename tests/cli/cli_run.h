@@ -12,12 +12,14 @@ namespace cairn::test {
 
 struct Run {
   int code = -1;
-  std::string out;  // stdout and stderr together
+  std::string out;  // stdout (unless sent elsewhere) and stderr together
 };
 
 // Runs `<env> cairn <args>` (through the shell, so quote as in a terminal; env as VAR=value ...).
-inline Run cairn_plain(const std::string& args, const std::string& env = "") {
+// `stdout_to` sends stdout there instead (`/dev/full`); stderr is still collected.
+inline Run cairn_plain(const std::string& args, const std::string& env = "", const std::string& stdout_to = "") {
   std::string cmd = env + " " + std::string(CAIRN_BINARY) + " " + args + " 2>&1";
+  if (!stdout_to.empty()) cmd += " >" + stdout_to;
   std::FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
   Run r;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "api/server_process.h"
 #include "cairn/json.h"
@@ -94,11 +95,33 @@ TEST_SUITE("cli") {
     CHECK(server.stop() == 0);
   }
 
+  TEST_CASE("an open server on [::1] takes the CLI's requests: Host is [::1]:port") {
+    TempDir dir;
+    ServerProcess server(dir.file("v6.db"), {"--listen", "[::1]:0"});
+    if (!server.started()) {
+      MESSAGE("skipped: cannot listen on [::1] here");
+      return;
+    }
+    const std::string url = "http://[::1]:" + std::to_string(server.port());
+    for (const auto& [args, shown] : {std::pair{"start bench.steps --input '{\"steps\":1}' --id v6-1", "v6-1 running"},
+                                      std::pair{"list", "v6-1"}}) {
+      CAPTURE(args);
+      Run r = cairn_cli(url, args);
+      CHECK(r.code == 0);  // was 403: `Host ::1 is not` a loopback name
+      CHECK(has(r, shown));
+    }
+    CHECK(server.stop() == 0);
+  }
+
   TEST_CASE("help, unknown commands and unreachable servers") {
     Run help = cairn_plain("--help");
     CHECK(help.code == 0);
     CHECK(has(help, "serve"));
     CHECK(has(help, "terminate"));
+    CHECK(has(help, "cairn skip ID --result JSON|@FILE"));  // every command of docs/cli.md's synopsis
+    for (const char* command : {"start", "list", "show", "signal", "cancel", "terminate", "retry", "skip", "audit",
+                                "types", "serve", "check"})
+      CHECK(has(help, std::string("\n  ") + command + " "));
     CHECK(cairn_plain("list --help").code == 0);
     CHECK(has(cairn_plain("serve --help"), "--listen"));
     CHECK(cairn_plain("frobnicate").code == 2);

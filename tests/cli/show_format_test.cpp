@@ -1,5 +1,5 @@
-// `cairn show` and `cairn audit` output: long fields cut on a UTF-8 character boundary, timer
-// deadlines as times, control characters from the server escaped.
+// `cairn show`, `list` and `audit` output: long fields cut on a UTF-8 character boundary, timer
+// deadlines as times, control characters from the server escaped, no trailing spaces.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -50,6 +50,40 @@ TEST_SUITE("cli") {
     CHECK(has(show, "..."));
     CHECK(has(show, "2026-01-01T00:00:00.000Z\"}"));  // {"until":"<time>"}, not 1767225600000
     CHECK_FALSE(has(show, "1767225600000"));
+  }
+
+  TEST_CASE("a timer without a name is shown without an empty name, and no line ends in spaces") {
+    Json body = {{"id", "r1"}, {"type", "t"}, {"version", 1}, {"status", "waiting"}, {"input", Json::object()},
+                 {"result", nullptr}, {"error", nullptr}, {"stuck_reason", nullptr},
+                 {"waiting_on", {{"kind", "timer"}, {"name", ""}, {"until", "2026-01-01T00:00:00.000Z"}}},
+                 {"created_at", "2026-01-01T00:00:00.000Z"}, {"updated_at", "2026-01-01T00:00:00.000Z"},
+                 {"parent_id", nullptr}, {"next_cursor", nullptr},
+                 {"events", {{{"seq", 1}, {"type", "WorkflowStarted"}, {"cmd", 0}, {"at", "2026-01-01T00:00:00.000Z"},
+                              {"data", ""}}}},
+                 {"workflows", {{{"id", "r1"}, {"type", "t"}, {"status", "completed"}, {"created_at", "x"},
+                                 {"stuck_reason", nullptr}, {"waiting_on", nullptr}}}}};
+    StubServer stub(200, body.dump());
+    Run show = cairn_cli(stub.url(), "show r1");
+    CHECK(show.code == 0);
+    CHECK(has(show, "\nwaiting on  timer until 2026-01-01T00:00:00.000Z\n"));
+    CHECK(has(show, "\n  1    2026-01-01T00:00:00.000Z  WorkflowStarted\n"));  // no CMD, no DATA
+    Run list = cairn_cli(stub.url(), "list");
+    CHECK(list.code == 0);
+    CHECK(list.out == "ID  TYPE  STATUS     CREATED  WAITING ON / WHY STUCK\nr1  t     completed  x\n");
+    for (const Run& r : {show, list}) CHECK_FALSE(has(r, " \n"));
+  }
+
+  TEST_CASE("the next page's cursor is escaped like all server text") {
+    const std::string cursor = "c\x1b[2J\nforged line";
+    StubServer list(200, Json{{"workflows", Json::array()}, {"next_cursor", cursor}}.dump());
+    Run l = cairn_cli(list.url(), "list");
+    CHECK(l.code == 0);
+    CHECK(has(l, "more: --cursor c\\x1b[2J\\nforged line\n"));
+    CHECK(l.out.find('\x1b') == std::string::npos);
+    StubServer audit(200, Json{{"entries", Json::array()}, {"next_cursor", cursor}}.dump());
+    Run a = cairn_cli(audit.url(), "audit");
+    CHECK(a.code == 0);
+    CHECK(has(a, "more: --cursor c\\x1b[2J\\nforged line\n"));
   }
 
   TEST_CASE("text from the server cannot drive the terminal or forge a line: control characters are escaped") {

@@ -1,5 +1,6 @@
 // Test support for the cli suite: a loopback HTTP server that is not Cairn. It answers every
-// request with one fixed status and body, then closes the connection.
+// request with one fixed status and body (or, with kNoAnswer, nothing), then closes the connection,
+// and keeps the requests it read.
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,14 +10,19 @@
 
 #include <cctype>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace cairn::test {
 
 class StubServer {
  public:
+  // As a status: read the request, then close without answering (a server that died mid-request).
+  static constexpr int kNoAnswer = 0;
+
   StubServer(int status, const std::string& body) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
@@ -27,8 +33,9 @@ class StubServer {
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
       throw std::runtime_error("stub server: cannot listen");
     port_ = ntohs(addr.sin_port);
-    answer_ = "HTTP/1.1 " + std::to_string(status) + " Whatever\r\nContent-Type: text/html\r\nContent-Length: " +
-              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    if (status != kNoAnswer)
+      answer_ = "HTTP/1.1 " + std::to_string(status) + " Whatever\r\nContent-Type: text/html\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     thread_ = std::thread([this] { serve(); });
   }
   ~StubServer() {
@@ -40,26 +47,36 @@ class StubServer {
   StubServer& operator=(const StubServer&) = delete;
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::uint16_t port() const { return port_; }
+  // The bytes of every request read so far, as they came.
+  std::vector<std::string> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
 
  private:
   void serve() {
     for (;;) {
       int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) return;
-      read_request(c);
+      std::string request = read_request(c);
+      {
+        std::lock_guard lock(mu_);
+        requests_.push_back(std::move(request));
+      }
       ::send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL);
       ::close(c);
     }
   }
 
   // Reads the head and a Content-Length body, so closing does not reset the connection early.
-  static void read_request(int c) {
+  static std::string read_request(int c) {
     std::string in;
     char buf[4096];
     std::size_t head_end = std::string::npos, want = 0;
     while (head_end == std::string::npos || in.size() < want) {
       ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
+      if (n <= 0) return in;
       in.append(buf, static_cast<std::size_t>(n));
       if (head_end != std::string::npos || (head_end = in.find("\r\n\r\n")) == std::string::npos) continue;
       std::string head = in.substr(0, head_end);
@@ -67,11 +84,14 @@ class StubServer {
       auto at = head.find("content-length:");
       want = head_end + 4 + (at == std::string::npos ? 0 : std::stoul(head.substr(at + 15)));
     }
+    return in;
   }
 
   int fd_ = -1;
   std::uint16_t port_ = 0;
   std::string answer_;
+  mutable std::mutex mu_;
+  std::vector<std::string> requests_;
   std::thread thread_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "api/server_process.h"
 
@@ -28,6 +29,23 @@ TEST_SUITE("cli") {
     CHECK(has(start, "--idempotency-key is empty"));
     CHECK(cairn_cli(kNowhere, "signal r1 go --data '{}' --idempotency-key=").code == 2);
     CHECK(cairn_cli(kNowhere, "start bench.steps --input '{}' --id ''").code == 2);
+    CHECK(has(cairn_cli(kNowhere, "start bench.steps --input '{}' --id ''"),
+              "--id is empty: give it a value or leave it out"));
+  }
+
+  TEST_CASE("an empty value of a required option does not suggest leaving it out") {
+    for (const auto& [args, option] : {std::pair{"terminate r1 --reason ''", "--reason"},
+                                       std::pair{"start bench.steps --input ''", "--input"},
+                                       std::pair{"signal r1 go --data=", "--data"},
+                                       std::pair{"skip r1 --result ''", "--result"}}) {
+      CAPTURE(args);
+      Run r = cairn_cli(kNowhere, args);
+      CHECK(r.code == 2);
+      CHECK(has(r, std::string(option) + " is empty: give it a value\n"));
+    }
+    Run check = cairn_plain("check --db ''");
+    CHECK(check.code == 2);
+    CHECK(has(check, "cairn check: --db is empty: give it a value\n"));
   }
 
   TEST_CASE("--limit outside 1..1000 is a usage error") {

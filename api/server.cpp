@@ -284,8 +284,10 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     // The header, then the body (a body over the limit fails at the header, before any 100).
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     // Fields that come after a chunked body are added to the head's by Beast (RFC 9110 §6.5.1
-    // forbids acting on them as header fields): a request that has any is refused.
-    const auto head_fields = std::distance(parser.get().begin(), parser.get().end());
+    // forbids acting on them as header fields): a request that has any is refused. Counted only
+    // for chunked bodies, the only ones that can have them.
+    const auto fields = [&] { return parser.chunked() ? std::distance(parser.get().begin(), parser.get().end()) : 0; };
+    const auto head_fields = fields();
     if (!ec && wants_continue(parser)) {
       http::response<http::empty_body> go{http::status::continue_, 11};
       co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
@@ -299,7 +301,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     }
     Response res;
     bool keep_alive = false;  // a refused request closes the connection
-    const bool trailers = std::distance(parser.get().begin(), parser.get().end()) != head_fields;
+    const bool trailers = fields() != head_fields;
     const bool refused = refusal(ec, parser.get(), trailers, res);
     if (ec && !refused) break;  // nobody to answer
     active.fetch_add(1);

@@ -144,12 +144,11 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
-bool valid_key(std::string_view key) {
-  if (key.empty() || key.size() > 256) return false;
-  for (char c : key)
-    if (c < 0x21 || c > 0x7e) return false;
-  return true;
+bool visible_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '!' && c <= '~'; });
 }
+
+bool valid_key(std::string_view key) { return !key.empty() && key.size() <= 256 && visible_ascii(key); }
 
 Result<Millis> parse_wait(std::string_view text) {
   std::uint64_t n = 0;

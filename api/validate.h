@@ -30,6 +30,8 @@ bool valid_id(std::string_view id);
 bool valid_name(std::string_view name);
 // Idempotency keys: 1..256 printable ASCII characters.
 bool valid_key(std::string_view key);
+// Whether every byte of `s` is visible ASCII, `!` to `~` (no space, control or non-ASCII byte).
+bool visible_ascii(std::string_view s);
 
 // `500ms`, `5s` (digits then `ms` or `s`), at most 60 s.
 Result<Millis> parse_wait(std::string_view text);

@@ -163,7 +163,7 @@ void print_more(const Json& page) {
 // A usage error (cli/args.h) when the token or idempotency key cannot go into a header as it is:
 // a line break in either would add headers, or whole requests, of the caller's making.
 void check_header_values(const std::string& command, const std::string& token, const Args& args) {
-  if (!std::all_of(token.begin(), token.end(), [](char c) { return c >= '!' && c <= '~'; })) {
+  if (!api::visible_ascii(token)) {
     std::fprintf(stderr,
                  "cairn %s: the token (--token or CAIRN_TOKEN) may hold only visible ASCII characters (! to ~): "
                  "it holds a space, a control character or a non-ASCII byte\n",

@@ -100,6 +100,25 @@ void watch_for_close(tcp::socket& socket, std::shared_ptr<ClientGone> gone) {
   });
 }
 
+// Empty lines before a request line are skipped (RFC 9112 §2.2: a server SHOULD ignore at least
+// one): some clients end a POST body with an extra CRLF, which would otherwise open the next
+// request on that connection with a 400. Reads until a byte other than CR or LF is buffered; the
+// caller's read timeout bounds how long a client can send only line ends.
+asio::awaitable<void> skip_empty_lines(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                       boost::system::error_code& ec) {
+  for (;;) {
+    const auto* data = static_cast<const char*>(buffer.data().data());
+    std::size_t ends = 0;
+    while (ends < buffer.size() && (data[ends] == '\r' || data[ends] == '\n')) ++ends;
+    buffer.consume(ends);
+    if (buffer.size() > 0) co_return;
+    const std::size_t n = co_await stream.async_read_some(buffer.prepare(kMaxBufferedBytes),
+                                                          asio::redirect_error(asio::use_awaitable, ec));
+    buffer.commit(n);
+    if (ec) co_return;
+  }
+}
+
 // Whether the client waits for `100 Continue` before it sends the body (`Expect: 100-continue`,
 // which curl sends with a body over 1 KiB and then waits a second for).
 bool wants_continue(const http::request_parser<http::string_body>& parser) {
@@ -282,7 +301,8 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     boost::system::error_code ec;
     stream.expires_after(options.read_timeout);
     // The header, then the body (a body over the limit fails at the header, before any 100).
-    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await skip_empty_lines(stream, buffer, ec);
+    if (!ec) co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     // Fields that come after a chunked body are added to the head's by Beast (RFC 9110 §6.5.1
     // forbids acting on them as header fields): a request that has any is refused. Counted only
     // for chunked bodies, the only ones that can have them.

@@ -1,5 +1,6 @@
-// The Beast server in-process: keep-alive, 413, 429 under the in-flight and connection bounds, 503
-// when draining, 400 for malformed or unservable framing, HEAD, Date, absolute-form targets.
+// The Beast server in-process: keep-alive (empty lines before a request skipped), 413, 429 under
+// the in-flight and connection bounds, 503 when draining, 400 for malformed or unservable framing,
+// HEAD, Date, absolute-form targets.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -144,6 +145,24 @@ TEST_SUITE("api") {
       CAPTURE(bytes);
       s.expect_bad_request(bytes);
     }
+  }
+
+  TEST_CASE("empty lines before a request line are skipped: a POST body ended with an extra CRLF keeps its connection") {
+    Served s;
+    HttpClient c = s.client();
+    const std::string body = R"({"type":"bench.steps","id":"crlf"})";
+    REQUIRE(c.send_raw("\r\n\r\nPOST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body + "\r\n"));
+    auto created = c.read_response();
+    REQUIRE(created);
+    CHECK(created->status == 201);
+    // The CRLF after the body, then a line end split from the next request: read as nothing.
+    REQUIRE(c.send_raw("\n"));
+    auto polled = c.request("GET", "/v1/workflows/crlf?wait=60s");
+    REQUIRE(polled);
+    CHECK(polled->status == 200);
+    CHECK(Json::parse(polled->body)["status"] == "completed");
+    CHECK(polled->header("connection") != "close");
   }
 
   TEST_CASE("a Transfer-Encoding other than chunked is refused and what follows is never read as a request") {

@@ -93,19 +93,14 @@ void handle_history(const Request& request, Context& ctx, Reply done) {
     if (!l) return done(error_response(l.status()));
     limit = *l;
   }
-  // One event more than asked tells whether there is a next page. The read also stops at the
-  // event that brings the page's data to kMaxPageDataBytes: that one opens the next page, unless
-  // it is the page's only event (then the next page may be empty).
-  auto events = ctx.engine.history(id, after, limit + 1, kMaxPageDataBytes);
-  if (!events) return done(error_response(events.status()));
-  std::size_t bytes = 0;
-  for (const auto& e : *events) bytes += e.data.size();
-  std::size_t shown = std::min(limit, events->size());
-  if (bytes >= kMaxPageDataBytes && events->size() > 1) shown = std::min(shown, events->size() - 1);
+  // A page also ends before the event that would bring its data to kMaxPageDataBytes (unless it
+  // is the first): 1,000 events of 1 MiB would be a 1 GB answer built on this thread.
+  auto page = ctx.engine.history_page(id, after, limit, kMaxPageDataBytes);
+  if (!page) return done(error_response(page.status()));
   Json out = Json::array();
-  for (std::size_t i = 0; i < shown; ++i) out.push_back(event_json((*events)[i]));
+  for (const auto& e : page->events) out.push_back(event_json(e));
   Json next = nullptr;
-  if (shown > 0 && (shown < events->size() || bytes >= kMaxPageDataBytes)) next = (*events)[shown - 1].seq;
+  if (page->more) next = page->events.back().seq;
   done(json_response(200, Json{{"events", std::move(out)}, {"next_cursor", next}}));
 }
 

@@ -114,8 +114,9 @@ class Engine {
 
   // Reads (direct from the store's read connections; safe from any thread).
   Result<store::RunRecord> get(const std::string& id);
-  Result<std::vector<store::Event>> history(const std::string& id, std::int64_t after, std::size_t limit,
-                                            std::size_t max_bytes = 0);
+  Result<std::vector<store::Event>> history(const std::string& id, std::int64_t after, std::size_t limit);
+  Result<store::HistoryPage> history_page(const std::string& id, std::int64_t after, std::size_t limit,
+                                          std::size_t max_bytes);
   Result<store::RunPage> search(const store::RunFilter& filter);
   Result<store::AuditPage> audit(const std::string& cursor, std::size_t limit);
   // Writes an audit entry (denied requests); durable when done runs.

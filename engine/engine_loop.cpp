@@ -386,9 +386,12 @@ EngineMetrics Engine::metrics() const {
 }
 
 Result<store::RunRecord> Engine::get(const std::string& id) { return impl_->store.get_run(id); }
-Result<std::vector<store::Event>> Engine::history(const std::string& id, std::int64_t after, std::size_t limit,
-                                                  std::size_t max_bytes) {
-  return impl_->store.load_history(id, after, limit, max_bytes);
+Result<std::vector<store::Event>> Engine::history(const std::string& id, std::int64_t after, std::size_t limit) {
+  return impl_->store.load_history(id, after, limit);
+}
+Result<store::HistoryPage> Engine::history_page(const std::string& id, std::int64_t after, std::size_t limit,
+                                                std::size_t max_bytes) {
+  return impl_->store.history_page(id, after, limit, max_bytes);
 }
 Result<store::RunPage> Engine::search(const store::RunFilter& filter) { return impl_->store.search(filter); }
 Result<store::AuditPage> Engine::audit(const std::string& cursor, std::size_t limit) {

@@ -33,8 +33,9 @@ class SqliteStore final : public Store {
 
   Result<RunRecord> get_run(const std::string& id) override;
   Result<RunRecord> find_by_idempotency_key(const std::string& key) override;
-  Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after, std::size_t limit,
-                                          std::size_t max_bytes = 0) override;
+  Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after, std::size_t limit) override;
+  Result<HistoryPage> history_page(const std::string& id, std::int64_t after, std::size_t limit,
+                                   std::size_t max_bytes) override;
   Result<RunPage> search(const RunFilter& filter) override;
   Result<std::vector<std::string>> unfinished_runs() override;
   Result<std::int64_t> count_runs(RunStatus status) override;
@@ -68,6 +69,9 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
               std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
               std::unique_ptr<Checkpointer> checkpointer, std::int64_t checksummed_from_rk);
+  // load_history() and history_page(): `limit` 0 = all, `max_bytes` 0 = no bound.
+  Result<HistoryPage> read_history(const std::string& id, std::int64_t after, std::size_t limit,
+                                   std::size_t max_bytes);
   void enqueue(std::span<Item> items);  // moves from each
   // Queues `item` and waits for its result; refuses (kInternal) on the writer thread.
   BatchResult enqueue_and_wait(Item item);
@@ -91,7 +95,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_, after the writer stopped
-  const std::int64_t checksummed_from_rk_;  // checksummed_from_rk(): read by load_history
+  const std::int64_t checksummed_from_rk_;  // checksummed_from_rk(): read by read_history
   // Set for good by any connection that reads or writes a damaged page (Db::report_corruption_to).
   std::atomic<bool> corruption_seen_{false};
 

@@ -191,6 +191,12 @@ struct RunPage {
   std::string next_cursor;      // empty at the end
 };
 
+// One page of a run's journal (Store::history_page).
+struct HistoryPage {
+  std::vector<Event> events;  // in seq order
+  bool more = false;          // events follow the last one
+};
+
 struct AuditPage {
   std::vector<AuditEntry> entries;  // newest first
   std::string next_cursor;          // empty at the end
@@ -227,10 +233,12 @@ class Store : public Tables {
   virtual Result<RunRecord> get_run(const std::string& id) = 0;
   virtual Result<RunRecord> find_by_idempotency_key(const std::string& key) = 0;
   // Events with seq > after, at most `limit` (0 = all), in seq order. kNotFound for unknown runs.
-  // With `max_bytes` (0 = no bound) it also stops after the event that brings the events' data to
-  // max_bytes or more, so a page of large events is not read whole into memory.
-  virtual Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after, std::size_t limit,
-                                                  std::size_t max_bytes = 0) = 0;
+  virtual Result<std::vector<Event>> load_history(const std::string& id, std::int64_t after, std::size_t limit) = 0;
+  // The same as a page of at most `limit` (>= 1) events whose data stays under `max_bytes`: it ends
+  // before the event that would bring its data to max_bytes or more, unless that is its first
+  // event (shown alone), so a page of large events is never read whole into memory.
+  virtual Result<HistoryPage> history_page(const std::string& id, std::int64_t after, std::size_t limit,
+                                           std::size_t max_bytes) = 0;
   virtual Result<RunPage> search(const RunFilter& filter) = 0;
   // Ids of every run not in a terminal status (for recovery), oldest first.
   virtual Result<std::vector<std::string>> unfinished_runs() = 0;

@@ -51,27 +51,47 @@ Result<RunRecord> SqliteStore::find_by_idempotency_key(const std::string& key) {
 }
 
 Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std::int64_t after,
-                                                     std::size_t limit, std::size_t max_bytes) {
+                                                     std::size_t limit) {
+  auto page = read_history(id, after, limit, 0);
+  if (!page) return page.status();
+  return std::move(page->events);
+}
+
+Result<HistoryPage> SqliteStore::history_page(const std::string& id, std::int64_t after, std::size_t limit,
+                                              std::size_t max_bytes) {
+  if (limit == 0 || max_bytes == 0)
+    return invalid(fmt::format("store: history page of run {}: limit and max bytes must be at least 1", id));
+  return read_history(id, after, limit, max_bytes);
+}
+
+Result<HistoryPage> SqliteStore::read_history(const std::string& id, std::int64_t after, std::size_t limit,
+                                              std::size_t max_bytes) {
   if (after < 0) return invalid(fmt::format("store: history of run {}: negative seq {}", id, after));
-  return readers_->with([&](Db& db) -> Result<std::vector<Event>> {
+  return readers_->with([&](Db& db) -> Result<HistoryPage> {
     // One statement, so "unknown run" (no row) and "no events after `after`" (one row of NULLs)
-    // come from the same snapshot.
+    // come from the same snapshot. One row more than the page tells whether more follow.
     auto stmt = db.cached(
         "SELECT e.seq, e.type, e.cmd, e.at, e.data, e.crc, r.rk FROM runs r LEFT JOIN events e "
         "ON e.rk = r.rk AND e.seq > ?2 WHERE r.id = ?1 ORDER BY e.seq LIMIT ?3");
     if (!stmt) return stmt.status();
     StmtRun q(*stmt);
-    q.bind(1, id).bind(2, after).bind(3, sql_limit(limit));
+    q.bind(1, id).bind(2, after).bind(3, sql_limit(limit == 0 ? 0 : limit + 1));
     bool found = false;
     ChecksumChain chain;
-    std::vector<Event> events;
+    HistoryPage page;
     std::size_t bytes = 0;
     int rc = SQLITE_DONE;
-    while ((max_bytes == 0 || bytes < max_bytes) && (rc = q.step()) == SQLITE_ROW) {
+    while ((rc = q.step()) == SQLITE_ROW) {
       if (!found) chain = ChecksumChain(q.int64(6) >= checksummed_from_rk_);
       found = true;
       if (q.is_null(0)) break;
-      Event& e = events.emplace_back(
+      // The page is full, or this event's data (not read yet) would take it to max_bytes.
+      if ((limit > 0 && page.events.size() == limit) ||
+          (max_bytes > 0 && !page.events.empty() && bytes + q.bytes(4) >= max_bytes)) {
+        page.more = true;
+        break;
+      }
+      Event& e = page.events.emplace_back(
           Event{q.int64(0), static_cast<EventType>(q.int64(1)), q.int64(2), q.int64(3), q.text(4)});
       e.checksum = chain.check(id, e.seq, e.type, e.cmd, e.at, e.data,
                                q.is_null(5) ? std::nullopt : std::optional(q.int64(5)));
@@ -79,7 +99,7 @@ Result<std::vector<Event>> SqliteStore::load_history(const std::string& id, std:
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.status(rc, fmt::format("store: history of run {}", id));
     if (!found) return Status(Errc::kNotFound, fmt::format("store: history: no run with id \"{}\"", id));
-    return events;
+    return page;
   });
 }
 

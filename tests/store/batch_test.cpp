@@ -413,6 +413,37 @@ TEST_CASE("load_history returns events after a seq, at most limit") {
   CHECK(s->load_history("nope", 0, 0).status().code() == Errc::kNotFound);
 }
 
+TEST_CASE("a history page ends before the event that would bring its data to max_bytes, and says whether more follow") {
+  test::TempDir dir;
+  auto s = test::open_store(test::options_in(dir));
+  commit_ok(*s, create_batch("r1"));
+  JournalBatch b = append_batch("r1", 1, 0);
+  for (std::size_t size : {60, 60, 200, 10, 300})  // seqs 2 to 6; data of exactly that size
+    b.appends[0].events.push_back(event(EventType::kSideEffect, "\"" + std::string(size - 2, 'x') + "\""));
+  commit_ok(*s, std::move(b));
+
+  // The seqs of the page after `after`, and whether more follow.
+  const auto page = [&](std::int64_t after, std::size_t limit, std::size_t max_bytes) {
+    auto p = s->history_page("r1", after, limit, max_bytes);
+    REQUIRE(p.is_ok());
+    std::vector<std::int64_t> seqs;
+    for (const Event& e : p->events) seqs.push_back(e.seq);
+    return std::pair(seqs, p->more);
+  };
+  using Seqs = std::vector<std::int64_t>;
+  CHECK(page(1, 10, 100) == std::pair(Seqs{2}, true));   // 60 + 60 would reach 100
+  CHECK(page(2, 10, 100) == std::pair(Seqs{3}, true));
+  CHECK(page(3, 10, 100) == std::pair(Seqs{4}, true));   // 200 on its own: shown alone
+  CHECK(page(4, 10, 100) == std::pair(Seqs{5}, true));
+  CHECK(page(5, 10, 100) == std::pair(Seqs{6}, false));  // the last event alone: nothing follows
+  CHECK(page(6, 10, 100) == std::pair(Seqs{}, false));
+  CHECK(page(1, 10, 1000) == std::pair(Seqs{2, 3, 4, 5, 6}, false));
+  CHECK(page(1, 2, 1000) == std::pair(Seqs{2, 3}, true));
+  CHECK(page(4, 2, 1000) == std::pair(Seqs{5, 6}, false));  // exactly the rest
+  CHECK(s->history_page("r1", 0, 0, 100).status().code() == Errc::kInvalidArgument);
+  CHECK(s->history_page("nope", 0, 10, 100).status().code() == Errc::kNotFound);
+}
+
 TEST_CASE("unfinished runs are listed oldest first and counted by status") {
   test::TempDir dir;
   auto s = test::open_store(test::options_in(dir));

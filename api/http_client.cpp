@@ -1,4 +1,5 @@
-// HttpClient: blocking sockets, one request at a time, Content-Length framing.
+// HttpClient: blocking sockets, one request at a time; Content-Length, chunked and close-delimited
+// answers.
 #include "api/http_client.h"
 
 #include <netdb.h>
@@ -61,8 +62,8 @@ HttpClient::HttpClient(std::string host, std::uint16_t port) : host_(std::move(h
 HttpClient::~HttpClient() { close(); }
 
 HttpClient::HttpClient(HttpClient&& o) noexcept
-    : host_(std::move(o.host_)), port_(o.port_), fd_(std::exchange(o.fd_, -1)), buffer_(std::move(o.buffer_)),
-      timeout_(o.timeout_) {}
+    : host_(std::move(o.host_)), port_(o.port_), fd_(std::exchange(o.fd_, -1)), closed_(o.closed_),
+      buffer_(std::move(o.buffer_)), timeout_(o.timeout_) {}
 
 Result<HttpClient> HttpClient::from_url(const std::string& url) {
   std::string_view u = url;
@@ -87,6 +88,7 @@ Result<HttpClient> HttpClient::from_url(const std::string& url) {
 void HttpClient::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  closed_ = false;
   buffer_.clear();
 }
 
@@ -141,7 +143,10 @@ Status HttpClient::fill() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
       return {Errc::kTimeout, "no answer within " + std::to_string(timeout_.count()) + " ms"};
-    if (n == 0) return {Errc::kIoError, "connection closed by the server"};
+    if (n == 0) {
+      closed_ = true;
+      return {Errc::kIoError, "connection closed by the server"};
+    }
     if (n < 0) return {Errc::kIoError, std::string("recv: ") + std::strerror(errno)};
     buffer_.append(chunk, static_cast<std::size_t>(n));
     return Status::ok();
@@ -164,19 +169,59 @@ Result<HttpResponse> HttpClient::read_response(bool head) {
     if ((frame = *framed)) break;
     if (Status s = fill(); !s) return s;
   }
-  if (head) frame->body_length = 0;  // the Content-Length is the GET's; no body follows
-  while (buffer_.size() < frame->size())
-    if (Status s = fill(); !s) return s;
+  auto body = read_body(*frame, head);
+  if (!body) return body.status();
   r.status = frame->status;
-  r.body = buffer_.substr(frame->body_start, frame->body_length);
-  buffer_.erase(0, frame->size());
-  if (lower(r.header("connection")) == "close") close();
+  r.body = std::move(body).value();
+  if (lower(r.header("connection")) == "close" || frame->framing == BodyFraming::kUntilClose) close();
   return r;
 }
 
+Result<std::string> HttpClient::read_body(const ResponseFrame& frame, bool head) {
+  const bool none = head || frame.status < 200 || frame.status == 204 || frame.status == 304;
+  if (none || frame.framing == BodyFraming::kLength) {
+    const std::size_t size = none ? frame.body_start : frame.size();  // a HEAD's Content-Length is the GET's
+    while (buffer_.size() < size)
+      if (Status s = fill(); !s) return s;
+    std::string body = buffer_.substr(frame.body_start, size - frame.body_start);
+    buffer_.erase(0, size);
+    return body;
+  }
+  std::string body;
+  if (frame.framing == BodyFraming::kUntilClose) {
+    while (buffer_.size() - frame.body_start <= kMaxAnswerBody)
+      if (Status s = fill(); !s) {
+        if (!closed_) return s;
+        body = buffer_.substr(frame.body_start);
+        buffer_.clear();
+        return body;
+      }
+  } else {
+    std::size_t pos = frame.body_start;
+    for (;;) {
+      auto chunk = next_chunk(std::string_view(buffer_).substr(pos));
+      if (!chunk) return chunk.status();
+      if (!*chunk) {
+        if (Status s = fill(); !s) return s;
+        continue;
+      }
+      body.append(buffer_, pos + (*chunk)->data_start, (*chunk)->data_length);
+      pos += (*chunk)->size;
+      if ((*chunk)->last || body.size() > kMaxAnswerBody) break;
+    }
+    buffer_.erase(0, pos);
+    if (body.size() <= kMaxAnswerBody) return body;
+  }
+  return Status{Errc::kIoError, "the answer's body is larger than 64 MiB"};
+}
+
 Result<HttpResponse> HttpClient::exchange(std::string_view request, bool head) {
-  Status s = send_raw(request);
-  return s ? read_response(head) : Result<HttpResponse>(s);
+  if (Status s = send_raw(request); !s) return s;
+  for (;;) {
+    auto r = read_response(head);
+    // An interim answer (100 Continue, 103 Early Hints) comes before the one to the request.
+    if (!r || r->status < 100 || r->status >= 200 || r->status == 101) return r;
+  }
 }
 
 Result<HttpResponse> HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
@@ -236,6 +281,8 @@ Result<std::optional<ResponseFrame>> frame_response(
     return Status{Errc::kIoError, "not an HTTP answer"};
   ResponseFrame frame;
   frame.status = std::atoi(std::string(status_line.substr(9, 3)).c_str());
+  std::optional<std::string_view> length;
+  bool chunked = false;
   frame.body_start = end + 4;
   std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
   while (pos < head.size()) {
@@ -246,12 +293,71 @@ Result<std::optional<ResponseFrame>> frame_response(
     if (colon != std::string_view::npos) {
       std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (lower(name) == "content-length") frame.body_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      const std::string key = lower(name);
+      if (key == "content-length") {
+        length = value;
+      } else if (key == "transfer-encoding") {
+        chunked = value.size() >= 7 && lower(value.substr(value.size() - 7)) == "chunked";
+      }
       if (on_header) on_header(name, value);
     }
     pos = next + 2;
   }
+  if (chunked) {  // it wins over a Content-Length (RFC 9112 §6.3)
+    frame.framing = BodyFraming::kChunked;
+  } else if (length) {
+    if (length->empty() || length->size() > 12 || length->find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoull(std::string(*length)) > kMaxAnswerBody)
+      return Status{Errc::kIoError, "bad Content-Length: " + std::string(*length)};
+    frame.body_length = std::stoull(std::string(*length));
+  } else if (frame.status >= 200 && frame.status != 204 && frame.status != 304) {
+    frame.framing = BodyFraming::kUntilClose;
+  }
   return std::optional(frame);
+}
+
+Result<std::optional<Chunk>> next_chunk(std::string_view bytes) {
+  constexpr std::size_t kMaxLine = 64 * 1024;
+  const std::size_t line_end = bytes.find("\r\n");
+  if (line_end == std::string_view::npos) {
+    if (bytes.size() > kMaxLine) return Status{Errc::kIoError, "a chunk size line is over 64 KiB"};
+    return std::optional<Chunk>();
+  }
+  std::string_view size_text = bytes.substr(0, line_end);
+  size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions
+  while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t')) size_text.remove_suffix(1);
+  if (size_text.empty() || size_text.size() > 8 ||
+      size_text.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+    const std::string_view shown = bytes.substr(0, std::min<std::size_t>(line_end, 32));
+    return Status{Errc::kIoError, "bad chunk size: " + std::string(shown)};
+  }
+  Chunk chunk;
+  chunk.data_start = line_end + 2;
+  chunk.data_length = std::stoull(std::string(size_text), nullptr, 16);
+  if (chunk.data_length > kMaxAnswerBody) return Status{Errc::kIoError, "a chunk is larger than 64 MiB"};
+  if (chunk.data_length == 0) {
+    // Trailer lines, each ended by CRLF, then a blank line.
+    std::size_t pos = chunk.data_start;
+    for (;;) {
+      const std::size_t end = bytes.find("\r\n", pos);
+      if (end == std::string_view::npos) {
+        if (bytes.size() - chunk.data_start > kMaxLine) return Status{Errc::kIoError, "a trailer is over 64 KiB"};
+        return std::optional<Chunk>();
+      }
+      const bool blank = end == pos;
+      pos = end + 2;
+      if (blank) break;
+    }
+    chunk.size = pos;
+    chunk.last = true;
+    return std::optional(chunk);
+  }
+  if (bytes.size() < chunk.data_start + chunk.data_length + 2) return std::optional<Chunk>();
+  if (bytes.substr(chunk.data_start + chunk.data_length, 2) != "\r\n")
+    return Status{Errc::kIoError, "a chunk's data is not followed by CRLF"};
+  chunk.size = chunk.data_start + chunk.data_length + 2;
+  return std::optional(chunk);
 }
 
 }  // namespace cairn::api

@@ -60,6 +60,9 @@ class LoadConnection {
     co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), on_error(ec));
     Result<std::optional<api::ResponseFrame>> frame = std::optional<api::ResponseFrame>();
     while (!ec && (frame = api::frame_response(in_)) && !*frame) co_await read_more(ec);
+    // Cairn's server frames every answer by Content-Length: any other framing is not its answer.
+    if (frame && *frame && (*frame)->framing != api::BodyFraming::kLength)
+      frame = Status{Errc::kIoError, "an answer not framed by Content-Length"};
     while (!ec && frame && in_.size() < (*frame)->size()) co_await read_more(ec);
     if (ec || !frame) {
       failed_ = true;

@@ -93,4 +93,51 @@ TEST_SUITE("api") {
     CHECK(api::frame_response("SSH-2.0-OpenSSH\r\n\r\n").status().code() == Errc::kIoError);
     CHECK(api::frame_response(std::string(70 * 1024, 'x')).status().code() == Errc::kIoError);
   }
+
+  TEST_CASE("frame_response: chunked wins over a length, and without either the body ends at the close") {
+    using api::BodyFraming;
+    auto framing = [](const std::string& head) {
+      auto f = api::frame_response(head + "\r\n");
+      REQUIRE(f);
+      REQUIRE(f->has_value());
+      return (*f)->framing;
+    };
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n") == BodyFraming::kChunked);
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n") == BodyFraming::kChunked);
+    CHECK(framing("HTTP/1.1 200 OK\r\n") == BodyFraming::kUntilClose);
+    CHECK(framing("HTTP/1.0 500 Oops\r\n") == BodyFraming::kUntilClose);
+    for (const char* none :
+         {"HTTP/1.1 204 No Content\r\n", "HTTP/1.1 304 Not Modified\r\n", "HTTP/1.1 100 Continue\r\n"})
+      CHECK(framing(none) == BodyFraming::kLength);
+    for (const char* bad : {"-1", "1e3", "", "0x10", "68719476736"}) {
+      CAPTURE(bad);
+      auto f = api::frame_response(std::string("HTTP/1.1 200 OK\r\nContent-Length: ") + bad + "\r\n\r\n");
+      REQUIRE_FALSE(f);
+      CHECK(f.status().message() == std::string("bad Content-Length: ") + bad);
+    }
+  }
+
+  TEST_CASE("next_chunk: one chunk at a time, extensions ignored, the last one takes its trailers") {
+    const std::string body = "5;ext=1\r\nhello\r\n0\r\nX-T: 1\r\n\r\nnext";
+    auto first = api::next_chunk(body);
+    REQUIRE(first);
+    REQUIRE(first->has_value());
+    CHECK(body.substr((*first)->data_start, (*first)->data_length) == "hello");
+    CHECK_FALSE((*first)->last);
+    auto last = api::next_chunk(std::string_view(body).substr((*first)->size));
+    REQUIRE(last);
+    REQUIRE(last->has_value());
+    CHECK((*last)->last);
+    CHECK(body.substr((*first)->size + (*last)->size) == "next");  // what follows the body stays
+    for (const char* partial : {"5", "5\r\nhel", "5\r\nhello\r", "0\r\n", "0\r\nX-T: 1\r\n"}) {
+      CAPTURE(partial);
+      auto p = api::next_chunk(partial);
+      REQUIRE(p);
+      CHECK_FALSE(p->has_value());
+    }
+    for (const char* bad : {"zz\r\n", "\r\n", "5\r\nhelloXY", "123456789\r\n"}) {
+      CAPTURE(bad);
+      CHECK(api::next_chunk(bad).status().code() == Errc::kIoError);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 // Test support for the cli suite: a loopback HTTP server that is not Cairn. It answers every
-// request with one fixed status and body (or, with kNoAnswer, nothing), then closes the connection,
-// and keeps the requests it read.
+// request with one fixed status and body (or, with kNoAnswer, nothing; or exact bytes of its own,
+// as a proxy in front of Cairn may frame them), then closes the connection, and keeps the requests
+// it read.
 #pragma once
 
 #include <arpa/inet.h>
@@ -23,7 +24,19 @@ class StubServer {
   // As a status: read the request, then close without answering (a server that died mid-request).
   static constexpr int kNoAnswer = 0;
 
-  StubServer(int status, const std::string& body) {
+  // An answer sent as these bytes, whatever they are.
+  struct Raw {
+    std::string bytes;
+  };
+
+  StubServer(int status, const std::string& body)
+      : StubServer(Raw{status == kNoAnswer
+                           ? std::string()
+                           : "HTTP/1.1 " + std::to_string(status) + " Whatever\r\nContent-Type: text/html\r\n" +
+                                 "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+                                 body}) {}
+
+  explicit StubServer(Raw answer) : answer_(std::move(answer.bytes)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -33,9 +46,6 @@ class StubServer {
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
       throw std::runtime_error("stub server: cannot listen");
     port_ = ntohs(addr.sin_port);
-    if (status != kNoAnswer)
-      answer_ = "HTTP/1.1 " + std::to_string(status) + " Whatever\r\nContent-Type: text/html\r\nContent-Length: " +
-                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     thread_ = std::thread([this] { serve(); });
   }
   ~StubServer() {
@@ -87,9 +97,9 @@ class StubServer {
     return in;
   }
 
+  std::string answer_;  // empty: kNoAnswer
   int fd_ = -1;
   std::uint16_t port_ = 0;
-  std::string answer_;
   mutable std::mutex mu_;
   std::vector<std::string> requests_;
   std::thread thread_;

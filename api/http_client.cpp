@@ -2,6 +2,8 @@
 // answers.
 #include "api/http_client.h"
 
+#include "api/header_tokens.h"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -62,8 +65,8 @@ HttpClient::HttpClient(std::string host, std::uint16_t port) : host_(std::move(h
 HttpClient::~HttpClient() { close(); }
 
 HttpClient::HttpClient(HttpClient&& o) noexcept
-    : host_(std::move(o.host_)), port_(o.port_), fd_(std::exchange(o.fd_, -1)), closed_(o.closed_),
-      buffer_(std::move(o.buffer_)), timeout_(o.timeout_) {}
+    : host_(std::move(o.host_)), port_(o.port_), fd_(std::exchange(o.fd_, -1)), buffer_(std::move(o.buffer_)),
+      timeout_(o.timeout_) {}
 
 Result<HttpClient> HttpClient::from_url(const std::string& url) {
   std::string_view u = url;
@@ -88,7 +91,6 @@ Result<HttpClient> HttpClient::from_url(const std::string& url) {
 void HttpClient::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  closed_ = false;
   buffer_.clear();
 }
 
@@ -134,7 +136,7 @@ Status HttpClient::write_all(std::string_view bytes) {
   return Status::ok();
 }
 
-Status HttpClient::fill() {
+Status HttpClient::fill(bool* closed) {
   char chunk[16384];
   for (;;) {
     // NOTE: the receive timeout is SO_RCVTIMEO (set at connect), not poll(): one syscall less
@@ -144,7 +146,7 @@ Status HttpClient::fill() {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
       return {Errc::kTimeout, "no answer within " + std::to_string(timeout_.count()) + " ms"};
     if (n == 0) {
-      closed_ = true;
+      if (closed) *closed = true;
       return {Errc::kIoError, "connection closed by the server"};
     }
     if (n < 0) return {Errc::kIoError, std::string("recv: ") + std::strerror(errno)};
@@ -187,32 +189,35 @@ Result<std::string> HttpClient::read_body(const ResponseFrame& frame, bool head)
     buffer_.erase(0, size);
     return body;
   }
-  std::string body;
-  if (frame.framing == BodyFraming::kUntilClose) {
-    while (buffer_.size() - frame.body_start <= kMaxAnswerBody)
-      if (Status s = fill(); !s) {
-        if (!closed_) return s;
-        body = buffer_.substr(frame.body_start);
-        buffer_.clear();
-        return body;
-      }
-  } else {
-    std::size_t pos = frame.body_start;
-    for (;;) {
-      auto chunk = next_chunk(std::string_view(buffer_).substr(pos));
-      if (!chunk) return chunk.status();
-      if (!*chunk) {
-        if (Status s = fill(); !s) return s;
-        continue;
-      }
-      body.append(buffer_, pos + (*chunk)->data_start, (*chunk)->data_length);
-      pos += (*chunk)->size;
-      if ((*chunk)->last || body.size() > kMaxAnswerBody) break;
+  if (frame.framing == BodyFraming::kChunked) return read_chunked(frame.body_start);
+  bool closed = false;
+  while (buffer_.size() - frame.body_start <= kMaxAnswerBody) {
+    if (Status s = fill(&closed); !s && !closed) return s;
+    if (closed) {
+      std::string body = buffer_.substr(frame.body_start);
+      buffer_.clear();
+      return body;
     }
-    buffer_.erase(0, pos);
-    if (body.size() <= kMaxAnswerBody) return body;
   }
   return Status{Errc::kIoError, "the answer's body is larger than 64 MiB"};
+}
+
+Result<std::string> HttpClient::read_chunked(std::size_t pos) {
+  std::string body;
+  for (;;) {
+    auto chunk = next_chunk(std::string_view(buffer_).substr(pos));
+    if (!chunk) return chunk.status();
+    if (!*chunk) {
+      if (Status s = fill(); !s) return s;
+      continue;
+    }
+    body.append(buffer_, pos + (*chunk)->data_start, (*chunk)->data_length);
+    pos += (*chunk)->size;
+    if (body.size() > kMaxAnswerBody) return Status{Errc::kIoError, "the answer's body is larger than 64 MiB"};
+    if ((*chunk)->last) break;
+  }
+  buffer_.erase(0, pos);
+  return body;
 }
 
 Result<HttpResponse> HttpClient::exchange(std::string_view request, bool head) {
@@ -281,8 +286,7 @@ Result<std::optional<ResponseFrame>> frame_response(
     return Status{Errc::kIoError, "not an HTTP answer"};
   ResponseFrame frame;
   frame.status = std::atoi(std::string(status_line.substr(9, 3)).c_str());
-  std::optional<std::string_view> length;
-  bool chunked = false;
+  std::optional<std::string_view> length, transfer_encoding;
   frame.body_start = end + 4;
   std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
   while (pos < head.size()) {
@@ -291,26 +295,23 @@ Result<std::optional<ResponseFrame>> frame_response(
     std::string_view line = head.substr(pos, next - pos);
     auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-      std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-      const std::string key = lower(name);
-      if (key == "content-length") {
-        length = value;
-      } else if (key == "transfer-encoding") {
-        chunked = value.size() >= 7 && lower(value.substr(value.size() - 7)) == "chunked";
-      }
+      const std::string_view name = line.substr(0, colon), value = trim(line.substr(colon + 1));
+      if (iequals(name, "content-length")) length = value;
+      if (iequals(name, "transfer-encoding")) transfer_encoding = value;
       if (on_header) on_header(name, value);
     }
     pos = next + 2;
   }
-  if (chunked) {  // it wins over a Content-Length (RFC 9112 §6.3)
-    frame.framing = BodyFraming::kChunked;
+  if (transfer_encoding) {
+    // It wins over a Content-Length; a body whose last coding is not chunked ends at the close
+    // (RFC 9112 §6.3).
+    const auto list = codings(*transfer_encoding);
+    frame.framing = !list.empty() && iequals(list.back(), "chunked") ? BodyFraming::kChunked : BodyFraming::kUntilClose;
   } else if (length) {
-    if (length->empty() || length->size() > 12 || length->find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoull(std::string(*length)) > kMaxAnswerBody)
+    const auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), frame.body_length);
+    if (length->empty() || ec != std::errc{} || end != length->data() + length->size() ||
+        frame.body_length > kMaxAnswerBody)
       return Status{Errc::kIoError, "bad Content-Length: " + std::string(*length)};
-    frame.body_length = std::stoull(std::string(*length));
   } else if (frame.status >= 200 && frame.status != 204 && frame.status != 304) {
     frame.framing = BodyFraming::kUntilClose;
   }
@@ -324,17 +325,15 @@ Result<std::optional<Chunk>> next_chunk(std::string_view bytes) {
     if (bytes.size() > kMaxLine) return Status{Errc::kIoError, "a chunk size line is over 64 KiB"};
     return std::optional<Chunk>();
   }
-  std::string_view size_text = bytes.substr(0, line_end);
-  size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions
-  while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t')) size_text.remove_suffix(1);
-  if (size_text.empty() || size_text.size() > 8 ||
-      size_text.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+  const std::string_view line = bytes.substr(0, line_end);
+  const std::string_view size_text = trim(line.substr(0, line.find(';')));  // without chunk extensions
+  Chunk chunk;
+  chunk.data_start = line_end + 2;
+  const auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), chunk.data_length, 16);
+  if (size_text.empty() || ec != std::errc{} || end != size_text.data() + size_text.size()) {
     const std::string_view shown = bytes.substr(0, std::min<std::size_t>(line_end, 32));
     return Status{Errc::kIoError, "bad chunk size: " + std::string(shown)};
   }
-  Chunk chunk;
-  chunk.data_start = line_end + 2;
-  chunk.data_length = std::stoull(std::string(size_text), nullptr, 16);
   if (chunk.data_length > kMaxAnswerBody) return Status{Errc::kIoError, "a chunk is larger than 64 MiB"};
   if (chunk.data_length == 0) {
     // Trailer lines, each ended by CRLF, then a blank line.

@@ -118,15 +118,16 @@ class HttpClient {
   Status write_all(std::string_view bytes);
   // send_raw() then read_response().
   Result<HttpResponse> exchange(std::string_view request, bool head);
-  // Reads more bytes into buffer_; kIoError on EOF (closed_ then set).
-  Status fill();
+  // Reads more bytes into buffer_; kIoError on EOF, which also sets `*closed`.
+  Status fill(bool* closed = nullptr);
   // The body of the answer `frame` heads in buffer_, which then starts past that answer.
   Result<std::string> read_body(const ResponseFrame& frame, bool head);
+  // A chunked body starting at buffer_[pos].
+  Result<std::string> read_chunked(std::size_t pos);
 
   std::string host_;
   std::uint16_t port_;
   int fd_ = -1;
-  bool closed_ = false;  // the server closed the connection (fill() read EOF)
   std::string buffer_;
   std::chrono::milliseconds timeout_{70'000};
 };

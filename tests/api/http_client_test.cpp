@@ -105,6 +105,9 @@ TEST_SUITE("api") {
     CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n") == BodyFraming::kChunked);
     CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n") == BodyFraming::kChunked);
     CHECK(framing("HTTP/1.1 200 OK\r\n") == BodyFraming::kUntilClose);
+    // A coding after chunked: the body's end is unknown but for the close, whatever the length says.
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 5\r\n") ==
+          BodyFraming::kUntilClose);
     CHECK(framing("HTTP/1.0 500 Oops\r\n") == BodyFraming::kUntilClose);
     for (const char* none :
          {"HTTP/1.1 204 No Content\r\n", "HTTP/1.1 304 Not Modified\r\n", "HTTP/1.1 100 Continue\r\n"})

@@ -1,0 +1,33 @@
+// Header value tokens (header_tokens.h).
+#include "api/header_tokens.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace cairn::api {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::vector<std::string_view> codings(std::string_view value) {
+  std::vector<std::string_view> out;
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+    item = trim(item.substr(0, item.find(';')));
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace cairn::api

@@ -47,16 +47,22 @@ void log_unwritten(const Status& s) {
   if (!s) std::fprintf(stderr, "cairn api: audit entry not written: %s\n", s.to_string().c_str());
 }
 
+void count_answer(Context& ctx, int status) {
+  int cls = status / 100;
+  if (cls >= 1 && cls <= 5) ctx.counters.by_class[cls].fetch_add(1, std::memory_order_relaxed);
+}
+
 // Wraps a reply so every answer is counted once.
 Reply counted(Context& ctx, Reply done) {
   ctx.counters.in_flight.fetch_add(1, std::memory_order_relaxed);
   return [&ctx, done = std::move(done)](Response r) {
     ctx.counters.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    int cls = r.status / 100;
-    if (cls >= 1 && cls <= 5) ctx.counters.by_class[cls].fetch_add(1, std::memory_order_relaxed);
+    count_answer(ctx, r.status);
     done(std::move(r));
   };
 }
+
+Response not_json() { return error_response(ApiError::kUnsupportedMediaType, "the body must be application/json"); }
 
 }  // namespace
 
@@ -136,9 +142,7 @@ bool Router::audits_unidentified(const store::AuditEntry& entry, DenialBudget& b
   return true;
 }
 
-void Router::dispatch(Request request, Reply reply) {
-  ctx_.counters.requests.fetch_add(1, std::memory_order_relaxed);
-  Reply done = counted(ctx_, std::move(reply));
+const Route* Router::admit(Request& request, Reply& done) {
   const Route* route = nullptr;
   std::string allow;
   for (const Compiled& c : routes_) {
@@ -152,27 +156,57 @@ void Router::dispatch(Request request, Reply reply) {
     allow += c.route.method;
     request.params.clear();
   }
+  const auto refuse = [&done](Response r) -> const Route* {
+    done(std::move(r));
+    return nullptr;
+  };
   if (!route) {
-    if (allow.empty()) return done(error_response(ApiError::kNotFound, "no route for " + request.path));
+    if (allow.empty()) return refuse(error_response(ApiError::kNotFound, "no route for " + request.path));
     Response r = error_response(ApiError::kMethodNotAllowed, request.method + " is not allowed here");
     r.headers.emplace_back("Allow", allow);
-    return done(std::move(r));
+    return refuse(std::move(r));
   }
   if (route->pattern.starts_with("/v1/") && !ctx_.engine.ready())
-    return done(error_response(ApiError::kUnavailable, "the engine is recovering"));
-  if (auto refusal = browser_refusal(request, ctx_.auth.open()))
-    return deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal), /*by_guard=*/true);
+    return refuse(error_response(ApiError::kUnavailable, "the engine is recovering"));
+  if (auto refusal = browser_refusal(request, ctx_.auth.open())) {
+    deny(std::move(request), *route, ApiError::kForbidden, std::move(done), std::move(*refusal), /*by_guard=*/true);
+    return nullptr;
+  }
   if (route->access != Access::kPublic) {
     auto principal = ctx_.auth.authenticate(route->action == kPageAction ? page_credential(request)
                                                                           : request.header("authorization"));
-    if (!principal) return deny(std::move(request), *route, ApiError::kUnauthorized, std::move(done));
+    if (!principal) {
+      deny(std::move(request), *route, ApiError::kUnauthorized, std::move(done));
+      return nullptr;
+    }
     request.principal = std::move(*principal);
-    if (!Auth::allows(request.principal, route->access))
-      return deny(std::move(request), *route, ApiError::kForbidden, std::move(done));
+    if (!Auth::allows(request.principal, route->access)) {
+      deny(std::move(request), *route, ApiError::kForbidden, std::move(done));
+      return nullptr;
+    }
   }
+  return route;
+}
+
+void Router::screen(Request request, Reply done) {
+  Reply refuse = [this, done](Response r) {
+    ctx_.counters.requests.fetch_add(1, std::memory_order_relaxed);
+    count_answer(ctx_, r.status);
+    done(std::move(r));
+  };
+  if (!admit(request, refuse)) return;
+  if (!is_json_content_type(request.header("content-type"))) return refuse(not_json());
+  done(Response{.status = 100});
+}
+
+void Router::dispatch(Request request, Reply reply) {
+  ctx_.counters.requests.fetch_add(1, std::memory_order_relaxed);
+  Reply done = counted(ctx_, std::move(reply));
+  const Route* route = admit(request, done);
+  if (!route) return;
   if (!request.body.empty()) {
     if (!is_json_content_type(request.header("content-type")))
-      return done(error_response(ApiError::kUnsupportedMediaType, "the body must be application/json"));
+      return done(not_json());
     auto json = parse_json(request.body);
     if (!json) return done(error_response(json.status()));
     request.json = std::move(json).value();

@@ -78,13 +78,17 @@ struct ReplyTicket {
   std::atomic<bool> answered{false};
 };
 
-// co_await-able Router::dispatch: resumes the session on its strand with the Response.
+// What the router does with a request: Router::dispatch, or Router::screen for a head alone.
+using RouteStep = void (Router::*)(Request, Reply);
+
+// co_await-able Router::dispatch (or screen): resumes the session on its strand with the Response.
 template <class Token>
-auto async_dispatch(Router& router, const std::shared_ptr<PendingReplies>& pending, Request request, Token&& token) {
+auto async_route(Router& router, RouteStep step, const std::shared_ptr<PendingReplies>& pending, Request request,
+                 Token&& token) {
   return asio::async_initiate<Token, void(Response)>(
-      [&router, &pending](auto handler, Request req) {
+      [&router, step, &pending](auto handler, Request req) {
         auto ticket = std::make_shared<ReplyTicket>(pending, pending->park(std::move(handler)));
-        router.dispatch(std::move(req), [ticket](Response r) { ticket->complete(std::move(r)); });
+        (router.*step)(std::move(req), [ticket](Response r) { ticket->complete(std::move(r)); });
       },
       token, std::move(request));
 }
@@ -216,8 +220,9 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
   // `over_limit`: this connection came past --max-connections (only its requests are shed).
+  // `step`: &Router::screen answers a head whose client waits for 100 Continue (100, or the refusal).
   asio::awaitable<Response> answer(http::request<http::string_body>& request, bool& keep_alive, tcp::socket& socket,
-                                   bool over_limit);
+                                   bool over_limit, RouteStep step = &Router::dispatch);
 
   Router& router;
   Context& ctx;
@@ -266,7 +271,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>& in, bool& keep_alive,
-                                               tcp::socket& socket, bool over_limit) {
+                                               tcp::socket& socket, bool over_limit, RouteStep step) {
   if (draining.load()) {
     keep_alive = false;
     co_return error_response(ApiError::kUnavailable, "the server is shutting down");
@@ -283,12 +288,12 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
     }
     co_return error_response(ApiError::kOverloaded, "too many requests in flight; retry later");
   }
-  if (request.method != "GET" || !request.query.count("wait"))
-    co_return co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
+  if (request.method != "GET" || !request.query.count("wait") || step != &Router::dispatch)
+    co_return co_await async_route(router, step, pending, std::move(request), asio::use_awaitable);
   auto gone = std::make_shared<ClientGone>();
   request.client_gone = gone;
   watch_for_close(socket, gone);
-  Response res = co_await async_dispatch(router, pending, std::move(request), asio::use_awaitable);
+  Response res = co_await async_route(router, step, pending, std::move(request), asio::use_awaitable);
   gone->answered();
   boost::system::error_code ignored;
   socket.cancel(ignored);  // the watch, if it is still pending
@@ -323,21 +328,28 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     // for chunked bodies, the only ones that can have them.
     const auto fields = [&] { return parser.chunked() ? std::distance(parser.get().begin(), parser.get().end()) : 0; };
     const auto head_fields = fields();
+    Response res;
+    bool keep_alive = false;  // a refused request closes the connection
+    // A client that waits for 100 Continue is refused on the head when the head decides (401, 404,
+    // 415, 429, ...): its body is never read, and the close discards it (RFC 9110 §10.1.1).
+    bool refused_on_head = false;
     if (!ec && wants_continue(parser)) {
+      active.fetch_add(1);
+      res = co_await answer(parser.get(), keep_alive, stream.socket(), over_limit, &Router::screen);
+      active.fetch_sub(1);
+      refused_on_head = res.status != 100;
       http::response<http::empty_body> go{http::status::continue_, 11};
-      co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
+      if (!refused_on_head) co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
     }
-    if (!ec && !parser.is_done()) {
+    if (!ec && !refused_on_head && !parser.is_done()) {
       const auto length = parser.content_length();
       if (length && buffer.size() >= *length)
         http::read(stream, buffer, parser, ec);  // the whole body came with the header: parsed, no wait
       else
         co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
-    Response res;
-    bool keep_alive = false;  // a refused request closes the connection
     const bool trailers = fields() != head_fields;
-    const bool refused = refusal(ec, parser.get(), trailers, res);
+    const bool refused = refused_on_head || refusal(ec, parser.get(), trailers, res);
     if (ec && !refused) break;  // nobody to answer
     active.fetch_add(1);
     if (!refused) {

@@ -2,9 +2,10 @@
 #include "api/validate.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
+
+#include "api/header_tokens.h"
 
 namespace cairn::api {
 
@@ -233,15 +234,7 @@ std::string format_rfc3339(Millis ms) {
   return buf;
 }
 
-bool is_json_content_type(std::string_view ct) {
-  std::string_view type = ct.substr(0, ct.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  static constexpr std::string_view kJson = "application/json";
-  if (type.size() != kJson.size()) return false;
-  for (std::size_t i = 0; i < type.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
-  return true;
-}
+bool is_json_content_type(std::string_view ct) { return iequals(trim(ct.substr(0, ct.find(';'))), "application/json"); }
 
 Result<Json> parse_json(std::string_view text) {
   // nlohmann's lexer takes a NUL outside a string for the end of the input (lexer.hpp: `case '\0':

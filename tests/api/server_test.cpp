@@ -1,11 +1,14 @@
 // The Beast server in-process: keep-alive (empty lines before a request skipped), 413, 429 under
 // the in-flight and connection bounds, 503 when draining, 400 for malformed or unservable framing,
-// HEAD, Date, absolute-form targets.
+// HEAD, Date, absolute-form targets, 100 Continue (and the refusals a head gets instead).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "api/route_fixture.h"
 #include "api/server.h"
@@ -17,7 +20,9 @@ using cairn::test::RouteFixture;
 namespace {
 
 struct Served {
-  explicit Served(cairn::api::ServerOptions o = {}) : server(f.router(), f.ctx(), with_port0(o)) {
+  // `tokens`: a --tokens file's text ("" is an open server).
+  explicit Served(cairn::api::ServerOptions o = {}, const std::string& tokens = "")
+      : f(tokens), server(f.router(), f.ctx(), with_port0(o)) {
     REQUIRE(server.start());
   }
   static cairn::api::ServerOptions with_port0(cairn::api::ServerOptions o) {
@@ -40,6 +45,12 @@ struct Served {
   void long_poll(HttpClient& c, const std::string& id) {
     REQUIRE(c.send_raw("GET /v1/workflows/" + id + "?wait=60s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     while (f.ctx().counters.in_flight.load() < 1) std::this_thread::yield();
+  }
+  // Sends `bytes` on `c`: the status of the answer that comes, -1 when none does.
+  static int status_after(HttpClient& c, const std::string& bytes) {
+    REQUIRE(c.send_raw(bytes));
+    auto r = c.read_response();
+    return r ? r->status : -1;
   }
   // Sends `bytes` on a new connection: the answer is 400 bad_request, and the connection closes.
   void expect_bad_request(const std::string& bytes) {
@@ -291,15 +302,9 @@ TEST_SUITE("api") {
     Served s;  // open: loopback only
     s.start_waiting("g");
     HttpClient c = s.client();
-    REQUIRE(c.send_raw("POST /v1/workflows/g/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
-                       "Content-Length: 0\r\n\r\n"));
-    auto csrf = c.read_response();
-    REQUIRE(csrf);
-    CHECK(csrf->status == 403);
-    REQUIRE(c.send_raw("GET /v1/workflows/g HTTP/1.1\r\nHost: evil.example\r\n\r\n"));
-    auto rebound = c.read_response();
-    REQUIRE(rebound);
-    CHECK(rebound->status == 403);
+    CHECK(s.status_after(c, "POST /v1/workflows/g/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                            "Content-Length: 0\r\n\r\n") == 403);
+    CHECK(s.status_after(c, "GET /v1/workflows/g HTTP/1.1\r\nHost: evil.example\r\n\r\n") == 403);
     CHECK(Json::parse(c.request("GET", "/v1/workflows/g")->body)["status"] == "waiting");
   }
 
@@ -337,5 +342,43 @@ TEST_SUITE("api") {
     auto created = c.read_response();
     REQUIRE(created);
     CHECK(created->status == 201);
+    // The 100 and the head's checks are not a request of their own.
+    CHECK(s.f.ctx().counters.requests.load() == 1);
+    CHECK(s.f.ctx().counters.by_class[1].load() == 0);
+  }
+
+  TEST_CASE("a head the server refuses is answered without 100 Continue, its body never read") {
+    Served s({}, "admin adm-secret\nservice svc-secret\n");
+    // Sends a POST head that waits for 100; returns the first answer, which closes the connection.
+    const auto first_answer = [&](const std::string& target, const std::string& fields) {
+      HttpClient c = s.client();
+      REQUIRE(c.send_raw("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + fields +
+                         "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+      auto r = c.read_response();
+      REQUIRE(r);
+      CHECK(r->header("connection") == "close");
+      return r->status;
+    };
+    const std::string json = "Content-Type: application/json\r\n";
+    const std::string service = "Authorization: Bearer svc-secret\r\n";
+    CHECK(first_answer("/v1/workflows", json) == 401);
+    CHECK(first_answer("/v1/workflows/x/cancel", service + json) == 403);
+    CHECK(first_answer("/v1/nowhere", service + json) == 404);
+    CHECK(first_answer("/healthz", service + json) == 405);
+    CHECK(first_answer("/v1/workflows", service + "Content-Type: text/plain\r\n") == 415);
+    // Each refusal is a request, counted and audited once.
+    CHECK(s.f.ctx().counters.requests.load() == 5);
+    CHECK(s.f.ctx().counters.by_class[4].load() == 5);
+    auto audit = s.f.call("GET", "/v1/audit", "", {{"authorization", "Bearer adm-secret"}});
+    REQUIRE(audit.status == 200);
+    std::vector<std::string> outcomes;
+    for (const auto& e : audit.body["entries"]) outcomes.push_back(e["outcome"]);
+    std::sort(outcomes.begin(), outcomes.end());
+    CHECK(outcomes == std::vector<std::string>{"forbidden", "unauthorized"});
+    // A head that passes is answered 100, and its request goes on.
+    HttpClient c = s.client();
+    CHECK(s.status_after(c, "POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\n" + service + json +
+                                "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n") == 100);
+    CHECK(s.status_after(c, "{}") == 400);  // the body's own check: no type
   }
 }

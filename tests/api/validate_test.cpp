@@ -91,6 +91,9 @@ TEST_SUITE("api") {
     CHECK(is_json_content_type("Application/JSON; charset=utf-8"));
     CHECK_FALSE(is_json_content_type("text/plain"));
     CHECK_FALSE(is_json_content_type(""));
+    CHECK(is_json_content_type("application/json ;charset=utf-8"));  // whitespace before a parameter
+    CHECK_FALSE(is_json_content_type("application/jsonx"));
+    CHECK_FALSE(is_json_content_type("application/json-patch+json"));
   }
 
   TEST_CASE("JSON bodies: numbers a double cannot hold are refused; the rest parse as Json::parse parses them") {

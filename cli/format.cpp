@@ -1,6 +1,9 @@
 // Tables and timelines for the admin commands.
 #include "cli/format.h"
 
+#include <locale.h>
+#include <wchar.h>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -9,24 +12,72 @@
 
 namespace cairn::cli {
 
+namespace {
+
+// The UTF-8 character that `s` starts with: its code point and length in bytes; `valid` false
+// (and one byte long) for a byte that starts none.
+struct Utf8Char {
+  char32_t code = 0;
+  std::size_t length = 1;
+  bool valid = false;
+};
+
+Utf8Char first_char(std::string_view s) {
+  const auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(0);
+  const std::size_t n = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : (lead >> 3) == 30 ? 4 : 0;
+  if (n == 0 || n > s.size()) return {lead};
+  char32_t code = n == 1 ? lead : lead & (0x7F >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return {lead};
+    code = (code << 6) | (byte(k) & 0x3F);
+  }
+  return {code, n, true};
+}
+
+// C1 controls (U+009B is CSI, as ESC [ is) and the bidirectional formatting characters, which
+// reorder what follows them on the line ("Trojan Source", CVE-2021-42574).
+bool escaped_code(char32_t c) {
+  return (c >= 0x80 && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+// Columns `text` takes on a terminal: two for a wide character (CJK, most emoji), none for a
+// combining mark, one for anything else (a byte of broken UTF-8 included). Widths are glibc's
+// for C.UTF-8, whatever the caller's locale.
+std::size_t display_width(std::string_view text) {
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  const locale_t caller = utf8 ? uselocale(utf8) : locale_t{};
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char c = first_char(text.substr(i));
+    const int w = c.valid && utf8 ? wcwidth(static_cast<wchar_t>(c.code)) : 1;
+    width += w < 0 ? 1 : static_cast<std::size_t>(w);
+    i += c.length;
+  }
+  if (utf8) uselocale(caller);
+  return width;
+}
+
+}  // namespace
+
 std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
-    if (c == '\n') {
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char c = first_char(text.substr(i));
+    if (c.code == '\n') {
       out += "\\n";
-    } else if (c == '\t') {
+    } else if (c.code == '\t') {
       out += "\\t";
-    } else if (c < 0x20 || c == 0x7F) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c == 0xC2 && next >= 0x80 && next <= 0x9F) {  // U+0080..U+009F: C1 controls (0x9B is CSI)
-      out += fmt::format("\\u{:04x}", next);
-      ++i;
+    } else if (c.code < 0x20 || c.code == 0x7F) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned>(c.code));
+    } else if (c.valid && escaped_code(c.code)) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c.code));
     } else {
-      out += static_cast<char>(c);
+      out.append(text.substr(i, c.length));
     }
+    i += c.length;
   }
   return out;
 }
@@ -39,7 +90,7 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
       shown.push_back(printable(row[i]));
       if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], shown[i].size());
+      width[i] = std::max(width[i], display_width(shown[i]));
     }
   }
   std::string out;
@@ -50,7 +101,7 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
     std::string line;
     for (std::size_t i = 0; i < last; ++i) {
       line += row[i];
-      if (i + 1 < last) line += std::string(width[i] - row[i].size() + 2, ' ');
+      if (i + 1 < last) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
     }
     out += line + "\n";
   }

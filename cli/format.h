@@ -9,11 +9,13 @@
 
 namespace cairn::cli {
 
-// `text` safe for a terminal: control characters (newline, tab, escape, C1 codes) are shown as
-// escapes, so text from the server (an id a caller made up, an error message) cannot move the
-// cursor, recolour the screen or forge a line of its own.
+// `text` safe for a terminal: control characters (newline, tab, escape, C1 codes) and the
+// bidirectional formatting characters (U+202E, ...) are shown as escapes, so text from the server
+// (an id a caller made up, an error message) cannot move the cursor, recolour the screen, forge a
+// line of its own or reorder the rest of one.
 std::string printable(std::string_view text);
-// Rows of cells printed with each column padded to its widest cell; the first row is the header.
+// Rows of cells printed with each column padded to its widest cell, in terminal columns (a CJK
+// character takes two, a combining accent none); the first row is the header.
 // Cells are shown printable(); a line ends at its last non-empty cell, without trailing spaces.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 // A JSON value on one line, cut to at most `max` bytes with "..." on a UTF-8 character boundary

@@ -1,5 +1,6 @@
 // `cairn show`, `list` and `audit` output: long fields cut on a UTF-8 character boundary, timer
-// deadlines as times, control characters from the server escaped, no trailing spaces.
+// deadlines as times, control and bidi characters from the server escaped, columns aligned in
+// terminal columns, no trailing spaces.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -71,6 +72,34 @@ TEST_SUITE("cli") {
     CHECK(list.code == 0);
     CHECK(list.out == "ID  TYPE  STATUS     CREATED  WAITING ON / WHY STUCK\nr1  t     completed  x\n");
     for (const Run& r : {show, list}) CHECK_FALSE(has(r, " \n"));
+  }
+
+  TEST_CASE("tables align in terminal columns: wide characters take two, combining accents none") {
+    const std::string wide = "\xE6\xB3\xA8\xE6\x96\x87-1";  // 注文-1: 8 bytes, 6 columns
+    const std::string accent = "e\xCC\x81";                      // e + U+0301: 3 bytes, 1 column
+    Json rows = {{"workflows", {{{"id", wide}, {"type", accent}, {"status", "completed"}, {"created_at", "x"},
+                                 {"stuck_reason", nullptr}, {"waiting_on", nullptr}},
+                                {{"id", "r1"}, {"type", "t"}, {"status", "completed"}, {"created_at", "x"},
+                                 {"stuck_reason", nullptr}, {"waiting_on", nullptr}}}},
+                 {"next_cursor", nullptr}};
+    StubServer stub(200, rows.dump());
+    Run list = cairn_cli(stub.url(), "list");
+    CHECK(list.code == 0);
+    CHECK(list.out == "ID      TYPE  STATUS     CREATED  WAITING ON / WHY STUCK\n" +
+                          wide + "  " + accent + "     completed  x\n"
+                          "r1      t     completed  x\n");
+  }
+
+  TEST_CASE("bidirectional formatting characters from the server are escaped: they would reorder the line") {
+    const std::string rlo = "\xE2\x80\xAE";  // U+202E RIGHT-TO-LEFT OVERRIDE
+    Json entries = {{"entries", {{{"at", "2026-12-03T09:00:00.000Z"}, {"actor", "anonymous"}, {"role", nullptr},
+                                  {"action", "GET"}, {"target", "caf\xC3\xA9-" + rlo + "1 dennacs"}, {"outcome", "unauthorized"}}}},
+                    {"next_cursor", nullptr}};
+    StubServer stub(200, entries.dump());
+    Run audit = cairn_cli(stub.url(), "audit");
+    CHECK(audit.code == 0);
+    CHECK(audit.out.find(rlo) == std::string::npos);
+    CHECK(has(audit, "caf\xC3\xA9-\\u202e1 dennacs"));  // é and the rest pass as they are
   }
 
   TEST_CASE("the next page's cursor is escaped like all server text") {

@@ -70,8 +70,11 @@ HttpClient::HttpClient(HttpClient&& o) noexcept
 
 Result<HttpClient> HttpClient::from_url(const std::string& url) {
   std::string_view u = url;
-  if (!u.starts_with("http://")) return Status{Errc::kInvalidArgument, "server URL must start with http://: " + url};
-  u.remove_prefix(7);
+  if (iequals(u.substr(0, 8), "https://"))
+    return Status{Errc::kInvalidArgument, "https is not supported (Cairn speaks plain HTTP): use http://HOST:PORT, not " + url};
+  if (iequals(u.substr(0, 7), "http://")) u.remove_prefix(7);
+  else if (u.find("://") != std::string_view::npos)
+    return Status{Errc::kInvalidArgument, "server URL must start with http:// (or be HOST:PORT): " + url};
   while (!u.empty() && u.back() == '/') u.remove_suffix(1);
   auto colon = u.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || u.find('/') != std::string_view::npos ||

@@ -88,7 +88,8 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // "http://host:port" (a trailing slash is allowed); kInvalidArgument otherwise.
+  // "http://host:port" or "host:port" (the scheme's case is free, a trailing slash is allowed);
+  // kInvalidArgument otherwise, saying so for https:// (no TLS here).
   static Result<HttpClient> from_url(const std::string& url);
 
   // Sends one request and reads the answer. A JSON body gets `Content-Type: application/json`

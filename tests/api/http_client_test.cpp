@@ -71,6 +71,22 @@ TEST_SUITE("api") {
     CHECK(v6->port() == 8080);
   }
 
+  TEST_CASE("from_url takes HOST:PORT without a scheme, and says that https is not served") {
+    for (const char* url : {"127.0.0.1:8080", "HTTP://127.0.0.1:8080", "127.0.0.1:8080/"}) {
+      auto c = api::HttpClient::from_url(url);
+      REQUIRE_MESSAGE(c, url);
+      CHECK(c->host() == "127.0.0.1");
+      CHECK(c->port() == 8080);
+    }
+    auto tls = api::HttpClient::from_url("https://cairn.example:443");
+    REQUIRE_FALSE(tls);
+    CHECK(tls.status().message().starts_with("https is not supported"));
+    auto other = api::HttpClient::from_url("ftp://cairn.example:21");
+    REQUIRE_FALSE(other);
+    CHECK(other.status().message().starts_with("server URL must start with http://"));
+    CHECK_FALSE(api::HttpClient::from_url("127.0.0.1"));  // no port
+  }
+
   TEST_CASE("frame_response: incomplete heads wait, bodies are framed by Content-Length, junk is refused") {
     auto incomplete = api::frame_response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
     REQUIRE(incomplete);

@@ -47,6 +47,7 @@ void log_unwritten(const Status& s) {
   if (!s) std::fprintf(stderr, "cairn api: audit entry not written: %s\n", s.to_string().c_str());
 }
 
+// Counts an answer under its status class (cairn_http_responses_total).
 void count_answer(Context& ctx, int status) {
   int cls = status / 100;
   if (cls >= 1 && cls <= 5) ctx.counters.by_class[cls].fetch_add(1, std::memory_order_relaxed);

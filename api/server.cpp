@@ -330,14 +330,18 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     const auto head_fields = fields();
     Response res;
     bool keep_alive = false;  // a refused request closes the connection
-    // A client that waits for 100 Continue is refused on the head when the head decides (401, 404,
-    // 415, 429, ...): its body is never read, and the close discards it (RFC 9110 §10.1.1).
+    // A client that waits for 100 Continue is refused on the head when the head decides (400 for
+    // its framing, 401, 404, 415, 429, ...): its body is never read, and the close discards it
+    // (RFC 9110 §10.1.1).
     bool refused_on_head = false;
     if (!ec && wants_continue(parser)) {
-      active.fetch_add(1);
-      res = co_await answer(parser.get(), keep_alive, stream.socket(), over_limit, &Router::screen);
-      active.fetch_sub(1);
-      refused_on_head = res.status != 100;
+      refused_on_head = refusal(ec, parser.get(), /*trailers=*/false, res);
+      if (!refused_on_head) {
+        active.fetch_add(1);
+        res = co_await answer(parser.get(), keep_alive, stream.socket(), over_limit, &Router::screen);
+        active.fetch_sub(1);
+        refused_on_head = res.status != 100;
+      }
       http::response<http::empty_body> go{http::status::continue_, 11};
       if (!refused_on_head) co_await http::async_write(stream, go, asio::redirect_error(asio::use_awaitable, ec));
     }

@@ -366,7 +366,8 @@ TEST_SUITE("api") {
     CHECK(first_answer("/v1/nowhere", service + json) == 404);
     CHECK(first_answer("/healthz", service + json) == 405);
     CHECK(first_answer("/v1/workflows", service + "Content-Type: text/plain\r\n") == 415);
-    // Each refusal is a request, counted and audited once.
+    CHECK(first_answer("/v1/workflows", service + json + "Host: 127.0.0.2\r\n") == 400);  // framing: two Hosts
+    // Each refusal the router made is a request, counted and audited once (a malformed one is not routed).
     CHECK(s.f.ctx().counters.requests.load() == 5);
     CHECK(s.f.ctx().counters.by_class[4].load() == 5);
     auto audit = s.f.call("GET", "/v1/audit", "", {{"authorization", "Bearer adm-secret"}});

@@ -146,8 +146,8 @@ class BatchWriter::Tx final : public TableTx {
   Status error_;
 };
 
-Result<std::unique_ptr<BatchWriter>> BatchWriter::create(Db& db) {
-  std::unique_ptr<BatchWriter> w(new BatchWriter(db));
+Result<std::unique_ptr<BatchWriter>> BatchWriter::create(Db& db, IdFilter& ids) {
+  std::unique_ptr<BatchWriter> w(new BatchWriter(db, ids));
   if (Status st = w->prepare(); !st) return st;
   return w;
 }
@@ -244,6 +244,7 @@ Status BatchWriter::create_run(const CreateRun& c, Millis now, const Append* fir
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: create run {}", c.id));
   }
   if (sqlite3_changes(db_.get()) == 1) {
+    ids_.add(c.id);  // before the commit: a reader that can see the row must find the id (a rollback leaves a "maybe")
     remember(c.id, {sqlite3_last_insert_rowid(db_.get()), 0});
     return Status::ok();
   }

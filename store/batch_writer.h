@@ -10,6 +10,7 @@
 
 #include "cairn/status.h"
 #include "cairn/tables.h"
+#include "store/id_filter.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -17,8 +18,9 @@ namespace cairn::store {
 
 class BatchWriter {
  public:
-  // Prepares every statement of the write path on `db`, which must outlive the writer.
-  static Result<std::unique_ptr<BatchWriter>> create(Db& db);
+  // Prepares every statement of the write path on `db`, which must outlive the writer, as must
+  // `ids`: each run id the writer inserts is added to it before the insert can commit.
+  static Result<std::unique_ptr<BatchWriter>> create(Db& db, IdFilter& ids);
 
   Status begin();   // BEGIN IMMEDIATE
   Status commit();  // COMMIT: durable when it returns ok (at synchronous=FULL)
@@ -41,7 +43,7 @@ class BatchWriter {
  private:
   class Tx;
 
-  explicit BatchWriter(Db& db) : db_(db) {}
+  BatchWriter(Db& db, IdFilter& ids) : db_(db), ids_(ids) {}
   Status prepare();
   // Writes the batch; sets out.status / out.existing on a failed precondition, which only
   // happens before the batch wrote anything or inside a savepoint (apply decides which).
@@ -58,6 +60,7 @@ class BatchWriter {
   Status step_done(sqlite3_stmt* s, const char* what);
 
   Db& db_;
+  IdFilter& ids_;
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
   sqlite3_stmt* rollback_ = nullptr;

@@ -36,6 +36,10 @@ RunRecord read_run(const StmtRun& row) {
   return r;
 }
 
+Status no_run_with(const char* column, const std::string& value) {
+  return Status(Errc::kNotFound, fmt::format("store: no run with {} \"{}\"", column, value));
+}
+
 Result<RunRecord> select_run(Db& db, const char* column, const std::string& value) {
   // The partial index on idempotency_key is used only when the query implies its WHERE clause.
   const std::string sql = fmt::format("SELECT {} FROM runs WHERE {} = ?1 AND {} <> ''", kRunColumns,
@@ -46,7 +50,7 @@ Result<RunRecord> select_run(Db& db, const char* column, const std::string& valu
   q.bind(1, value);
   const int rc = q.step();
   if (rc == SQLITE_ROW) return read_run(q);
-  if (rc == SQLITE_DONE) return Status(Errc::kNotFound, fmt::format("store: no run with {} \"{}\"", column, value));
+  if (rc == SQLITE_DONE) return no_run_with(column, value);
   return db.status(rc, fmt::format("store: read run {} \"{}\"", column, value));
 }
 

@@ -25,6 +25,8 @@ RunRecord read_run(const StmtRun& row);
 
 // The run whose `column` ("id" or "idempotency_key") equals `value`; kNotFound when none.
 Result<RunRecord> select_run(Db& db, const char* column, const std::string& value);
+// select_run()'s kNotFound.
+Status no_run_with(const char* column, const std::string& value);
 
 // Rows of `table` whose key starts with `prefix`, in key order.
 Result<Rows> scan_kv(Db& db, const std::string& table, const std::string& prefix);

@@ -68,10 +68,12 @@ class StmtRun {
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
   // The bytes of a text or blob column, without copying them.
   std::size_t bytes(int col) const { return static_cast<std::size_t>(sqlite3_column_bytes(s_, col)); }
-  std::string text(int col) const {
+  // A text column without copying it: valid until the next step() or the reset.
+  std::string_view view(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string_view();
   }
+  std::string text(int col) const { return std::string(view(col)); }
 
  private:
   sqlite3_stmt* s_;

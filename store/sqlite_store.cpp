@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <span>
+#include <string>
 
 #include "store/schema.h"
 
@@ -34,6 +35,24 @@ void remove_database_files(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-lock"}) std::filesystem::remove(path + suffix, ignored);
 }
 
+namespace {
+
+// Every stored run id, in a filter with room for as many again.
+Result<std::unique_ptr<IdFilter>> load_run_ids(Db& db) {
+  auto count = db.query_column("SELECT count(*) FROM runs", "store: count runs");
+  if (!count) return count.status();
+  auto ids = std::make_unique<IdFilter>(2 * std::stoull(count->front()));
+  auto stmt = db.cached("SELECT id FROM runs");
+  if (!stmt) return stmt.status();
+  StmtRun q(*stmt);
+  int rc = SQLITE_ROW;
+  while ((rc = q.step()) == SQLITE_ROW) ids->add(q.view(0));
+  if (rc != SQLITE_DONE) return db.status(rc, "store: read run ids");
+  return ids;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
   if (options.path.empty()) return Status(Errc::kInvalidArgument, "store: empty database path");
   if (options.max_batches_per_commit == 0 || options.read_connections == 0 ||
@@ -52,7 +71,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (!version) return version.status();
   auto checksummed_from = checksummed_from_rk(*db, *version);
   if (!checksummed_from) return checksummed_from.status();
-  auto writer = BatchWriter::create(*db);
+  auto ids = load_run_ids(*db);
+  if (!ids) return ids.status();
+  auto writer = BatchWriter::create(*db, **ids);
   if (!writer) return writer.status();
   auto readers = ReadPool::open(options.path, options.read_connections);
   if (!readers) return readers.status();
@@ -60,14 +81,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
       options.path, options.wal_checkpoint_pages > 0 ? options.wal_checkpoint_pages : kWalCheckpointPages);
   if (!checkpointer) return checkpointer.status();
   return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(lock).value(), std::move(db),
-                                                      std::move(writer).value(), std::move(readers).value(),
+                                                      std::move(ids).value(), std::move(writer).value(), std::move(readers).value(),
                                                       std::move(checkpointer).value(), *checksummed_from));
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
-                         std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
-                         std::unique_ptr<Checkpointer> checkpointer, std::int64_t checksummed_from_rk)
-    : options_(options), lock_(std::move(lock)), db_(std::move(db)), writer_(std::move(writer)),
+                         std::unique_ptr<IdFilter> ids, std::unique_ptr<BatchWriter> writer,
+                         std::unique_ptr<ReadPool> readers, std::unique_ptr<Checkpointer> checkpointer,
+                         std::int64_t checksummed_from_rk)
+    : options_(options), lock_(std::move(lock)), db_(std::move(db)), ids_(std::move(ids)), writer_(std::move(writer)),
       readers_(std::move(readers)), checkpointer_(std::move(checkpointer)),
       checksummed_from_rk_(checksummed_from_rk) {
   checkpointer_->watch(*db_);

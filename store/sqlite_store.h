@@ -14,6 +14,7 @@
 
 #include "store/batch_writer.h"
 #include "store/checkpointer.h"
+#include "store/id_filter.h"
 #include "store/process_lock.h"
 #include "store/read_pool.h"
 #include "store/sqlite_db.h"
@@ -66,7 +67,7 @@ class SqliteStore final : public Store {
     const JournalBatch& journal() const { return borrowed ? *borrowed : batch; }
   };
 
-  SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db,
+  SqliteStore(const SqliteOptions& options, ProcessLock lock, std::unique_ptr<Db> db, std::unique_ptr<IdFilter> ids,
               std::unique_ptr<BatchWriter> writer, std::unique_ptr<ReadPool> readers,
               std::unique_ptr<Checkpointer> checkpointer, std::int64_t checksummed_from_rk);
   // load_history() and history_page(): `limit` 0 = all, `max_bytes` 0 = no bound.
@@ -92,6 +93,7 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   ProcessLock lock_;  // released last, after every connection is closed
   std::unique_ptr<Db> db_;  // the write connection: used by the writer thread only
+  std::unique_ptr<IdFilter> ids_;  // every stored run id (id_filter.h): the writer adds, get_run() asks
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_, after the writer stopped

@@ -43,6 +43,7 @@ bool decode_run_cursor(const std::string& cursor, Millis& created_at, std::strin
 }  // namespace
 
 Result<RunRecord> SqliteStore::get_run(const std::string& id) {
+  if (!ids_->may_contain(id)) return no_run_with("id", id);  // never stored: no read
   return readers_->with([&](Db& db) { return select_run(db, "id", id); });
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "api/header_tokens.h"
 #include "api/http_types.h"
 
 namespace cairn::api {

@@ -18,6 +18,16 @@ bool iequals(std::string_view a, std::string_view b) {
   });
 }
 
+bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::vector<std::string_view> codings(std::string_view value) {
   std::vector<std::string_view> out;
   while (!value.empty()) {

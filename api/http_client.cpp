@@ -2,8 +2,6 @@
 // answers.
 #include "api/http_client.h"
 
-#include "api/header_tokens.h"
-
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,16 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "api/header_tokens.h"
+
 namespace cairn::api {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 const std::string kNone;
 
@@ -70,9 +63,9 @@ HttpClient::HttpClient(HttpClient&& o) noexcept
 
 Result<HttpClient> HttpClient::from_url(const std::string& url) {
   std::string_view u = url;
-  if (iequals(u.substr(0, 8), "https://"))
+  if (starts_with_nocase(u, "https://"))
     return Status{Errc::kInvalidArgument, "https is not supported (Cairn speaks plain HTTP): use http://HOST:PORT, not " + url};
-  if (iequals(u.substr(0, 7), "http://")) u.remove_prefix(7);
+  if (starts_with_nocase(u, "http://")) u.remove_prefix(7);
   else if (u.find("://") != std::string_view::npos)
     return Status{Errc::kInvalidArgument, "server URL must start with http:// (or be HOST:PORT): " + url};
   while (!u.empty() && u.back() == '/') u.remove_suffix(1);
@@ -166,7 +159,7 @@ Status HttpClient::send_raw(std::string_view bytes) {
 
 Result<HttpResponse> HttpClient::read_response(bool head) {
   HttpResponse r;
-  auto keep_header = [&r](std::string_view name, std::string_view value) { r.headers[lower(name)] = std::string(value); };
+  auto keep_header = [&r](std::string_view name, std::string_view value) { r.headers[lowercase(name)] = std::string(value); };
   std::optional<ResponseFrame> frame;
   for (;;) {
     auto framed = frame_response(buffer_, keep_header);
@@ -178,7 +171,7 @@ Result<HttpResponse> HttpClient::read_response(bool head) {
   if (!body) return body.status();
   r.status = frame->status;
   r.body = std::move(body).value();
-  if (lower(r.header("connection")) == "close" || frame->framing == BodyFraming::kUntilClose) close();
+  if (iequals(r.header("connection"), "close") || frame->framing == BodyFraming::kUntilClose) close();
   return r;
 }
 
@@ -265,7 +258,7 @@ Result<std::string> format_request(std::string_view method, std::string_view tar
   req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
   bool has_type = false;
   for (const auto& [name, value] : headers) {
-    has_type |= lower(name) == "content-type";
+    has_type |= iequals(name, "content-type");
     req.append(name).append(": ").append(value).append("\r\n");
   }
   if (!body.empty() && !has_type) req.append("Content-Type: application/json\r\n");

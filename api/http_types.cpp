@@ -1,9 +1,9 @@
 // Request helpers: header and parameter lookup, target splitting and percent-decoding.
 #include "api/http_types.h"
 
-#include <algorithm>
-#include <cctype>
 #include <string_view>
+
+#include "api/header_tokens.h"
 
 namespace cairn::api {
 
@@ -55,12 +55,6 @@ std::string origin_form(std::string_view target) {
 }
 
 }  // namespace
-
-bool starts_with_nocase(std::string_view text, std::string_view lower_prefix) {
-  return text.size() >= lower_prefix.size() &&
-         std::equal(lower_prefix.begin(), lower_prefix.end(), text.begin(),
-                    [](char want, char got) { return want == std::tolower(static_cast<unsigned char>(got)); });
-}
 
 const std::string& Request::header(const std::string& name) const {
   auto it = headers.find(name);

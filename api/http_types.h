@@ -67,7 +67,4 @@ bool parse_target(const std::string& target, Request& request);
 // The value of hex digit `c` (either case), or -1.
 int hex_value(char c);
 
-// Whether `text` starts with `lower_prefix` (written in lower case), ignoring ASCII case.
-bool starts_with_nocase(std::string_view text, std::string_view lower_prefix);
-
 }  // namespace cairn::api

@@ -83,25 +83,31 @@ std::string printable(std::string_view text) {
 }
 
 std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::vector<std::string>> cells;
+  struct Cell {
+    std::string text;  // printable()
+    std::size_t width;  // its columns on a terminal
+  };
+  std::vector<std::vector<Cell>> cells;
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     auto& shown = cells.emplace_back();
     for (std::size_t i = 0; i < row.size(); ++i) {
-      shown.push_back(printable(row[i]));
+      std::string text = printable(row[i]);
+      const std::size_t columns = display_width(text);
+      shown.push_back({std::move(text), columns});
       if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], display_width(shown[i]));
+      width[i] = std::max(width[i], columns);
     }
   }
   std::string out;
   for (const auto& row : cells) {
     // Padding only up to the last non-empty cell: a line never ends in spaces.
     std::size_t last = row.size();
-    while (last > 0 && row[last - 1].empty()) --last;
+    while (last > 0 && row[last - 1].text.empty()) --last;
     std::string line;
     for (std::size_t i = 0; i < last; ++i) {
-      line += row[i];
-      if (i + 1 < last) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
+      line += row[i].text;
+      if (i + 1 < last) line += std::string(width[i] - row[i].width + 2, ' ');
     }
     out += line + "\n";
   }

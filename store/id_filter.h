@@ -6,6 +6,7 @@
 // Lock-free: the writer thread adds, any thread asks.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace cairn::store {
 
 class IdFilter {
  public:
-  // Room for `expected` ids at 16 bits each (0.2 % false positives with 4 probes), 1 MiB at least.
+  // Room for `expected` ids at 16 bits each (0.2 % false positives with kProbes), 1 MiB at least.
   // More ids only make "maybe" likelier: 2.4 % at twice as many, 16 % at four times.
   explicit IdFilter(std::size_t expected);
 
@@ -25,8 +26,9 @@ class IdFilter {
   bool may_contain(std::string_view id) const;
 
  private:
-  template <class Probe>
-  bool probe_all(std::string_view id, Probe probe) const;
+  static constexpr int kProbes = 4;
+  // The bits that stand for `id`: 4 probes from one 64-bit hash (double hashing).
+  std::array<std::uint64_t, kProbes> bits_of(std::string_view id) const;
 
   std::size_t bits_mask_;  // the number of bits, a power of two, minus one
   std::unique_ptr<std::atomic<std::uint64_t>[]> words_;

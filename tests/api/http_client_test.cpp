@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "api/header_tokens.h"
 #include "api/http_client.h"
 
 using namespace cairn;
@@ -69,6 +70,16 @@ TEST_SUITE("api") {
     REQUIRE(v6);
     CHECK(v6->host() == "::1");
     CHECK(v6->port() == 8080);
+  }
+
+  TEST_CASE("header tokens: case-insensitive names and prefixes, lower-cased keys, trimmed values") {
+    CHECK(api::iequals("Content-Type", "content-type"));
+    CHECK_FALSE(api::iequals("content-typ", "content-type"));
+    CHECK(api::starts_with_nocase("HTTPS://x", "https://"));
+    CHECK(api::starts_with_nocase("Bearer t", "bearer "));
+    CHECK_FALSE(api::starts_with_nocase("http", "http://"));
+    CHECK(api::lowercase("X-Request-ID") == "x-request-id");
+    CHECK(api::trim(" \tclose \t") == "close");
   }
 
   TEST_CASE("from_url takes HOST:PORT without a scheme, and says that https is not served") {

@@ -7,8 +7,9 @@
 //          started. completions/s = runs / (first start .. last completion), from /metrics.
 //   wait:  each connection starts a run and long-polls it to completion before the next (a
 //          synchronous caller); completions/s equals starts/s.
-// Starts let the server choose the run's id, except one more fire steps=1 phase with ids of the
-// client's own. Prints starts/s, start latency p50/p99, completions/s, starts/healthz, and the
+// Starts let the server choose the run's id, except two more fire steps=1 phases: one with ids of
+// the client's own, one with an Idempotency-Key header on each start (as a service retrying its
+// starts safely sends; the server still chooses the id). Prints starts/s, start latency p50/p99, completions/s, starts/healthz, and the
 // CPU the load generator used: all connections share one client thread (bench/load_connection.h).
 //
 //   http_bench [--connections 64] [--seconds 5] [--server http://HOST:PORT] [--cairn PATH]
@@ -133,16 +134,23 @@ std::string steps_body(const std::string& id, int steps) {
   return id.empty() ? R"({"type":"bench.steps",)" + input : R"({"type":"bench.steps","id":")" + id + R"(",)" + input;
 }
 
-// The id of the client's start (`tag`-connection-n), or "" when the server is to choose it.
-std::string client_id(const std::string& tag, int conn, std::uint64_t n) {
-  return tag.empty() ? "" : tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
+// What names a fire phase's starts: the server's ids alone, the client's own ids, or the server's
+// ids with an Idempotency-Key of the client's.
+enum class Naming { kServerIds, kClientIds, kIdempotencyKeys };
+
+// The client's name for its start (`tag`-connection-n).
+std::string client_name(const std::string& tag, int conn, std::uint64_t n) {
+  return tag + "-" + std::to_string(conn) + "-" + std::to_string(n);
 }
 
-// Starts one run; its id (read from the 201 when the server chose it) and its latency recorded
-// on 201, "" otherwise.
-boost::asio::awaitable<std::string> start_run(LoadConnection& c, std::string id, int steps, Phase& mine) {
+// Starts one run (with Idempotency-Key `key` unless it is empty); its id (read from the 201 when
+// the server chose it) and its latency recorded on 201, "" otherwise.
+boost::asio::awaitable<std::string> start_run(LoadConnection& c, std::string id, int steps, Phase& mine,
+                                              const std::string& key = "") {
   auto t0 = Clock::now();
-  auto r = co_await c.request("POST", "/v1/workflows", steps_body(id, steps));
+  cairn::api::HttpHeaders headers;
+  if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
+  auto r = co_await c.request("POST", "/v1/workflows", steps_body(id, steps), headers);
   constexpr std::string_view kId = R"({"id":")";  // the answer's first member
   if (r.status != 201 || !r.body.starts_with(kId)) {
     ++mine.errors;
@@ -183,13 +191,18 @@ long long completions_total(HttpClient& c, const std::string& status) {
   return at == std::string::npos ? -1 : std::atoll(r->body.c_str() + at + key.size());
 }
 
-Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, const std::string& tag) {
+Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, Naming naming) {
+  const std::string tag = "hb" + std::to_string(getpid()) + (naming == Naming::kIdempotencyKeys ? "k" : "");
   HttpClient watch(host, port);
   const long long before = completions_total(watch, "completed");
   const long long failed_before = completions_total(watch, "failed");
   std::vector<std::string> last_ids(static_cast<std::size_t>(o.connections));
   Phase p = run_phase(o, host, port, [&](LoadConnection& c, int conn, std::uint64_t n, Phase& mine) -> StepTask {
-    std::string id = co_await start_run(c, client_id(tag, conn, n), steps, mine);
+    // Named before the co_await: g++ 12 destroys a `?:` temporary in a co_await's operands twice.
+    const std::string name = naming == Naming::kServerIds ? "" : client_name(tag, conn, n);
+    std::string id_asked, key;
+    (naming == Naming::kClientIds ? id_asked : key) = name;
+    std::string id = co_await start_run(c, id_asked, steps, mine, key);
     if (!id.empty()) last_ids[static_cast<std::size_t>(conn)] = id;
   });
   // Wait until the server completed every run started (polling its counter: no id list to walk).
@@ -323,13 +336,17 @@ int main(int argc, char** argv) {
   const double before = healthz_rate("before");
   // The server chooses the ids, except in one phase: with the client's own ids (64 interleaved
   // sequences here), each start also looks its id up and writes a leaf of the id index of its own.
+  // With idempotency keys, it looks its key up and writes a leaf of the key index instead.
   std::vector<std::pair<std::string, Phase>> phases;
   for (int steps : {1, 5}) {
     const std::string s = std::to_string(steps);
-    phases.emplace_back("fire steps=" + s, fire_phase(o, target.host(), target.port(), steps, ""));
-    if (steps == 1)
+    phases.emplace_back("fire steps=" + s, fire_phase(o, target.host(), target.port(), steps, Naming::kServerIds));
+    if (steps == 1) {
       phases.emplace_back("fire steps=1, client ids",
-                          fire_phase(o, target.host(), target.port(), steps, "hb" + std::to_string(getpid())));
+                          fire_phase(o, target.host(), target.port(), steps, Naming::kClientIds));
+      phases.emplace_back("fire steps=1, idem. keys",
+                          fire_phase(o, target.host(), target.port(), steps, Naming::kIdempotencyKeys));
+    }
     phases.emplace_back("wait steps=" + s, wait_phase(o, target.host(), target.port(), steps));
   }
   const double baseline = (before + healthz_rate("after")) / 2;

@@ -47,10 +47,10 @@ class LoadConnection {
 
   // Sends one request (a non-empty body is sent as JSON) and reads its answer.
   boost::asio::awaitable<LoadReply> request(std::string_view method, std::string_view target,
-                                            std::string_view body = {}) {
+                                            std::string_view body = {}, const api::HttpHeaders& headers = {}) {
     LoadReply reply;
     if (failed_) co_return reply;
-    auto formatted = api::format_request(method, target, host_, body);
+    auto formatted = api::format_request(method, target, host_, body, headers);
     if (!formatted) {
       failed_ = true;
       co_return reply;

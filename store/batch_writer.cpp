@@ -244,7 +244,9 @@ Status BatchWriter::create_run(const CreateRun& c, Millis now, const Append* fir
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: create run {}", c.id));
   }
   if (sqlite3_changes(db_.get()) == 1) {
-    ids_.add(c.id);  // before the commit: a reader that can see the row must find the id (a rollback leaves a "maybe")
+    // Before the commit: a reader that can see the row must find them (a rollback leaves a "maybe").
+    ids_.add(IdFilter::Kind::kRunId, c.id);
+    if (!c.idempotency_key.empty()) ids_.add(IdFilter::Kind::kIdempotencyKey, c.idempotency_key);
     remember(c.id, {sqlite3_last_insert_rowid(db_.get()), 0});
     return Status::ok();
   }

@@ -37,18 +37,30 @@ void remove_database_files(const std::string& path) {
 
 namespace {
 
-// Every stored run id, in a filter with room for as many again.
-Result<std::unique_ptr<IdFilter>> load_run_ids(Db& db) {
-  auto count = db.query_column("SELECT count(*) FROM runs", "store: count runs");
-  if (!count) return count.status();
-  auto ids = std::make_unique<IdFilter>(2 * std::stoull(count->front()));
-  auto stmt = db.cached("SELECT id FROM runs");
+// Adds each value of `sql`'s one column to `filter` as `kind`.
+Status add_all(Db& db, const char* sql, IdFilter::Kind kind, IdFilter& filter) {
+  auto stmt = db.cached(sql);
   if (!stmt) return stmt.status();
   StmtRun q(*stmt);
   int rc = SQLITE_ROW;
-  while ((rc = q.step()) == SQLITE_ROW) ids->add(q.view(0));
-  if (rc != SQLITE_DONE) return db.status(rc, "store: read run ids");
-  return ids;
+  while ((rc = q.step()) == SQLITE_ROW) filter.add(kind, q.view(0));
+  return rc == SQLITE_DONE ? Status::ok() : db.status(rc, "store: read run ids and idempotency keys");
+}
+
+// Every stored run id and idempotency key, in a filter with room for as many again. Each is read
+// from its own index (the key's is partial: runs that have one).
+Result<std::unique_ptr<IdFilter>> load_run_names(Db& db) {
+  auto count = db.query_column("SELECT (SELECT count(*) FROM runs) + "
+                               "(SELECT count(*) FROM runs WHERE idempotency_key <> '')",
+                               "store: count run ids and idempotency keys");
+  if (!count) return count.status();
+  auto filter = std::make_unique<IdFilter>(2 * std::stoull(count->front()));
+  if (Status st = add_all(db, "SELECT id FROM runs", IdFilter::Kind::kRunId, *filter); !st) return st;
+  if (Status st = add_all(db, "SELECT idempotency_key FROM runs WHERE idempotency_key <> ''",
+                          IdFilter::Kind::kIdempotencyKey, *filter);
+      !st)
+    return st;
+  return filter;
 }
 
 }  // namespace
@@ -71,7 +83,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (!version) return version.status();
   auto checksummed_from = checksummed_from_rk(*db, *version);
   if (!checksummed_from) return checksummed_from.status();
-  auto ids = load_run_ids(*db);
+  auto ids = load_run_names(*db);
   if (!ids) return ids.status();
   auto writer = BatchWriter::create(*db, **ids);
   if (!writer) return writer.status();

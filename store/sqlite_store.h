@@ -93,7 +93,7 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   ProcessLock lock_;  // released last, after every connection is closed
   std::unique_ptr<Db> db_;  // the write connection: used by the writer thread only
-  std::unique_ptr<IdFilter> ids_;  // every stored run id (id_filter.h): the writer adds, get_run() asks
+  std::unique_ptr<IdFilter> ids_;  // stored run ids and idempotency keys (id_filter.h): the writer adds, reads ask
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<Checkpointer> checkpointer_;  // destroyed before db_, after the writer stopped

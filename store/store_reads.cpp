@@ -43,11 +43,12 @@ bool decode_run_cursor(const std::string& cursor, Millis& created_at, std::strin
 }  // namespace
 
 Result<RunRecord> SqliteStore::get_run(const std::string& id) {
-  if (!ids_->may_contain(id)) return no_run_with("id", id);  // never stored: no read
+  if (!ids_->may_contain(IdFilter::Kind::kRunId, id)) return no_run_with("id", id);  // never stored: no read
   return readers_->with([&](Db& db) { return select_run(db, "id", id); });
 }
 
 Result<RunRecord> SqliteStore::find_by_idempotency_key(const std::string& key) {
+  if (!ids_->may_contain(IdFilter::Kind::kIdempotencyKey, key)) return no_run_with("idempotency_key", key);
   return readers_->with([&](Db& db) { return select_run(db, "idempotency_key", key); });
 }
 

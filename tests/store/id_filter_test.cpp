@@ -3,7 +3,10 @@
 // find_by_idempotency_key() behind it: the same answers as a read, after a commit and a reopen.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "store/id_filter.h"
 #include "store/store_test_util.h"
@@ -44,13 +47,37 @@ TEST_CASE("the id filter never says no for an id it holds, and rarely maybe for 
   CHECK(twin_keys(sized, kIds) < kIds / 200);  // an id is not its string's key
   CHECK(maybes(IdFilter(kIds), kIds) == 0);  // empty
 
-  // Four times the ids it was sized for: "maybe" grows, "no" stays exact.
-  IdFilter crowded(0);  // its least size, 1 MiB: room for 2^19 ids
+  // Four times the names it had room for: it grows a layer twice the size of the one before
+  // each time one is full, so "maybe" stays low (it was 16 % with one layer).
+  IdFilter crowded(0);  // its least size, 1 MiB: room for 2^19 names
+  CHECK(crowded.layers() == 1);
   for (int i = 0; i < 4 * (1 << 19); ++i) crowded.add(Kind::kRunId, order_id(i));
+  CHECK(crowded.layers() == 3);  // room for 2^19, 2^20 and 2^21
   missed = 0;
   for (int i = 0; i < 4 * (1 << 19); ++i) missed += !crowded.may_contain(Kind::kRunId, order_id(i));
   CHECK(missed == 0);
-  CHECK(maybes(crowded, 100'000) < 100'000 / 3);  // ~16 %
+  CHECK(maybes(crowded, 100'000) < 100'000 / 100);  // 1 %: ~0.2 % a full layer
+}
+
+TEST_CASE("a name added before it is announced is found by another thread, across the filter's growth") {
+  IdFilter filter(0);
+  constexpr int kNames = 3 * (1 << 19) + 1;  // two new layers: the last name opens the third
+  std::atomic<int> announced{0};  // names 0 .. announced-1 are in (as a commit announces a run)
+  std::thread writer([&] {
+    for (int i = 0; i < kNames; ++i) {
+      filter.add(Kind::kIdempotencyKey, order_id(i));
+      announced.store(i + 1, std::memory_order_release);
+    }
+  });
+  int missed = 0, checked = 0;
+  for (int seen = 0; seen < kNames;) {
+    seen = announced.load(std::memory_order_acquire);
+    for (int i = std::max(0, seen - 64); i < seen; ++i, ++checked) missed += !filter.may_contain(Kind::kIdempotencyKey, order_id(i));
+  }
+  writer.join();
+  CHECK(missed == 0);
+  CHECK(checked > 0);
+  CHECK(filter.layers() == 3);
 }
 
 TEST_CASE("get_run finds a run from its commit on, and after a reopen; an id never stored is not found") {

@@ -42,21 +42,28 @@ bool escaped_code(char32_t c) {
          (c >= 0x2066 && c <= 0x2069);
 }
 
-// Columns `text` takes on a terminal: two for a wide character (CJK, most emoji), none for a
-// combining mark, one for anything else (a byte of broken UTF-8 included). Widths are glibc's
-// for C.UTF-8, whatever the caller's locale.
-std::size_t display_width(std::string_view text) {
+// The columns `text` takes on a terminal, and the bytes of its longest head that takes at most
+// `limit`: two columns for a wide character (CJK, most emoji), none for a combining mark, one for
+// anything else (a byte of broken UTF-8 included). Widths are glibc's for C.UTF-8, whatever the
+// caller's locale.
+struct Columns {
+  std::size_t width = 0;
+  std::size_t head_bytes = 0;
+};
+
+Columns columns(std::string_view text, std::size_t limit = std::string_view::npos) {
   static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
   const locale_t caller = utf8 ? uselocale(utf8) : locale_t{};
-  std::size_t width = 0;
+  Columns out;
   for (std::size_t i = 0; i < text.size();) {
     const Utf8Char c = first_char(text.substr(i));
     const int w = c.valid && utf8 ? wcwidth(static_cast<wchar_t>(c.code)) : 1;
-    width += w < 0 ? 1 : static_cast<std::size_t>(w);
+    out.width += w < 0 ? 1 : static_cast<std::size_t>(w);
     i += c.length;
+    if (out.width <= limit) out.head_bytes = i;
   }
   if (utf8) uselocale(caller);
-  return width;
+  return out;
 }
 
 }  // namespace
@@ -93,10 +100,10 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
     auto& shown = cells.emplace_back();
     for (std::size_t i = 0; i < row.size(); ++i) {
       std::string text = printable(row[i]);
-      const std::size_t columns = display_width(text);
-      shown.push_back({std::move(text), columns});
+      const std::size_t cell_width = columns(text).width;
+      shown.push_back({std::move(text), cell_width});
       if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], columns);
+      width[i] = std::max(width[i], cell_width);
     }
   }
   std::string out;
@@ -116,11 +123,9 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
 
 std::string brief(const Json& value, std::size_t max) {
   std::string s = value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (s.size() > max) {
-    std::size_t cut = max - 3;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
-    s = s.substr(0, cut) + "...";
-  }
+  constexpr std::string_view kCut = "...";
+  const Columns shown = columns(s, max - std::min(max, kCut.size()));
+  if (shown.width > max) s = s.substr(0, shown.head_bytes).append(kCut);  // between characters
   return s;
 }
 

@@ -18,8 +18,8 @@ std::string printable(std::string_view text);
 // character takes two, a combining accent none); the first row is the header.
 // Cells are shown printable(); a line ends at its last non-empty cell, without trailing spaces.
 std::string table(const std::vector<std::vector<std::string>>& rows);
-// A JSON value on one line, cut to at most `max` bytes with "..." on a UTF-8 character boundary
-// (strings shown without quotes).
+// A JSON value on one line (strings shown without quotes), cut between characters to at most
+// `max` terminal columns, "..." included.
 std::string brief(const Json& value, std::size_t max = 80);
 // "signal fraud.review until 2026-01-01T00:00:00.000Z" ("timer until …" for a timer without a
 // name), or "" for null.

@@ -35,7 +35,7 @@ bool valid_utf8(const std::string& s) {
 TEST_SUITE("cli") {
   TEST_CASE("show cuts long fields between characters and prints timer deadlines as times") {
     std::string long_text;
-    for (int i = 0; i < 150; ++i) long_text += "\xC3\xA9";  // é, two bytes: a byte cut would split one
+    for (int i = 0; i < 250; ++i) long_text += "\xC3\xA9";  // é: two bytes, one column; a byte cut would split one
     // One body that is both a run and a history page: the stub answers every request alike.
     Json body = {{"id", "r1"},          {"type", "t"},          {"version", 1},
                  {"status", "waiting"}, {"input", long_text},   {"result", nullptr},
@@ -51,6 +51,25 @@ TEST_SUITE("cli") {
     CHECK(has(show, "..."));
     CHECK(has(show, "2026-01-01T00:00:00.000Z\"}"));  // {"until":"<time>"}, not 1767225600000
     CHECK_FALSE(has(show, "1767225600000"));
+  }
+
+  TEST_CASE("show cuts a long field at 200 terminal columns, not bytes: a wide character takes two") {
+    std::string wide;
+    for (int i = 0; i < 150; ++i) wide += "\xE6\xB3\xA8";  // 注: 3 bytes, 2 columns
+    Json body = {{"id", "r1"}, {"type", "t"}, {"version", 1}, {"status", "running"}, {"input", wide},
+                 {"result", nullptr}, {"error", nullptr}, {"stuck_reason", nullptr}, {"waiting_on", nullptr},
+                 {"created_at", "x"}, {"updated_at", "x"}, {"parent_id", nullptr}, {"next_cursor", nullptr},
+                 {"events", Json::array()}};
+    StubServer stub(200, body.dump());
+    Run show = cairn_cli(stub.url(), "show r1");
+    CHECK(show.code == 0);
+    const auto wide_chars = [](int n) {
+      std::string s;
+      for (int i = 0; i < n; ++i) s += "\xE6\xB3\xA8";
+      return s;
+    };
+    CHECK(has(show, "  " + wide_chars(98) + "...\n"));  // 196 columns and "...": at most 200
+    CHECK_FALSE(has(show, wide_chars(99)));
   }
 
   TEST_CASE("a timer without a name is shown without an empty name, and no line ends in spaces") {

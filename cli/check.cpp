@@ -18,9 +18,9 @@ namespace cairn::cli {
 const char* const kCheckHelp =
     "usage: cairn check --db PATH [--json]\n"
     "  Reads the database at PATH without changing it and checks every page and index (SQLite's\n"
-    "  integrity_check) and every journal event against its checksum. Use it on a backup before\n"
-    "  trusting it; it also runs beside a live server. Exit 0 when sound, 1 when damaged or not a\n"
-    "  readable Cairn database, 2 usage error.\n";
+    "  integrity_check), every journal event, and every row of services' state and signal keys\n"
+    "  against its checksum. Use it on a backup before trusting it; it also runs beside a live\n"
+    "  server. Exit 0 when sound, 1 when damaged or not a readable Cairn database, 2 usage error.\n";
 
 namespace {
 
@@ -30,7 +30,9 @@ Json to_json(const std::string& path, const store::VerifyReport& r) {
     listed.push_back({{"run_id", e.run_id}, {"seq", e.seq}, {"type", e.type}, {"problem", e.problem}});
   return {{"path", path},         {"ok", r.ok()},           {"schema_version", r.schema_version},
           {"runs", r.runs},       {"events", r.events},     {"unchecked_events", r.unchecked},
-          {"damaged_events", r.damaged}, {"damaged", listed}, {"integrity", r.integrity}};
+          {"damaged_events", r.damaged}, {"damaged", listed}, {"integrity", r.integrity},
+          {"side_rows", r.side_rows}, {"unchecked_side_rows", r.side_unchecked},
+          {"damaged_side_rows", r.side_damaged}, {"damaged_side", r.side_listed}};
 }
 
 std::string report_text(const std::string& path, const store::VerifyReport& r) {
@@ -55,6 +57,13 @@ std::string report_text(const std::string& path, const store::VerifyReport& r) {
   }
   if (r.damaged > static_cast<std::int64_t>(r.listed.size()))
     fmt::format_to(to, "  ... and {} more\n", r.damaged - static_cast<std::int64_t>(r.listed.size()));
+  fmt::format_to(to,
+                 "state and signal keys: {} row checksums checked, {} rows from before checksums (not checkable), "
+                 "{} problem(s)\n",
+                 r.side_rows - r.side_unchecked, r.side_unchecked, r.side_damaged);
+  for (const auto& row : r.side_listed) fmt::format_to(to, "  {}\n", row);
+  if (r.side_damaged > static_cast<std::int64_t>(r.side_listed.size()))
+    fmt::format_to(to, "  ... and {} more\n", r.side_damaged - static_cast<std::int64_t>(r.side_listed.size()));
   out += r.ok() ? "sound\n" : "DAMAGED: keep this file for inspection and restore a backup (docs/operations.md)\n";
   return out;
 }

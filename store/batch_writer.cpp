@@ -102,8 +102,12 @@ class BatchWriter::Tx final : public TableTx {
     StmtRun q(w_.kv_get_);
     q.bind(1, table).bind(2, key);
     const int rc = q.step();
-    if (rc == SQLITE_ROW) return q.text(0);
-    if (rc != SQLITE_DONE) fail(rc, "get", table, key);
+    if (rc == SQLITE_ROW) {
+      error_ = kv_checked(q, 1, table, key, q.view(0));
+      if (error_.is_ok()) return q.text(0);
+    } else if (rc != SQLITE_DONE) {
+      fail(rc, "get", table, key);
+    }
     return std::nullopt;
   }
   void put(const std::string& table, const std::string& key, const std::string& value) override {
@@ -132,7 +136,7 @@ class BatchWriter::Tx final : public TableTx {
              const std::string& value) {
     if (!error_.is_ok()) return false;
     StmtRun q(s);
-    q.bind(1, table).bind(2, key).bind(3, value);
+    q.bind(1, table).bind(2, key).bind(3, value).bind(4, static_cast<std::int64_t>(kv_checksum(table, key, value)));
     const int rc = q.step();
     if (rc == SQLITE_DONE) return true;
     fail(rc, what, table, key);
@@ -176,13 +180,13 @@ Status BatchWriter::prepare() {
       {&disarm_, "DELETE FROM timers WHERE run_id = ?1 AND cmd = ?2"},
       {&disarm_run_, "DELETE FROM timers WHERE run_id = ?1"},
       {&arm_, "INSERT OR REPLACE INTO timers(run_id, cmd, due) VALUES(?1, ?2, ?3)"},
-      {&signal_seq_, "SELECT seq FROM signal_keys WHERE run_id = ?1 AND key = ?2"},
-      {&insert_signal_, "INSERT INTO signal_keys(run_id, key, seq) VALUES(?1, ?2, ?3)"},
+      {&signal_seq_, "SELECT seq, crc FROM signal_keys WHERE run_id = ?1 AND key = ?2"},
+      {&insert_signal_, "INSERT INTO signal_keys(run_id, key, seq, crc) VALUES(?1, ?2, ?3, ?4)"},
       {&insert_audit_,
        "INSERT INTO audit(at, actor, role, action, target, outcome) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&kv_get_, "SELECT v FROM kv WHERE tbl = ?1 AND k = ?2"},
-      {&kv_put_, "INSERT OR REPLACE INTO kv(tbl, k, v) VALUES(?1, ?2, ?3)"},
-      {&kv_insert_, "INSERT OR IGNORE INTO kv(tbl, k, v) VALUES(?1, ?2, ?3)"},
+      {&kv_get_, "SELECT v, crc FROM kv WHERE tbl = ?1 AND k = ?2"},
+      {&kv_put_, "INSERT OR REPLACE INTO kv(tbl, k, v, crc) VALUES(?1, ?2, ?3, ?4)"},
+      {&kv_insert_, "INSERT OR IGNORE INTO kv(tbl, k, v, crc) VALUES(?1, ?2, ?3, ?4)"},
       {&kv_erase_, "DELETE FROM kv WHERE tbl = ?1 AND k = ?2"},
   };
   for (const auto& [slot, sql] : stmts) {
@@ -396,7 +400,7 @@ Status BatchWriter::write(const JournalBatch& b, BatchResult& out) {
   if (b.signal_key) {
     const SignalKey& k = *b.signal_key;
     StmtRun q(insert_signal_);
-    q.bind(1, k.run_id).bind(2, k.key).bind(3, k.seq);
+    q.bind(1, k.run_id).bind(2, k.key).bind(3, k.seq).bind(4, static_cast<std::int64_t>(signal_key_checksum(k.run_id, k.key, k.seq)));
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: signal key of run {}", k.run_id));
   }
   for (const AuditEntry& e : b.audit) {
@@ -418,7 +422,9 @@ Status BatchWriter::apply(const JournalBatch& b, BatchResult& out) {
     q.bind(1, b.signal_key->run_id).bind(2, b.signal_key->key);
     const int rc = q.step();
     if (rc == SQLITE_ROW) {
-      out.existing_signal_seq = q.int64(0);
+      // A damaged key cannot say which signal it answered: the signal is refused.
+      out.status = signal_key_checked(q, 1, b.signal_key->run_id, b.signal_key->key, q.int64(0));
+      if (out.status.is_ok()) out.existing_signal_seq = q.int64(0);
       return Status::ok();
     }
     if (rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: signal key of run {}", b.signal_key->run_id));

@@ -1,8 +1,9 @@
 // Names of event kinds and run statuses as DESIGN.md / API.md spell them, their parsers, and the
-// event row checksum.
+// row checksums (events, kv, signal_keys).
 #include "store/journal_format.h"
 
 #include <array>
+#include <initializer_list>
 #include <utility>
 
 #include "store/crc32c.h"
@@ -58,6 +59,23 @@ std::optional<E> parse(const std::array<std::pair<E, std::string_view>, N>& tabl
   return std::nullopt;
 }
 
+// `value` as 8 little-endian bytes.
+std::array<char, 8> le64(std::uint64_t value) {
+  std::array<char, 8> bytes{};
+  for (std::size_t b = 0; b < 8; ++b) bytes[b] = static_cast<char>(value >> (8 * b));
+  return bytes;
+}
+
+// CRC-32C over each field's length and bytes: ("ab", "c") and ("a", "bc") differ.
+std::uint32_t fields_checksum(std::initializer_list<std::string_view> fields) {
+  std::uint32_t crc = 0;
+  for (std::string_view field : fields) {
+    const auto length = le64(field.size());
+    crc = crc32c(crc32c(crc, std::string_view(length.data(), length.size())), field);
+  }
+  return crc;
+}
+
 }  // namespace
 
 // Empty for a number no release has defined (a newer file read by an older binary).
@@ -69,14 +87,21 @@ std::optional<RunStatus> parse_run_status(std::string_view name) { return parse(
 
 std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd,
                              std::int64_t at, std::string_view data) {
-  char fields[32];
-  const std::int64_t values[] = {seq, static_cast<std::int64_t>(type), cmd, at};
-  for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t b = 0; b < 8; ++b)
-      fields[i * 8 + b] = static_cast<char>(static_cast<std::uint64_t>(values[i]) >> (8 * b));
   std::uint32_t crc = crc32c(0, run_id);
-  crc = crc32c(crc, std::string_view(fields, sizeof fields));
+  for (const std::int64_t value : {seq, static_cast<std::int64_t>(type), cmd, at}) {
+    const auto bytes = le64(static_cast<std::uint64_t>(value));
+    crc = crc32c(crc, std::string_view(bytes.data(), bytes.size()));
+  }
   return crc32c(crc, data);
+}
+
+std::uint32_t kv_checksum(std::string_view table, std::string_view key, std::string_view value) {
+  return fields_checksum({table, key, value});
+}
+
+std::uint32_t signal_key_checksum(std::string_view run_id, std::string_view key, std::int64_t seq) {
+  const auto seq_bytes = le64(static_cast<std::uint64_t>(seq));
+  return fields_checksum({run_id, key, std::string_view(seq_bytes.data(), seq_bytes.size())});
 }
 
 ChecksumChain::Verdict ChecksumChain::check(std::string_view run_id, std::int64_t seq, EventType type,

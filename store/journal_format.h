@@ -59,7 +59,7 @@ constexpr EventType ending_event(RunStatus s) {
 }
 
 // Schema version kept in PRAGMA user_version; migrations run from the stored one up to this.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The checksum stored with each event row (events.crc, schema version 2): CRC-32C over the run's
 // id, then seq, type, cmd and at as 8-byte little-endian integers, then data. It finds
@@ -67,6 +67,13 @@ inline constexpr int kSchemaVersion = 3;
 // checks cannot see; it is not a signature: whoever edits a row can recompute it.
 std::uint32_t event_checksum(std::string_view run_id, std::int64_t seq, EventType type, std::int64_t cmd,
                              std::int64_t at, std::string_view data);
+
+// The checksums stored with each `kv` row (its table, key and value) and each `signal_keys` row
+// (its run, key and seq) since schema version 4: CRC-32C over each field as its length (8-byte
+// little-endian) and its bytes, a seq as 8 bytes. A row written before has none (NULL) and is
+// not checked. Like event_checksum(), they find damage, not a deliberate edit.
+std::uint32_t kv_checksum(std::string_view table, std::string_view key, std::string_view value);
+std::uint32_t signal_key_checksum(std::string_view run_id, std::string_view key, std::int64_t seq);
 
 // A run's event rows, read in seq order, against their checksums. A row without one (`crc`
 // nullopt) is a row from before schema version 2 only in a run created before it, and until one of

@@ -1,7 +1,10 @@
-// Run-record decoding and the kv prefix scan, shared by the writer and the read connections.
+// Run-record decoding and the kv prefix scan with its rows' checksums, shared by the writer and
+// the read connections.
 #include "store/rows.h"
 
 #include <fmt/format.h>
+
+#include "store/journal_format.h"
 
 namespace cairn::store {
 
@@ -56,17 +59,43 @@ Result<RunRecord> select_run(Db& db, const char* column, const std::string& valu
 
 Result<Rows> scan_kv(Db& db, const std::string& table, const std::string& prefix) {
   const std::string end = prefix_end(prefix);
-  auto stmt = db.cached(end.empty() ? "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 ORDER BY k"
-                                    : "SELECT k, v FROM kv WHERE tbl = ?1 AND k >= ?2 AND k < ?3 ORDER BY k");
+  auto stmt = db.cached(end.empty() ? "SELECT k, v, crc FROM kv WHERE tbl = ?1 AND k >= ?2 ORDER BY k"
+                                    : "SELECT k, v, crc FROM kv WHERE tbl = ?1 AND k >= ?2 AND k < ?3 ORDER BY k");
   if (!stmt) return stmt.status();
   StmtRun q(*stmt);
   q.bind(1, table).bind(2, prefix);
   if (!end.empty()) q.bind(3, end);
   Rows rows;
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW) rows.emplace_back(q.text(0), q.text(1));
+  while ((rc = q.step()) == SQLITE_ROW) {
+    if (Status st = kv_checked(q, 2, table, q.view(0), q.view(1)); !st) return st;
+    rows.emplace_back(q.text(0), q.text(1));
+  }
   if (rc != SQLITE_DONE) return db.status(rc, fmt::format("store: scan table {}", table));
   return rows;
+}
+
+namespace {
+
+// A row that fails its checksum, `what` naming it.
+Status damaged(const std::string& what) {
+  return Status(Errc::kCorruption,
+                fmt::format("store: {} no longer matches the checksum it was written with (changed outside "
+                            "Cairn, or damaged on disk)", what));
+}
+
+}  // namespace
+
+Status kv_checked(const StmtRun& row, int crc_col, std::string_view table, std::string_view key,
+                  std::string_view value) {
+  if (row.is_null(crc_col) || row.int64(crc_col) == kv_checksum(table, key, value)) return Status::ok();
+  return damaged(fmt::format("table {} row \"{}\"", table, key));
+}
+
+Status signal_key_checked(const StmtRun& row, int crc_col, std::string_view run_id, std::string_view key,
+                          std::int64_t seq) {
+  if (row.is_null(crc_col) || row.int64(crc_col) == signal_key_checksum(run_id, key, seq)) return Status::ok();
+  return damaged(fmt::format("the signal key \"{}\" of run {}", key, run_id));
 }
 
 }  // namespace cairn::store

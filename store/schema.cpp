@@ -94,6 +94,12 @@ INSERT INTO meta(k, v) VALUES('checksummed_from_rk', coalesce(
   (SELECT max(rk) + 1 FROM runs),
   1));
 )sql"},
+    // Each kv and signal_keys row's checksum (kv_checksum(), signal_key_checksum()); NULL in rows
+    // written before this version.
+    {4, R"sql(
+ALTER TABLE kv ADD COLUMN crc INTEGER;
+ALTER TABLE signal_keys ADD COLUMN crc INTEGER;
+)sql"},
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 

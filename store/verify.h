@@ -1,7 +1,8 @@
 // verify_database(): reads a Cairn database without changing it (a backup, a copy, or the file of
 // a running server) and reports what is wrong with it: SQLite's integrity check of every page and
-// index, every event row against its checksum, and each run's index row against the
-// WorkflowStarted event it was derived from. `cairn check` prints it.
+// index, every event row against its checksum, each run's index row against the WorkflowStarted
+// event it was derived from, and every kv and signal_keys row against its checksum. `cairn check`
+// prints it.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +30,13 @@ struct VerifyReport {
                                // WorkflowStarted) disagree with their run's index row
   std::vector<DamagedEvent> listed;     // the first damaged events, at most max_listed
   std::vector<std::string> integrity;  // PRAGMA integrity_check's findings; empty when sound
+  // Beside the journal: kv rows (the state of cairn::Tables) and signal_keys rows.
+  std::int64_t side_rows = 0;
+  std::int64_t side_unchecked = 0;  // written before schema version 4, which have no checksum
+  std::int64_t side_damaged = 0;    // rows that fail their checksum
+  std::vector<std::string> side_listed;  // the first of them, named, at most max_listed
 
-  bool ok() const { return damaged == 0 && integrity.empty(); }
+  bool ok() const { return damaged == 0 && side_damaged == 0 && integrity.empty(); }
 };
 
 // kNotFound when there is no file at `path`; kInvalidArgument for a file that is not a Cairn

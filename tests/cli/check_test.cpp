@@ -44,10 +44,18 @@ TEST_SUITE("cli") {
     CHECK(damaged.code == 1);
     CHECK(has(damaged, "run chk-1 seq 2 (ActivityCompleted): does not match its checksum"));
     CHECK(has(damaged, "DAMAGED"));
+    // A services' state row whose checksum is not its own (0), as a damaged one.
+    edit(db, "INSERT INTO kv(tbl, k, v, crc) VALUES ('ledger', 'o-1', '{}', 0)");
+    Run both = cairn_plain("check --db " + db);
+    CHECK(both.code == 1);
+    CHECK(has(both, "state and signal keys: 1 row checksums checked, 0 rows from before checksums (not checkable), "
+                    "1 problem(s)\n  store: table ledger row \"o-1\" no longer matches the checksum"));
     Json report = Json::parse(cairn_plain("check --db " + db + " --json").out);
     CHECK(report["ok"] == false);
     CHECK(report["damaged_events"] == 1);
     CHECK(report["damaged"][0]["run_id"] == "chk-1");
+    CHECK(report["damaged_side_rows"] == 1);
+    CHECK(report["damaged_side"].size() == 1);
 
     CHECK(cairn_plain("check").code == 2);
     Run missing = cairn_plain("check --db " + dir.file("missing.db") + " --json");

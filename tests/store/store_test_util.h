@@ -88,11 +88,13 @@ inline void outside(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
-// Turns the (closed) database at `path` into what schema version `version` (1 or 2) was: version 1
-// had no events.crc, neither had the meta table of version 3.
+// Turns the (closed) database at `path` into what schema version `version` (1, 2 or 3) was: none
+// had the kv.crc and signal_keys.crc of version 4, versions 1 and 2 not the meta table of version
+// 3, version 1 no events.crc.
 inline void downgrade_schema(const std::string& path, int version) {
-  outside(path, "DROP TABLE meta");
-  if (version == 1) outside(path, "ALTER TABLE events DROP COLUMN crc");
+  if (version < 4) outside(path, "ALTER TABLE kv DROP COLUMN crc; ALTER TABLE signal_keys DROP COLUMN crc");
+  if (version < 3) outside(path, "DROP TABLE meta");
+  if (version < 2) outside(path, "ALTER TABLE events DROP COLUMN crc");
   outside(path, fmt::format("PRAGMA user_version = {}", version).c_str());
 }
 
@@ -128,7 +130,7 @@ inline void damage_root_page(const std::string& path, const char* table) {
   const std::string garbage(4096, '\xff');
   REQUIRE(::pwrite(fd, garbage.data(), garbage.size(), static_cast<off_t>(page - 1) * 4096) == 4096);
   ::close(fd);
-  outside(path, "INSERT INTO kv VALUES ('test', 'damage', '')");
+  outside(path, "INSERT INTO kv(tbl, k, v) VALUES ('test', 'damage', '')");
 }
 
 inline void commit_ok(Store& s, JournalBatch b) {

@@ -9,8 +9,9 @@
 //          synchronous caller); completions/s equals starts/s.
 // Starts let the server choose the run's id, except two more fire steps=1 phases: one with ids of
 // the client's own, one with an Idempotency-Key header on each start (as a service retrying its
-// starts safely sends; the server still chooses the id). Prints starts/s, start latency p50/p99, completions/s, starts/healthz, and the
-// CPU the load generator used: all connections share one client thread (bench/load_connection.h).
+// starts safely sends; the server still chooses the id). Prints starts/s, start latency p50/p99,
+// completions/s, starts/healthz, and the CPU the load generator used: all connections share one
+// client thread (bench/load_connection.h).
 //
 //   http_bench [--connections 64] [--seconds 5] [--server http://HOST:PORT] [--cairn PATH]
 //              [--sync full|normal]
@@ -144,9 +145,10 @@ std::string client_name(const std::string& tag, int conn, std::uint64_t n) {
 }
 
 // Starts one run (with Idempotency-Key `key` unless it is empty); its id (read from the 201 when
-// the server chose it) and its latency recorded on 201, "" otherwise.
+// the server chose it) and its latency recorded on 201, "" otherwise. Arguments by value: the
+// coroutine outlives the caller's expression.
 boost::asio::awaitable<std::string> start_run(LoadConnection& c, std::string id, int steps, Phase& mine,
-                                              const std::string& key = "") {
+                                              std::string key = {}) {
   auto t0 = Clock::now();
   cairn::api::HttpHeaders headers;
   if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
@@ -192,17 +194,16 @@ long long completions_total(HttpClient& c, const std::string& status) {
 }
 
 Phase fire_phase(const Options& o, const std::string& host, std::uint16_t port, int steps, Naming naming) {
-  const std::string tag = "hb" + std::to_string(getpid()) + (naming == Naming::kIdempotencyKeys ? "k" : "");
+  const std::string tag = "hb" + std::to_string(getpid());
   HttpClient watch(host, port);
   const long long before = completions_total(watch, "completed");
   const long long failed_before = completions_total(watch, "failed");
   std::vector<std::string> last_ids(static_cast<std::size_t>(o.connections));
   Phase p = run_phase(o, host, port, [&](LoadConnection& c, int conn, std::uint64_t n, Phase& mine) -> StepTask {
     // Named before the co_await: g++ 12 destroys a `?:` temporary in a co_await's operands twice.
-    const std::string name = naming == Naming::kServerIds ? "" : client_name(tag, conn, n);
-    std::string id_asked, key;
-    (naming == Naming::kClientIds ? id_asked : key) = name;
-    std::string id = co_await start_run(c, id_asked, steps, mine, key);
+    std::string asked_id = naming == Naming::kClientIds ? client_name(tag, conn, n) : "";
+    std::string key = naming == Naming::kIdempotencyKeys ? client_name(tag, conn, n) : "";
+    std::string id = co_await start_run(c, std::move(asked_id), steps, mine, std::move(key));
     if (!id.empty()) last_ids[static_cast<std::size_t>(conn)] = id;
   });
   // Wait until the server completed every run started (polling its counter: no id list to walk).

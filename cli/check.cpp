@@ -31,8 +31,8 @@ Json to_json(const std::string& path, const store::VerifyReport& r) {
   return {{"path", path},         {"ok", r.ok()},           {"schema_version", r.schema_version},
           {"runs", r.runs},       {"events", r.events},     {"unchecked_events", r.unchecked},
           {"damaged_events", r.damaged}, {"damaged", listed}, {"integrity", r.integrity},
-          {"side_rows", r.side_rows}, {"unchecked_side_rows", r.side_unchecked},
-          {"damaged_side_rows", r.side_damaged}, {"damaged_side", r.side_listed}};
+          {"state_rows", r.state_rows}, {"unchecked_state_rows", r.state_unchecked},
+          {"damaged_state_rows", r.state_damaged}, {"damaged_state", r.state_listed}};
 }
 
 std::string report_text(const std::string& path, const store::VerifyReport& r) {
@@ -60,10 +60,10 @@ std::string report_text(const std::string& path, const store::VerifyReport& r) {
   fmt::format_to(to,
                  "state and signal keys: {} row checksums checked, {} rows from before checksums (not checkable), "
                  "{} problem(s)\n",
-                 r.side_rows - r.side_unchecked, r.side_unchecked, r.side_damaged);
-  for (const auto& row : r.side_listed) fmt::format_to(to, "  {}\n", row);
-  if (r.side_damaged > static_cast<std::int64_t>(r.side_listed.size()))
-    fmt::format_to(to, "  ... and {} more\n", r.side_damaged - static_cast<std::int64_t>(r.side_listed.size()));
+                 r.state_rows - r.state_unchecked, r.state_unchecked, r.state_damaged);
+  for (const auto& row : r.state_listed) fmt::format_to(to, "  {}\n", row);
+  if (r.state_damaged > static_cast<std::int64_t>(r.state_listed.size()))
+    fmt::format_to(to, "  ... and {} more\n", r.state_damaged - static_cast<std::int64_t>(r.state_listed.size()));
   out += r.ok() ? "sound\n" : "DAMAGED: keep this file for inspection and restore a backup (docs/operations.md)\n";
   return out;
 }

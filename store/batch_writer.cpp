@@ -136,7 +136,8 @@ class BatchWriter::Tx final : public TableTx {
              const std::string& value) {
     if (!error_.is_ok()) return false;
     StmtRun q(s);
-    q.bind(1, table).bind(2, key).bind(3, value).bind(4, static_cast<std::int64_t>(kv_checksum(table, key, value)));
+    q.bind(1, table).bind(2, key).bind(3, value);
+    q.bind(4, static_cast<std::int64_t>(kv_checksum(table, key, value)));
     const int rc = q.step();
     if (rc == SQLITE_DONE) return true;
     fail(rc, what, table, key);
@@ -400,7 +401,8 @@ Status BatchWriter::write(const JournalBatch& b, BatchResult& out) {
   if (b.signal_key) {
     const SignalKey& k = *b.signal_key;
     StmtRun q(insert_signal_);
-    q.bind(1, k.run_id).bind(2, k.key).bind(3, k.seq).bind(4, static_cast<std::int64_t>(signal_key_checksum(k.run_id, k.key, k.seq)));
+    q.bind(1, k.run_id).bind(2, k.key).bind(3, k.seq);
+    q.bind(4, static_cast<std::int64_t>(signal_key_checksum(k.run_id, k.key, k.seq)));
     if (const int rc = q.step(); rc != SQLITE_DONE) return db_.status(rc, fmt::format("store: signal key of run {}", k.run_id));
   }
   for (const AuditEntry& e : b.audit) {

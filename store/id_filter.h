@@ -11,11 +11,9 @@
 // near 0.2 % a layer however many runs a server stores between two opens.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string_view>
 
 namespace cairn::store {
@@ -25,7 +23,7 @@ class IdFilter {
   // What a name is: the same string as a run id and as an idempotency key are two names.
   enum class Kind : std::uint8_t { kRunId, kIdempotencyKey };
 
-  // Room for `expected` names at 16 bits each (0.2 % false positives with kProbes), 1 MiB at
+  // Room for `expected` names at 16 bits each (0.2 % false positives with 4 probes), 1 MiB at
   // least, before the first new layer.
   explicit IdFilter(std::size_t expected);
   ~IdFilter();

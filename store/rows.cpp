@@ -18,6 +18,13 @@ std::string prefix_end(std::string prefix) {
   return prefix;
 }
 
+// A row that fails its checksum, `what` naming it.
+Status damaged(const std::string& what) {
+  return Status(Errc::kCorruption,
+                fmt::format("store: {} no longer matches the checksum it was written with (changed outside "
+                            "Cairn, or damaged on disk)", what));
+}
+
 }  // namespace
 
 RunRecord read_run(const StmtRun& row) {
@@ -74,17 +81,6 @@ Result<Rows> scan_kv(Db& db, const std::string& table, const std::string& prefix
   if (rc != SQLITE_DONE) return db.status(rc, fmt::format("store: scan table {}", table));
   return rows;
 }
-
-namespace {
-
-// A row that fails its checksum, `what` naming it.
-Status damaged(const std::string& what) {
-  return Status(Errc::kCorruption,
-                fmt::format("store: {} no longer matches the checksum it was written with (changed outside "
-                            "Cairn, or damaged on disk)", what));
-}
-
-}  // namespace
 
 Status kv_checked(const StmtRun& row, int crc_col, std::string_view table, std::string_view key,
                   std::string_view value) {

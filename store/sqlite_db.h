@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cairn/status.h"
@@ -125,6 +126,16 @@ Status for_each_row(Db& db, StmtRun& q, std::string_view what, Row&& row) {
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) row(q);
   return rc == SQLITE_DONE ? Status::ok() : db.status(rc, "store: " + std::string(what));
+}
+
+// Runs `sql` (no parameters; its statement cached) and calls row(q) for each row; the error names
+// `what`.
+template <class Row>
+Status for_each_row_of(Db& db, const std::string& sql, std::string_view what, Row&& row) {
+  auto stmt = db.cached(sql);
+  if (!stmt) return stmt.status();
+  StmtRun q(*stmt);
+  return for_each_row(db, q, what, std::forward<Row>(row));
 }
 
 }  // namespace cairn::store

@@ -11,6 +11,7 @@
 #include <future>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "store/schema.h"
 
@@ -37,16 +38,6 @@ void remove_database_files(const std::string& path) {
 
 namespace {
 
-// Adds each value of `sql`'s one column to `filter` as `kind`.
-Status add_all(Db& db, const char* sql, IdFilter::Kind kind, IdFilter& filter) {
-  auto stmt = db.cached(sql);
-  if (!stmt) return stmt.status();
-  StmtRun q(*stmt);
-  int rc = SQLITE_ROW;
-  while ((rc = q.step()) == SQLITE_ROW) filter.add(kind, q.view(0));
-  return rc == SQLITE_DONE ? Status::ok() : db.status(rc, "store: read run ids and idempotency keys");
-}
-
 // Every stored run id and idempotency key, in a filter with room for as many again. Each is read
 // from its own index (the key's is partial: runs that have one).
 Result<std::unique_ptr<IdFilter>> load_run_names(Db& db) {
@@ -55,11 +46,13 @@ Result<std::unique_ptr<IdFilter>> load_run_names(Db& db) {
                                "store: count run ids and idempotency keys");
   if (!count) return count.status();
   auto filter = std::make_unique<IdFilter>(2 * std::stoull(count->front()));
-  if (Status st = add_all(db, "SELECT id FROM runs", IdFilter::Kind::kRunId, *filter); !st) return st;
-  if (Status st = add_all(db, "SELECT idempotency_key FROM runs WHERE idempotency_key <> ''",
-                          IdFilter::Kind::kIdempotencyKey, *filter);
-      !st)
-    return st;
+  for (const auto& [kind, sql] : {std::pair{IdFilter::Kind::kRunId, "SELECT id FROM runs"},
+                                  std::pair{IdFilter::Kind::kIdempotencyKey,
+                                            "SELECT idempotency_key FROM runs WHERE idempotency_key <> ''"}}) {
+    const Status st = for_each_row_of(db, sql, "read run ids and idempotency keys",
+                                      [&, kind = kind](const StmtRun& q) { filter->add(kind, q.view(0)); });
+    if (!st) return st;
+  }
   return filter;
 }
 

@@ -19,15 +19,6 @@ namespace cairn::store {
 
 namespace {
 
-// Runs `sql` (no parameters) and calls row(q) for each row; the error names `what`.
-template <class Row>
-Status for_each_row_of(Db& db, const std::string& sql, std::string_view what, Row&& row) {
-  auto stmt = db.cached(sql);
-  if (!stmt) return stmt.status();
-  StmtRun q(*stmt);
-  return for_each_row(db, q, what, std::forward<Row>(row));
-}
-
 // `type`: the kind of the row at `seq`, nullopt for a seq missing from the journal.
 void note(VerifyReport& report, std::size_t max_listed, std::string run_id, std::int64_t seq,
           std::optional<EventType> type, std::string problem) {
@@ -144,14 +135,14 @@ Status check_run_status(Db& db, std::size_t max_listed, VerifyReport& report) {
 }
 
 // The kv and signal_keys rows against their checksums (schema version 4; none before it).
-Status check_side_rows(Db& db, std::size_t max_listed, VerifyReport& report) {
+Status check_state_rows(Db& db, std::size_t max_listed, VerifyReport& report) {
   const char* crc = report.schema_version >= 4 ? "crc" : "NULL";
   const auto checked = [&](const StmtRun& r, const Status& verdict) {
-    ++report.side_rows;
-    if (r.is_null(3)) ++report.side_unchecked;
+    ++report.state_rows;
+    if (r.is_null(3)) ++report.state_unchecked;
     if (verdict.is_ok()) return;
-    ++report.side_damaged;
-    if (report.side_listed.size() < max_listed) report.side_listed.push_back(verdict.message());
+    ++report.state_damaged;
+    if (report.state_listed.size() < max_listed) report.state_listed.push_back(verdict.message());
   };
   Status st = for_each_row_of(db, fmt::format("SELECT tbl, k, v, {} FROM kv ORDER BY tbl, k", crc), "read kv rows",
                               [&](const StmtRun& r) { checked(r, kv_checked(r, 3, r.view(0), r.view(1), r.view(2))); });
@@ -192,7 +183,7 @@ Result<VerifyReport> verify_database(const std::string& path, std::size_t max_li
   if (Status st = check_run_journals(db, max_listed, report); !st) return st;
   if (Status st = check_run_rows(db, max_listed, report); !st) return st;
   if (Status st = check_run_status(db, max_listed, report); !st) return st;
-  if (Status st = check_side_rows(db, max_listed, report); !st) return st;
+  if (Status st = check_state_rows(db, max_listed, report); !st) return st;
   return report;
 }
 

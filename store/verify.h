@@ -31,12 +31,12 @@ struct VerifyReport {
   std::vector<DamagedEvent> listed;     // the first damaged events, at most max_listed
   std::vector<std::string> integrity;  // PRAGMA integrity_check's findings; empty when sound
   // Beside the journal: kv rows (the state of cairn::Tables) and signal_keys rows.
-  std::int64_t side_rows = 0;
-  std::int64_t side_unchecked = 0;  // written before schema version 4, which have no checksum
-  std::int64_t side_damaged = 0;    // rows that fail their checksum
-  std::vector<std::string> side_listed;  // the first of them, named, at most max_listed
+  std::int64_t state_rows = 0;
+  std::int64_t state_unchecked = 0;  // written before schema version 4, which have no checksum
+  std::int64_t state_damaged = 0;    // rows that fail their checksum
+  std::vector<std::string> state_listed;  // the first of them, named, at most max_listed
 
-  bool ok() const { return damaged == 0 && side_damaged == 0 && integrity.empty(); }
+  bool ok() const { return damaged == 0 && state_damaged == 0 && integrity.empty(); }
 };
 
 // kNotFound when there is no file at `path`; kInvalidArgument for a file that is not a Cairn

@@ -54,8 +54,8 @@ TEST_SUITE("cli") {
     CHECK(report["ok"] == false);
     CHECK(report["damaged_events"] == 1);
     CHECK(report["damaged"][0]["run_id"] == "chk-1");
-    CHECK(report["damaged_side_rows"] == 1);
-    CHECK(report["damaged_side"].size() == 1);
+    CHECK(report["damaged_state_rows"] == 1);
+    CHECK(report["damaged_state"].size() == 1);
 
     CHECK(cairn_plain("check").code == 2);
     Run missing = cairn_plain("check --db " + dir.file("missing.db") + " --json");

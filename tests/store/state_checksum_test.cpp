@@ -53,8 +53,8 @@ TEST_CASE("kv and signal key rows changed outside Cairn are refused when read, a
     auto report = verify_database(opts.path);
     REQUIRE_MESSAGE(report.is_ok(), report.status().to_string());
     CHECK(report->ok());
-    CHECK(report->side_rows == 3);
-    CHECK(report->side_unchecked == 0);
+    CHECK(report->state_rows == 3);
+    CHECK(report->state_unchecked == 0);
   }
   // A byte of a value changed, and a signal key's seq: SQLite sees nothing wrong with either.
   outside(opts.path, R"(UPDATE kv SET v = '{"captured":900}' WHERE k = 'o-1';
@@ -86,10 +86,10 @@ TEST_CASE("kv and signal key rows changed outside Cairn are refused when read, a
   REQUIRE(report.is_ok());
   CHECK_FALSE(report->ok());
   CHECK(report->damaged == 0);  // the journal is sound
-  CHECK(report->side_damaged == 2);
-  REQUIRE(report->side_listed.size() == 2);
-  CHECK(report->side_listed[0] == got.message());
-  CHECK(report->side_listed[1] == r.status.message());
+  CHECK(report->state_damaged == 2);
+  REQUIRE(report->state_listed.size() == 2);
+  CHECK(report->state_listed[0] == got.message());
+  CHECK(report->state_listed[1] == r.status.message());
 }
 
 TEST_CASE("kv and signal key rows from before schema version 4 are read unchecked, and new ones get checksums") {
@@ -101,7 +101,7 @@ TEST_CASE("kv and signal key rows from before schema version 4 are read unchecke
     auto report = verify_database(opts.path);
     REQUIRE(report.is_ok());
     CHECK(report->ok());
-    return std::tuple(report->schema_version, report->side_rows, report->side_unchecked);
+    return std::tuple(report->schema_version, report->state_rows, report->state_unchecked);
   };
   CHECK(counts() == std::tuple(3, 3, 3));
   auto s = test::open_store(opts);  // migrated to version 4: the old rows keep no checksum

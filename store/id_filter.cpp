@@ -2,8 +2,10 @@
 #include "store/id_filter.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <functional>
+#include <memory>
 
 namespace cairn::store {
 

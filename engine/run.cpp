@@ -663,6 +663,9 @@ bool Run::has_pending_activity() const {
 }
 
 std::vector<store::Timer> Run::pending_timers() const {
+  // An ended run's timers were disarmed when it ended (a terminate ends a run mid-sleep): its
+  // replay, for a query or a repeated signal, must not arm them again.
+  if (terminal()) return {};
   std::vector<store::Timer> out;
   for (const auto& [cmd, p] : pending_)
     if (!p.outcome && p.until >= 0 && (p.kind == Kind::kTimer || p.kind == Kind::kSignal))

@@ -50,6 +50,13 @@ Task<Json> nap(WorkflowContext& ctx, Json) {
 
 Task<Json> nap_v2(WorkflowContext&, Json) { co_return "v2"; }
 
+// A nap that answers the query "phase" while it sleeps.
+Task<Json> queried_nap(WorkflowContext& ctx, Json) {
+  auto query = ctx.on_query("phase", [] { return std::string("napping"); });
+  co_await ctx.sleep(1h);
+  co_return "woke";
+}
+
 Registry repair_registry() {
   Registry r;
   r.workflow("pausing_saga", pausing_saga);
@@ -117,5 +124,31 @@ TEST_SUITE("engine") {
     TestEnv env{reg, {.db_path = path}};
     env.advance(2h);
     CHECK(env.run(id).status == "completed");  // it stayed waiting: the timer's row had been deleted
+  }
+
+  TEST_CASE("a terminated run read again (a query, a repeated signal) does not arm its timer again") {
+    store::test::TempDir dir;
+    const std::string path = dir.file("terminated.db");
+    Registry reg;
+    reg.workflow("queried_nap", queried_nap);
+    TestEnv env{reg, {.db_path = path}};
+    const std::string id = env.start("queried_nap", Json::object());
+    const char* timer_rows = "SELECT count(*) FROM timers";
+    REQUIRE(store::test::query_one(path, timer_rows) == "1");
+    const std::int64_t poked = env.signal(id, "poke", Json(1), "poke-1");  // buffered: nobody waits for it
+    env.terminate(id, "operator says so");
+    REQUIRE(store::test::query_one(path, timer_rows) == "0");
+    for (int restart = 0; restart < 2; ++restart) {
+      CAPTURE(restart);
+      if (restart == 1) env.crash();
+      CHECK(env.query(id, "phase") == "napping");  // replays the run: it knows its timer
+      CHECK(store::test::query_one(path, timer_rows) == "0");
+      CHECK(env.signal(id, "poke", Json(1), "poke-1") == poked);  // answered from the key: replays it again
+      CHECK(store::test::query_one(path, timer_rows) == "0");
+    }
+    const auto events = env.history(id).size();
+    env.advance(2h);
+    CHECK(env.history(id).size() == events);
+    CHECK(env.run(id).status == "terminated");
   }
 }

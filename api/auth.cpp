@@ -36,6 +36,7 @@ Result<Auth> Auth::load_file(const std::string& path) {
 Result<Auth> Auth::parse(std::string_view text) {
   Auth auth;
   std::map<std::string, int> per_role;
+  std::map<std::string, int> line_of;  // token -> the line that gave it
   std::istringstream in{std::string(text)};
   std::string line;
   int line_no = 0;
@@ -49,6 +50,11 @@ Result<Auth> Auth::parse(std::string_view text) {
     if (role != "admin" && role != "service")
       return Status{Errc::kInvalidArgument,
                     "line " + std::to_string(line_no) + ": unknown role `" + role + "` (admin or service)"};
+    // One token on two lines may have two roles, and which one a request gets would hang on the
+    // order of the lines: refused, naming the lines and not the secret.
+    if (auto [at, added] = line_of.emplace(secret, line_no); !added)
+      return Status{Errc::kInvalidArgument, "line " + std::to_string(line_no) + ": the token of line " +
+                                                std::to_string(at->second) + " again (each token once)"};
     Principal p{role + "#" + std::to_string(++per_role[role]), role};
     auth.tokens_.push_back({std::move(secret), std::move(p)});
   }

@@ -65,6 +65,10 @@ Reply counted(Context& ctx, Reply done) {
 
 Response not_json() { return error_response(ApiError::kUnsupportedMediaType, "the body must be application/json"); }
 
+// GET routes (and HEAD, answered by them) read no body. One sent with them has no meaning (RFC 9110
+// §9.3.1): it is ignored, whatever its media type, so a probe that sends one still gets its answer.
+bool reads_body(const Route& route) { return route.method != "GET"; }
+
 }  // namespace
 
 Router::Router(Context& ctx) : ctx_(ctx) {
@@ -195,8 +199,9 @@ void Router::screen(Request request, Reply done) {
     count_answer(ctx_, r.status);
     done(std::move(r));
   };
-  if (!admit(request, refuse)) return;
-  if (!is_json_content_type(request.header("content-type"))) return refuse(not_json());
+  const Route* route = admit(request, refuse);
+  if (!route) return;
+  if (reads_body(*route) && !is_json_content_type(request.header("content-type"))) return refuse(not_json());
   done(Response{.status = 100});
 }
 
@@ -205,7 +210,7 @@ void Router::dispatch(Request request, Reply reply) {
   Reply done = counted(ctx_, std::move(reply));
   const Route* route = admit(request, done);
   if (!route) return;
-  if (!request.body.empty()) {
+  if (reads_body(*route) && !request.body.empty()) {
     if (!is_json_content_type(request.header("content-type")))
       return done(not_json());
     auto json = parse_json(request.body);

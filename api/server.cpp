@@ -13,8 +13,11 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -200,6 +203,16 @@ Request to_request(const http::request<http::string_body>& in, bool& target_ok) 
   return r;
 }
 
+// A field a request may send once that it sent more than once, or nullopt. Routes read the first
+// value, and a proxy or the client may have meant another (which key binds the start, whose token
+// counts): the request is refused rather than read one way.
+std::optional<std::string_view> repeated_field(const http::request<http::string_body>& in) {
+  static constexpr std::string_view kOnce[] = {"Authorization", "Content-Type", "Idempotency-Key", "Origin"};
+  for (std::string_view name : kOnce)
+    if (in.count(beast::string_view(name.data(), name.size())) > 1) return name;
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -279,6 +292,8 @@ asio::awaitable<Response> Server::Impl::answer(http::request<http::string_body>&
   bool target_ok = false;
   Request request = to_request(in, target_ok);
   if (!target_ok) co_return error_response(ApiError::kBadRequest, "malformed request target");
+  if (auto name = repeated_field(in))
+    co_return error_response(ApiError::kBadRequest, fmt::format("the {} header is sent more than once", *name));
   bool operational = Router::is_operational(request.path);
   if (!operational && (over_limit || ctx.counters.in_flight.load() >= options.max_in_flight)) {
     ctx.counters.shed.fetch_add(1, std::memory_order_relaxed);

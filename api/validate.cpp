@@ -207,6 +207,10 @@ Result<Millis> parse_rfc3339(std::string_view s) {
   Millis offset_ms = 0;
   if (s[pos] == 'Z' || s[pos] == 'z') {
     ++pos;
+  } else if (int hours = 0; s[pos] == ' ' && digits(s, pos + 1, 2, hours)) {
+    // "+01:00" written unescaped in a query string arrives as " 01:00" ('+' is a space there).
+    return bad("time must be RFC 3339: a space stands where its offset's sign should be (a '+' in a "
+               "query string means a space: send it as %2B)");
   } else if (s[pos] == '+' || s[pos] == '-') {
     int oh, om;
     if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) ||

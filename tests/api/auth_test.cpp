@@ -36,6 +36,13 @@ TEST_SUITE("api") {
     CHECK_FALSE(cairn::api::Auth::parse("root x\n"));
     CHECK_FALSE(cairn::api::Auth::parse("admin\n"));
     CHECK_FALSE(cairn::api::Auth::parse("admin a b\n"));
+    // A token on two lines (two roles: which one counted hung on their order) names both lines.
+    for (const char* twice : {"admin a\nservice a\n", "service a\n# x\nadmin a\n", "admin a\nadmin a\n"}) {
+      CAPTURE(twice);
+      auto refused = cairn::api::Auth::parse(twice);
+      REQUIRE_FALSE(refused);
+      CHECK(refused.status().message().find("the token of line 1 again") != std::string::npos);
+    }
     CHECK(cairn::api::Auth().authenticate("")->name == "anonymous");
   }
 

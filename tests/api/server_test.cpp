@@ -308,6 +308,47 @@ TEST_SUITE("api") {
     CHECK(Json::parse(c.request("GET", "/v1/workflows/g")->body)["status"] == "waiting");
   }
 
+  TEST_CASE("a header a request may send once, sent twice, is refused 400 and nothing is started") {
+    Served s({}, "admin adm-secret\nservice svc-secret\n");
+    HttpClient c = s.client();
+    const std::string body = R"({"type":"bench.steps","id":"twice"})";
+    const std::string tail = "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string post = "POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    const std::string svc = "Authorization: Bearer svc-secret\r\n";
+    const std::string json = "Content-Type: application/json\r\n";
+    const std::pair<std::string, std::string> cases[] = {
+        {"Idempotency-Key", svc + json + "Idempotency-Key: a\r\nIdempotency-Key: b\r\n"},
+        {"Authorization", svc + "Authorization: Bearer adm-secret\r\n" + json},
+        {"Content-Type", svc + json + "Content-Type: text/plain\r\n"},
+        {"Origin", svc + json + "Origin: http://127.0.0.1\r\nOrigin: http://evil.example\r\n"},
+    };
+    for (const auto& [name, headers] : cases) {
+      CAPTURE(name);
+      REQUIRE(c.send_raw(post + headers + tail));
+      auto r = c.read_response();
+      REQUIRE(r);
+      CHECK(r->status == 400);
+      CHECK(Json::parse(r->body)["error"]["message"] == "the " + name + " header is sent more than once");
+      CHECK(r->header("connection") != "close");  // the request was read whole: the connection goes on
+    }
+    const cairn::api::HttpHeaders as_service{{"Authorization", "Bearer svc-secret"}};
+    CHECK(c.request("GET", "/v1/workflows/twice", "", as_service)->status == 404);
+    CHECK(c.request("POST", "/v1/workflows", body, as_service)->status == 201);  // sent once, the same start is taken
+  }
+
+  TEST_CASE("a body sent with a GET is ignored, whatever its media type") {
+    Served s;
+    HttpClient c = s.client();
+    for (const std::string path : {"/healthz", "/v1/workflows"}) {
+      CAPTURE(path);
+      CHECK(s.status_after(c, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello") == 200);
+      CHECK(s.status_after(c, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 5\r\n\r\n{bad}") == 200);
+    }
+    // A POST still needs a JSON body.
+    CHECK(s.status_after(c, "POST /v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello") == 415);
+  }
+
   TEST_CASE("a long-poll whose client closed its connection gives its in-flight slot back at once") {
     Served s(Served::one_slot());
     s.start_waiting("left");

@@ -49,6 +49,10 @@ TEST_SUITE("api") {
     for (const char* bad : {"2026-01-01", "2026-01-01T00:00:00", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
                             "2026-01-01T00:00:00+2:00", "yesterday", "2026-01-01T00:00:00Zjunk"})
       CHECK_MESSAGE(!parse_rfc3339(bad), bad);
+    // "+01:00" unescaped in a query string is decoded to " 01:00": the error says how to send it.
+    auto spaced = parse_rfc3339("2026-01-01T02:00:00.519 01:00");
+    REQUIRE_FALSE(spaced);
+    CHECK(spaced.status().message().find("send it as %2B") != std::string::npos);
   }
 
   TEST_CASE("targets split into a decoded path and query") {

@@ -1,7 +1,9 @@
 // The `cairn` binary: `serve` and the admin subcommands.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/admin.h"
 #include "cli/args.h"
@@ -34,6 +36,24 @@ constexpr const char* kHelp =
     "(nothing sent), 4 the answer is not Cairn's API, 5 sent but no answer (it may have been applied),\n"
     "6 cannot write the output.\n";
 
+// `cairn --server URL --json list`: the admin commands' common options given before the command
+// (as git and kubectl take theirs) are moved after it, where its parser reads them.
+std::vector<char*> command_first(int argc, char** argv) {
+  std::vector<char*> out(argv, argv + argc);
+  int i = 1;
+  while (i < argc) {
+    const std::string_view a = argv[i];
+    if (a == "--server" || a == "--token")
+      i += 2;
+    else if (a == "--json" || a.starts_with("--server=") || a.starts_with("--token="))
+      i += 1;
+    else
+      break;
+  }
+  if (i > 1 && i < argc) std::rotate(out.begin() + 1, out.begin() + i, out.begin() + i + 1);
+  return out;
+}
+
 int run(int argc, char** argv) {
   using namespace cairn::cli;
   if (argc < 2) {
@@ -64,7 +84,8 @@ int run(int argc, char** argv) {
 // Every command's output is flushed and checked before it exits (cli/output.h), but `serve`'s:
 // its one line is for whoever waits for it, and it may run for days after nobody reads its stdout.
 int main(int argc, char** argv) {
-  const int code = run(argc, argv);
-  const bool serving = argc >= 2 && std::string_view(argv[1]) == "serve";
+  std::vector<char*> args = command_first(argc, argv);
+  const int code = run(argc, args.data());
+  const bool serving = argc >= 2 && std::string_view(args[1]) == "serve";
   return serving ? code : cairn::cli::finish_output(code);
 }

@@ -41,6 +41,13 @@ TEST_SUITE("cli") {
     CHECK(has(list, "ID"));
     CHECK(has(list, "cli-1"));
     CHECK(has(list, "completed"));
+    // The common options may come before the command, as git's and kubectl's do.
+    for (const std::string& before : {"--server " + url + " --json", "--json --server=" + url}) {
+      CAPTURE(before);
+      Run first = cairn_plain(before + " list --status completed");
+      CHECK(first.code == 0);
+      CHECK(Json::parse(first.out)["workflows"][0]["id"] == "cli-1");
+    }
 
     CHECK(has(cairn_cli(url, "list --created-after 2000-01-01T00:00:00Z"), "cli-1"));
     Run before = cairn_cli(url, "list --created-before 2000-01-01T00:00:00Z --json");

@@ -56,6 +56,15 @@ void save_part(TableTx& tx, const std::string& order_id, const PaymentRecord& pa
   put_json(tx, kParts, part_key(order_id, part.index), Json(part));
 }
 
+// The part numbered `index` of `parts` (the order's, which a refund's split is made from).
+PaymentRecord& part_numbered(std::vector<PaymentRecord>& parts, int index) {
+  return *std::find_if(parts.begin(), parts.end(), [&](const PaymentRecord& p) { return p.index == index; });
+}
+
+Effect refund_refused() {
+  return Effect::retry("gateway_unavailable", "the gateway cannot refund this payment (tok_noreverse)");
+}
+
 }  // namespace
 
 // NOTE: the part's token comes back with every answer, so the slow card costs no extra read.
@@ -124,6 +133,7 @@ Json SimulatedPaymentGateway::refund(const RefundRequest& req, const std::string
   const auto at = now_();
   return slow_down(run_once(tables_, "payment.refund", key, [&](TableTx& tx) {
     auto part = load_part(tx, req.order_id, req.index);
+    if (part && part->token == "tok_noreverse") return refund_refused();
     if (!part || part->state != "captured" || req.amount < 0 || req.amount > part->captured - part->refunded)
       return Effect::terminal("exceeds_capture", "refund exceeds what is left of the capture");
     if (req.amount > 0) {
@@ -137,7 +147,8 @@ Json SimulatedPaymentGateway::refund(const RefundRequest& req, const std::string
 
 std::vector<RefundPart> SimulatedPaymentGateway::refund_order(const OrderRefundRequest& req, const std::string& key) {
   const auto at = now_();
-  return run_once(tables_, "payment.refund_order", key, [&](TableTx& tx) {
+  bool slow = false;  // a tok_slow part takes its 2 s here too (once the transaction is over)
+  Json answer = run_once(tables_, "payment.refund_order", key, [&](TableTx& tx) {
     const std::string done_key = req.order_id + "|" + req.refund_id;
     if (auto done = get_json(tx, kOrderRefunds, done_key)) return Effect::ok(*done);
     std::vector<PaymentRecord> parts;
@@ -148,17 +159,23 @@ std::vector<RefundPart> SimulatedPaymentGateway::refund_order(const OrderRefundR
     if (req.amount < 0 || left > 0)
       return Effect::terminal("exceeds_capture", "a refund of " + std::to_string(req.amount) + " exceeds what is left of order " +
                                                      req.order_id + "'s captures");
-    for (const auto& p : split)
-      for (auto& part : parts)
-        if (part.index == p.index) {
-          part.refunded += p.amount;
-          save_part(tx, req.order_id, part);
-          // One ledger entry per part, each under its own key: the refund's, plus the part.
-          ledger(tx, req.order_id, part.method, "refund", p.amount, key + "#" + std::to_string(p.index), at);
-        }
+    for (const auto& p : split) {  // all parts or none: checked before the first is refunded
+      const PaymentRecord& part = part_numbered(parts, p.index);
+      if (part.token == "tok_noreverse") return refund_refused();
+      slow = slow || part.token == "tok_slow";
+    }
+    for (const auto& p : split) {
+      PaymentRecord& part = part_numbered(parts, p.index);
+      part.refunded += p.amount;
+      save_part(tx, req.order_id, part);
+      // One ledger entry per part, each under its own key: the refund's, plus the part.
+      ledger(tx, req.order_id, part.method, "refund", p.amount, key + "#" + std::to_string(p.index), at);
+    }
     put_json(tx, kOrderRefunds, done_key, Json(split));
     return Effect::ok(Json(split));
-  }).get<std::vector<RefundPart>>();
+  });
+  if (slow) std::this_thread::sleep_for(kSlowCall);
+  return answer.get<std::vector<RefundPart>>();
 }
 
 std::vector<PaymentRecord> SimulatedPaymentGateway::payments(const std::string& order_id) {

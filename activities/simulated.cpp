@@ -56,14 +56,18 @@ void register_order_activities(Registry& reg, const OrderServices& s) {
   reg.activity("payment.reverse",
                [p = s.payments](ActivityContext& ctx, PaymentRef r) { return p->reverse(r, ctx.idempotency_key()); },
                reverse);
+  // A refund the gateway keeps refusing (tok_noreverse) leaves the return stuck, not failed: its
+  // parcels are in and the money is owed, so an admin retries the step once the gateway takes it.
+  auto refund = pay;
+  refund.retry->on_exhausted = RetryPolicy::OnExhausted::kPause;
   reg.activity("payment.refund",
                [p = s.payments](ActivityContext& ctx, RefundRequest r) { return p->refund(r, ctx.idempotency_key()); },
-               pay);
+               refund);
   reg.activity("payment.refund_order",
                [p = s.payments](ActivityContext& ctx, OrderRefundRequest r) {
                  return Json(p->refund_order(r, ctx.idempotency_key()));
                },
-               pay);
+               refund);
 
   reg.activity("risk.score",
                [r = s.risk](ActivityContext& ctx, RiskRequest q) { return r->score(q, ctx.idempotency_key()); }, quick);

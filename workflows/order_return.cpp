@@ -48,12 +48,15 @@ class Return {
   Return(WorkflowContext& ctx, ReturnRequest request)
       : ctx_(ctx), id_(ctx.run_id()), req_(std::move(request)), sellers_(by_seller(req_)) {}
 
-  // The `status` query: {"state", "rma", "waiting_for": [seller ids whose parcel is not in]}.
+  // The `status` query: {"state", "rma" (null until one is issued), "waiting_for": [seller ids
+  // whose parcel is not in, while parcels are expected]}. A rejected or cancelled return waits
+  // for none.
   Json status() const {
     Json waiting = Json::array();
-    for (const auto& s : sellers_)
-      if (!received_.count(s.seller_id)) waiting.push_back(s.seller_id);
-    return {{"state", state_}, {"rma", rma_.rma}, {"waiting_for", std::move(waiting)}};
+    if (state_ == "approved" || state_ == "awaiting_return")
+      for (const auto& s : sellers_)
+        if (!received_.count(s.seller_id)) waiting.push_back(s.seller_id);
+    return {{"state", state_}, {"rma", rma_.rma.empty() ? Json() : Json(rma_.rma)}, {"waiting_for", std::move(waiting)}};
   }
 
   Task<Json> run() {

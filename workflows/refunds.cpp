@@ -19,8 +19,13 @@ std::int64_t refund_amount(const activities::Order& order, const std::vector<act
     if (units > 0) returned += static_cast<std::int64_t>(Wide{line.qty} * paid / units);
   }
   const std::int64_t value = activities::items_value(order.items);
-  if (value <= 0) return returned;
-  return returned + static_cast<std::int64_t>(Wide{order.shipping} * returned / value);
+  if (value > 0) return returned + static_cast<std::int64_t>(Wide{order.shipping} * returned / value);
+  // Every item free: the value share is 0/0, so shipping is shared by units (all of it comes back
+  // with the last unit, as it does for a paid order).
+  std::int64_t units = 0, back = 0;
+  for (const auto& item : order.items) units += item.qty;
+  for (const auto& line : lines) back += line.qty;
+  return units > 0 ? returned + static_cast<std::int64_t>(Wide{order.shipping} * back / units) : returned;
 }
 
 }  // namespace cairn::workflows

@@ -116,6 +116,26 @@ TEST_CASE("tok_slow takes two seconds a call and points and deferred always succ
   CHECK(s.svc.payments().authorize({"o-6", 2, "points", 100, "tok_decline"}, "k3")["state"] == "authorized");
 }
 
+TEST_CASE("the gateway refuses every refund of tok_noreverse, and a refund of tok_slow takes two seconds") {
+  Services s;
+  auto& pay = s.svc.payments();
+  pay.authorize({"o-nr", 0, "card", 1000, "tok_noreverse"}, "a0");
+  pay.authorize({"o-nr", 1, "points", 500, ""}, "a1");
+  pay.capture({"o-nr", 0}, "c0");
+  pay.capture({"o-nr", 1}, "c1");
+  // The card comes first in the split: nothing is refunded, the points part neither.
+  CHECK_THROWS_AS(pay.refund_order({"o-nr", "ret-1", 1200}, "r1"), RetryableError);
+  CHECK_THROWS_AS(pay.refund({"o-nr", 0, 100}, "r2"), RetryableError);
+  CHECK(count_kind(ledger(s.tables, "o-nr"), "refund") == 0);
+  for (const auto& part : pay.payments("o-nr")) CHECK(part.refunded == 0);
+
+  pay.authorize({"o-sl", 0, "card", 1000, "tok_slow"}, "a");
+  pay.capture({"o-sl", 0}, "c");
+  auto t = std::chrono::steady_clock::now();
+  CHECK(pay.refund_order({"o-sl", "ret-1", 300}, "r").size() == 1);
+  CHECK(std::chrono::steady_clock::now() - t >= std::chrono::seconds(2));
+}
+
 TEST_CASE("a refund never exceeds what a part captured") {
   Services s;
   auto& pay = s.svc.payments();

@@ -108,6 +108,7 @@ TEST_CASE("a return cancelled before its refund releases the RMA and tells the c
   shop.env.cancel(ret);
   CHECK(shop.env.run(ret).status == "cancelled");
   CHECK(shop.env.query(ret, "status")["state"] == "cancelled");
+  CHECK(shop.env.query(ret, "status")["waiting_for"] == Json::array());  // the parcel is no longer expected
   auto told = shop.note(order, "customer", "return_cancelled");
   CHECK(told["data"] == Json{{"rma", rma}, {"return_id", ret}, {"reason", "cancel_requested"}});
   CHECK(shop.sent(order, "seller:s-2", "return_cancelled") == 1);
@@ -146,11 +147,34 @@ TEST_CASE("a cancel once the refund started is refused: the return completes and
   CHECK(shop.env.run(again).result["reason"] == "not_returnable");
 }
 
+TEST_CASE("a refund the gateway keeps refusing leaves the return stuck, and an admin retry completes it") {
+  FlakyRefunds gateway;
+  Shop shop({}, &gateway);
+  gateway.inner = &shop.services.payments();
+  auto order = shop.delivered_order("ord-nr");
+  auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-nr");
+  shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
+  shop.env.advance(2min);  // past every retry of the refund
+  REQUIRE(shop.env.run(ret).status == "stuck");  // not failed: the parcel is in, the money owed
+  auto status = shop.env.query(ret, "status");
+  CHECK(status["state"] == "refunding");
+  CHECK(status["waiting_for"] == Json::array());
+  CHECK(shop.entries(order, "refund") == 0);
+  gateway.refunds_fail = false;
+  shop.env.retry(ret);
+  auto run = shop.env.run(ret);
+  REQUIRE(run.status == "completed");
+  CHECK(run.result["refund"] == 5723);
+  CHECK(shop.entries(order, "refund") == 1);
+}
+
 TEST_CASE("a return of more than was ordered, or of an unknown order, is rejected") {
   Shop shop;
   auto order = shop.delivered_order("ord-5b");
   auto too_many = shop.env.start("order.return", return_of(order, "s-1", "sku-1", 3));
   CHECK(shop.env.run(too_many).result == Json{{"state", "rejected"}, {"reason", "not_returnable"}, {"order_id", order}});
+  // No RMA was issued and no parcel is expected (the query said "" and the seller before).
+  CHECK(shop.env.query(too_many, "status") == Json{{"state", "rejected"}, {"rma", nullptr}, {"waiting_for", Json::array()}});
   auto unknown = shop.env.start("order.return", return_of("nope", "s-1", "sku-1", 1));
   CHECK(shop.env.run(unknown).result["reason"] == "unknown_order");
   CHECK(shop.sent(order, "customer", "return_label") == 0);
@@ -228,6 +252,13 @@ TEST_CASE("a refund is spread over the payment parts in order, each up to what i
   twice.items = {{"v", "s-1", 1, 100}, {"v", "s-1", 1, 900}};
   CHECK(workflows::refund_amount(twice, {{"v", "s-1", 2}}) == 1000);
   CHECK(workflows::refund_amount(twice, {{"v", "s-1", 1}}) == 500);  // the average price
+
+  // Every item free: shipping is shared by units (it refunded nothing: 0/0 by value).
+  activities::Order free;
+  free.items = {{"f", "s-1", 3, 0}, {"g", "s-2", 1, 0}};
+  free.shipping = 500;
+  CHECK(workflows::refund_amount(free, {{"f", "s-1", 1}}) == 125);
+  CHECK(workflows::refund_amount(free, {{"f", "s-1", 3}, {"g", "s-2", 1}}) == 500);
 }
 
 }  // TEST_SUITE

@@ -44,6 +44,14 @@ std::string error_type(const std::function<void()>& fn) {
   return "";
 }
 
+// Authorizes and captures order `id`'s two parts: a card of 1000 (`token`), then points of 500.
+void pay_card_and_points(PaymentGateway& pay, const std::string& id, const std::string& token) {
+  pay.authorize({id, 0, "card", 1000, token}, "a0");
+  pay.authorize({id, 1, "points", 500, ""}, "a1");
+  pay.capture({id, 0}, "c0");
+  pay.capture({id, 1}, "c1");
+}
+
 }  // namespace
 
 TEST_SUITE("activities") {
@@ -119,10 +127,7 @@ TEST_CASE("tok_slow takes two seconds a call and points and deferred always succ
 TEST_CASE("the gateway refuses every refund of tok_noreverse, and a refund of tok_slow takes two seconds") {
   Services s;
   auto& pay = s.svc.payments();
-  pay.authorize({"o-nr", 0, "card", 1000, "tok_noreverse"}, "a0");
-  pay.authorize({"o-nr", 1, "points", 500, ""}, "a1");
-  pay.capture({"o-nr", 0}, "c0");
-  pay.capture({"o-nr", 1}, "c1");
+  pay_card_and_points(pay, "o-nr", "tok_noreverse");
   // The card comes first in the split: nothing is refunded, the points part neither.
   CHECK_THROWS_AS(pay.refund_order({"o-nr", "ret-1", 1200}, "r1"), RetryableError);
   CHECK_THROWS_AS(pay.refund({"o-nr", 0, 100}, "r2"), RetryableError);
@@ -153,10 +158,7 @@ TEST_CASE("a refund never exceeds what a part captured") {
 TEST_CASE("an order's refund is split over what each capture has left when it is made, once per refund") {
   Services s;
   auto& pay = s.svc.payments();
-  pay.authorize({"o-8", 0, "card", 1000, "tok_ok"}, "a0");
-  pay.authorize({"o-8", 1, "points", 500, ""}, "a1");
-  pay.capture({"o-8", 0}, "c0");
-  pay.capture({"o-8", 1}, "c1");
+  pay_card_and_points(pay, "o-8", "tok_ok");
   CHECK(pay.refund_order({"o-8", "ret-1", 700}, "r1").size() == 1);
   // The card has 300 left: the next refund takes it, then the points.
   auto parts = pay.refund_order({"o-8", "ret-2", 400}, "r2");

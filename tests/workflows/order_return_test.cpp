@@ -33,6 +33,21 @@ struct FlakyRefunds final : activities::PaymentGateway {
   std::vector<activities::PaymentRecord> payments(const std::string& id) override { return inner->payments(id); }
 };
 
+// The sample order delivered, a return of its sku-9 whose parcel is in, and its refund failing
+// (retryably) until `gateway.refunds_fail` is cleared.
+struct RefundingReturn {
+  RefundingReturn(const std::string& order_id, const std::string& return_id) {
+    gateway.inner = &shop.services.payments();
+    order = shop.delivered_order(order_id);
+    ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), return_id);
+    shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
+  }
+  FlakyRefunds gateway;
+  Shop shop{{}, &gateway};
+  std::string order;
+  std::string ret;
+};
+
 }  // namespace
 
 TEST_SUITE("workflows") {
@@ -125,12 +140,8 @@ TEST_CASE("a return cancelled before its refund releases the RMA and tells the c
 }
 
 TEST_CASE("a cancel once the refund started is refused: the return completes and the customer is told") {
-  FlakyRefunds gateway;
-  Shop shop({}, &gateway);
-  gateway.inner = &shop.services.payments();
-  auto order = shop.delivered_order("ord-cr2");
-  auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-c3");
-  shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
+  RefundingReturn r("ord-cr2", "ret-c3");
+  auto& [gateway, shop, order, ret] = r;
   REQUIRE(shop.env.query(ret, "status")["state"] == "refunding");  // in the refund's retry backoff
   gateway.refunds_fail = false;
   shop.env.cancel(ret);  // ends that backoff: the refund is issued again and goes through
@@ -148,12 +159,8 @@ TEST_CASE("a cancel once the refund started is refused: the return completes and
 }
 
 TEST_CASE("a refund the gateway keeps refusing leaves the return stuck, and an admin retry completes it") {
-  FlakyRefunds gateway;
-  Shop shop({}, &gateway);
-  gateway.inner = &shop.services.payments();
-  auto order = shop.delivered_order("ord-nr");
-  auto ret = shop.env.start("order.return", return_of(order, "s-2", "sku-9", 1), "ret-nr");
-  shop.env.signal(ret, "return.received", Json{{"seller_id", "s-2"}});
+  RefundingReturn r("ord-nr", "ret-nr");
+  auto& [gateway, shop, order, ret] = r;
   shop.env.advance(2min);  // past every retry of the refund
   REQUIRE(shop.env.run(ret).status == "stuck");  // not failed: the parcel is in, the money owed
   auto status = shop.env.query(ret, "status");

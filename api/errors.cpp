@@ -53,7 +53,25 @@ Response json_response(int status, const Json& body) {
   return r;
 }
 
+namespace {
+
+// Messages quote what the client sent (a type, a status, a cursor), which may be as long as a body:
+// past this the message is cut, between UTF-8 characters, and says how long it was.
+constexpr std::size_t kMaxMessageBytes = 1000;
+
+std::string capped(std::string message) {
+  if (message.size() <= kMaxMessageBytes) return message;
+  std::size_t cut = kMaxMessageBytes;
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+  const std::size_t size = message.size();
+  message.resize(cut);
+  return fmt::format("{}... (cut: the message was {} bytes)", message, size);
+}
+
+}  // namespace
+
 Response error_response(ApiError e, std::string message) {
+  message = capped(std::move(message));
   ErrorInfo info = error_info(e);
   Response r = json_response(info.status, Json{{"error", {{"code", info.code}, {"message", std::move(message)}}}});
   if (e == ApiError::kOverloaded) r.headers.emplace_back("Retry-After", "1");

@@ -77,6 +77,19 @@ TEST_SUITE("api") {
     CHECK(list.body["workflows"].empty());
   }
 
+  TEST_CASE("an error that quotes a long input is cut to 1000 bytes, between characters, and says so") {
+    RouteFixture f;
+    std::string type = "xy";  // then 100,000 é (2 bytes each): byte 1000 of the message is an é's second
+    for (int i = 0; i < 100'000; ++i) type += "\xc3\xa9";
+    Answer a = f.post("/v1/workflows", {{"type", type}});
+    check_error(a, 400, "bad_request");
+    const std::string message = a.body["error"]["message"];
+    CHECK(message.starts_with("unknown workflow type `xy\xc3\xa9"));
+    CHECK(message.ends_with("\xc3\xa9... (cut: the message was 200026 bytes)"));  // no é cut in two
+    CHECK(message.size() < 1100);
+    check_error(f.call("GET", "/v1/workflows?status=" + std::string(5000, 'z')), 400, "bad_request");
+  }
+
   TEST_CASE("JSON nested deeper than 64 levels is refused with a message naming the limit") {
     RouteFixture f;
     std::string deep = std::string(65, '[') + std::string(65, ']');

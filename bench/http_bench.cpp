@@ -9,9 +9,10 @@
 //          synchronous caller); completions/s equals starts/s.
 // Starts let the server choose the run's id, except two more fire steps=1 phases: one with ids of
 // the client's own, one with an Idempotency-Key header on each start (as a service retrying its
-// starts safely sends; the server still chooses the id). Prints starts/s, start latency p50/p99,
-// completions/s, starts/healthz, and the CPU the load generator used: all connections share one
-// client thread (bench/load_connection.h).
+// starts safely sends; the server still chooses the id), and a last fire phase with steps=0 (a run
+// that completes at its start: the floor of what a durable start costs). Prints starts/s, start
+// latency p50/p99, completions/s, starts/healthz, and the CPU the load generator used: all
+// connections share one client thread (bench/load_connection.h).
 //
 //   http_bench [--connections 64] [--seconds 5] [--server http://HOST:PORT] [--cairn PATH]
 //              [--sync full|normal]
@@ -350,6 +351,9 @@ int main(int argc, char** argv) {
     }
     phases.emplace_back("wait steps=" + s, wait_phase(o, target.host(), target.port(), steps));
   }
+  // The floor under the start phases: a run with no step, durable in one commit (no activity, no
+  // second commit). Last, so that the phases above are measured as in earlier runs.
+  phases.emplace_back("fire steps=0", fire_phase(o, target.host(), target.port(), 0, Naming::kServerIds));
   const double baseline = (before + healthz_rate("after")) / 2;
   std::printf("  healthz baseline         %9.0f req/s  (the mean of before and after)\n", baseline);
   for (const auto& [name, phase] : phases) report(name, phase, baseline);

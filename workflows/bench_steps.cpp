@@ -1,4 +1,4 @@
-// bench.steps: N sequential no-op activities of B bytes each.
+// bench.steps: N sequential no-op activities of B bytes each (N = 0: a run that ends at its start).
 #include "workflows/bench_steps.h"
 
 #include <string>
@@ -16,7 +16,7 @@ struct StepsInput {
 
 void from_json(const Json& j, StepsInput& in) {
   if (!j.is_object()) throw std::invalid_argument("input must be an object");
-  in.steps = static_cast<int>(int_field(j, "steps", 1, 1, 100));
+  in.steps = static_cast<int>(int_field(j, "steps", 1, 0, 100));
   in.payload_bytes = static_cast<int>(int_field(j, "payload_bytes", 100, 0, 65536));
 }
 

@@ -41,6 +41,20 @@ TEST_SUITE("api") {
                 "conflict");
   }
 
+  TEST_CASE("bench.steps with steps 0 ends at its start: two events, one commit") {
+    RouteFixture f;
+    Answer a = f.post("/v1/workflows", {{"type", "bench.steps"}, {"id", "zero"}, {"input", {{"steps", 0}}}});
+    CHECK(a.status == 201);
+    CHECK(a.body["status"] == "completed");  // answered once its one commit is durable
+    Answer run = f.call("GET", "/v1/workflows/zero");
+    CHECK(run.body["result"] == Json{{"steps", 0}});
+    Answer history = f.call("GET", "/v1/workflows/zero/history");
+    REQUIRE(history.body["events"].size() == 2);
+    CHECK(history.body["events"][0]["type"] == "WorkflowStarted");
+    CHECK(history.body["events"][1]["type"] == "WorkflowCompleted");
+    check_error(f.post("/v1/workflows", {{"type", "bench.steps"}, {"input", {{"steps", -1}}}}), 400, "bad_request");
+  }
+
   TEST_CASE("an idempotency key answers with the run it started") {
     RouteFixture f;
     Json body{{"type", "bench.steps"}, {"input", {{"steps", 1}}}};

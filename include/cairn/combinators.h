@@ -123,7 +123,7 @@ Task<std::vector<T>> all(std::vector<Task<T>> tasks) {
   std::vector<T> out;
   out.reserve(tasks.size());
   for (auto& t : tasks) out.push_back(t.handle().promise().take());
-  co_return out;
+  co_return detail::moved(std::move(out));
 }
 
 inline Task<void> all(std::vector<Task<void>> tasks) {
@@ -153,7 +153,7 @@ Task<std::tuple<Ts...>> all(Task<Ts>... tasks) {
   std::size_t i = 0;
   (watchers.add(detail::watch(tasks.handle()), latch, i++), ...);
   co_await detail::StartAll{watchers, latch};
-  co_return std::tuple<Ts...>{tasks.handle().promise().take()...};
+  co_return detail::moved(std::tuple<Ts...>{tasks.handle().promise().take()...});
 }
 
 // Waits for the first task to finish; returns its index and result (rethrows its exception).
@@ -165,7 +165,7 @@ Task<std::pair<std::size_t, T>> any(std::vector<Task<T>> tasks) {
   for (std::size_t i = 0; i < tasks.size(); ++i) watchers.add(detail::watch(tasks[i].handle()), latch, i);
   co_await detail::StartAll{watchers, latch};
   std::size_t won = latch.first;
-  co_return std::pair<std::size_t, T>{won, tasks[won].handle().promise().take()};
+  co_return detail::moved(std::pair<std::size_t, T>{won, tasks[won].handle().promise().take()});
 }
 
 inline Task<std::size_t> any(std::vector<Task<void>> tasks) {

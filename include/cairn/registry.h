@@ -114,7 +114,7 @@ class Registry {
       co_await fn(ctx, std::move(in));
       co_return Json();
     } else {
-      co_return Json(co_await fn(ctx, std::move(in)));
+      co_return detail::moved(Json(co_await fn(ctx, std::move(in))));
     }
   }
 

@@ -43,15 +43,36 @@ struct PromiseBase {
   void unhandled_exception() noexcept { error = std::current_exception(); }
 };
 
+// A result a library task hands back by moving it: `co_return detail::moved(x);`.
+template <class T>
+struct Moved {
+  T value;
+};
+template <class T>
+Moved<std::decay_t<T>> moved(T&& v) {
+  return {std::forward<T>(v)};
+}
+
 template <class T>
 struct Promise : PromiseBase {
   std::optional<T> value;
 
   Task<T> get_return_object() noexcept;
+  // NOTE: what workflow code returns is copied, not moved, when it can be. `co_return state;`
+  // names a local, which C++20 moves into the result; the frame's locals then die, and a query
+  // handler reading `state` is sealed as they do (QueryHandle) with what the move left: "".
   template <class U>
     requires std::is_convertible_v<U&&, T>
   void return_value(U&& v) {
-    value.emplace(std::forward<U>(v));
+    if constexpr (std::is_constructible_v<T, const std::remove_reference_t<U>&>)
+      value.emplace(std::as_const(v));
+    else
+      value.emplace(std::forward<U>(v));
+  }
+  template <class U>
+    requires std::is_convertible_v<U&&, T>
+  void return_value(Moved<U>&& m) {
+    value.emplace(std::move(m.value));
   }
   T take() {
     if (error) std::rethrow_exception(error);

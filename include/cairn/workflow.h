@@ -97,7 +97,7 @@ class WorkflowContext {
     const std::vector<std::string> names = one_name(std::move(name));
     for (;;) {
       auto s = co_await wait_signals(names, -1);
-      if (auto value = converted<T>(s->payload)) co_return std::move(*value);
+      if (auto value = converted<T>(s->payload)) co_return detail::moved(std::move(*value));
     }
   }
   // As above, but gives up after `timeout`: std::nullopt then.
@@ -108,7 +108,7 @@ class WorkflowContext {
     for (;;) {
       auto s = co_await wait_signals(names, until);
       if (!s) co_return std::nullopt;
-      if (auto value = converted<T>(s->payload)) co_return value;
+      if (auto value = converted<T>(s->payload)) co_return detail::moved(std::move(value));
     }
   }
   // Waits for whichever of `names` comes first (buffered ones included, oldest first).
@@ -195,7 +195,7 @@ class WorkflowContext {
     if constexpr (std::is_void_v<T>)
       co_return;
     else
-      co_return detail::value_as<T>(out.value);
+      co_return detail::moved(detail::value_as<T>(out.value));
   }
 
   template <class T>
@@ -207,7 +207,7 @@ class WorkflowContext {
     if constexpr (std::is_void_v<T>)
       co_return;
     else
-      co_return detail::value_as<T>(out.value);
+      co_return detail::moved(detail::value_as<T>(out.value));
   }
 
   Task<void> sleep_until_ms(detail::Millis until) {
@@ -236,7 +236,7 @@ class WorkflowContext {
     auto out = co_await detail::CommandAwaiter(*driver_, driver_->issue(std::move(c)));
     if (out.kind == detail::Outcome::Kind::kCancelled) throw CancelledError();
     if (out.kind == detail::Outcome::Kind::kTimedOut) co_return std::nullopt;
-    co_return Signal{std::move(out.name), std::move(out.value)};
+    co_return detail::moved(Signal{std::move(out.name), std::move(out.value)});
   }
 
   detail::RunDriver* driver_;

@@ -38,11 +38,21 @@ Task<std::string> probed(WorkflowContext& ctx, Json) {
   co_return probe.state;
 }
 
+// Returns the local its query reads by name: `co_return state;` moves it (C++20) just before the
+// query is sealed with what it then holds (examples/signals.cpp does this).
+Task<std::string> returns_its_state(WorkflowContext& ctx, Json) {
+  std::string state = "waiting";
+  auto query = ctx.on_query("state", [&state] { return state; });
+  state = "got " + co_await ctx.wait_signal<std::string>("go");
+  co_return state;
+}
+
 // TestEnv keeps a reference to its registry.
 const Registry& registry() {
   static const Registry reg = [] {
     Registry r;
     r.workflow("probed", probed);
+    r.workflow("returns_its_state", returns_its_state);
     return r;
   }();
   return reg;
@@ -77,5 +87,15 @@ TEST_SUITE("engine") {
         CHECK(env.query(id, "state") == state);  // ...and replayed from the store
       }
     }
+  }
+
+  TEST_CASE("a workflow that returns the local its query reads answers that value once it has ended") {
+    TestEnv env{registry()};
+    const auto id = env.start("returns_its_state", Json::object());
+    env.signal(id, "go", "yes");
+    REQUIRE(env.run(id).result == "got yes");
+    CHECK(env.query(id, "state") == "got yes");  // it was "": the query read the moved-from local
+    env.crash();
+    CHECK(env.query(id, "state") == "got yes");  // and so does its replay
   }
 }

@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <random>
 #include <string>
 #include <thread>
@@ -194,6 +195,9 @@ struct Engine::Impl {
     store::Millis due;  // as its row holds it; it may fire later (a revival retried)
   };
   std::map<std::pair<std::string, std::int64_t>, DurableTimer> durable_timers;
+  // Runs whose write failed after it armed or disarmed their durable timers in memory: until
+  // their next replay, durable_timers may differ from their rows with nobody outside to blame.
+  std::set<std::string> timers_ahead_of_store;
   std::unordered_map<std::string, std::vector<Watcher>> watchers;
   std::uint64_t next_incarnation = 0;
   std::mt19937_64 id_rng{std::random_device{}()};

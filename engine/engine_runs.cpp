@@ -118,11 +118,15 @@ LiveRun& Engine::Impl::adopt(std::unique_ptr<Run> run, const store::RunRecord* s
 }
 
 void Engine::Impl::rearm_from_journal(LiveRun& lr) {
+  // After a failed write of the run, memory may be what differs (a disarm that never reached the
+  // store): the timer is written again all the same, without blaming anyone outside.
+  const bool memory_ahead = timers_ahead_of_store.erase(lr.run->identity().id) > 0;
   for (const store::Timer& t : lr.run->pending_timers()) {
     auto it = durable_timers.find({t.run_id, t.cmd});
     if (it != durable_timers.end() && it->second.due == t.due) continue;
-    fmt::print(stderr, "cairn engine: run {}: the row of timer {} was changed outside Cairn; it is written again "
-               "from the run's journal\n", t.run_id, t.cmd);
+    if (!memory_ahead)
+      fmt::print(stderr, "cairn engine: run {}: the row of timer {} was changed outside Cairn; it is written again "
+                 "from the run's journal\n", t.run_id, t.cmd);
     arm_durable(t.run_id, t.cmd, t.due);
     open_batch(t.run_id).batch.arm.push_back(t);
   }

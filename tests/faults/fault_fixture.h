@@ -35,6 +35,12 @@ inline Task<Json> wait_for_two(WorkflowContext& ctx, Json) {
   co_return Json::array({first, second});
 }
 
+// faults.deadline: waits up to an hour (a durable timer) for its `go` signal; completes with it.
+inline Task<Json> go_within_an_hour(WorkflowContext& ctx, Json) {
+  auto go = co_await ctx.wait_signal<Json>("go", std::chrono::hours(1));
+  co_return go ? *go : Json("timed out");
+}
+
 // Attempts of activity faults.stall still to fail; each failing one holds the next commit's fsync
 // first (FaultyVfs::hold_next_sync), so the write that records its failure is held.
 inline std::atomic<int> stall_failures_left{0};
@@ -53,6 +59,7 @@ inline Registry fault_registry() {
   register_bench_steps(reg);
   reg.workflow("faults.wait", wait_for_go, {.signals = {"go"}});
   reg.workflow("faults.twice", wait_for_two, {.signals = {"go"}});
+  reg.workflow("faults.deadline", go_within_an_hour, {.signals = {"go"}});
   reg.workflow("faults.stall", stall_once);
   reg.activity("faults.stall", [](ActivityContext&, Json) {
     if (stall_failures_left.fetch_sub(1) <= 0) return;

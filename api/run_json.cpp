@@ -76,11 +76,15 @@ Json run_summary_json(const store::RunRecord& run) {
 }
 
 Json event_json(const store::Event& event) {
-  return Json{{"seq", event.seq},
-              {"type", store::event_type_name(event.type)},
-              {"cmd", event.cmd},
-              {"at", format_rfc3339(event.at)},
-              {"data", stored_json(event.data)}};
+  Json out{{"seq", event.seq},
+           {"type", store::event_type_name(event.type)},
+           {"cmd", event.cmd},
+           {"at", format_rfc3339(event.at)},
+           {"data", stored_json(event.data)}};
+  // Its row no longer matches the checksum it was written with: what it says is not what Cairn
+  // wrote. Shown, so an admin sees what is there, and flagged, so nobody takes it for the journal.
+  if (!event.intact()) out["damaged"] = true;
+  return out;
 }
 
 Json audit_json(const store::AuditEntry& e) {

@@ -162,7 +162,9 @@ std::string run_report(const Json& run, const std::vector<Json>& events) {
     // The journal keeps a timer's deadline as epoch milliseconds.
     if (data.is_object() && data.contains("until") && data["until"].is_number_integer())
       data["until"] = api::format_rfc3339(data["until"].get<std::int64_t>());
-    rows.push_back({"  " + std::to_string(e.value("seq", std::int64_t{0})), e.value("at", ""), e.value("type", ""),
+    std::string type = e.value("type", "");
+    if (e.contains("damaged") && e["damaged"] == true) type += " DAMAGED";  // changed outside Cairn
+    rows.push_back({"  " + std::to_string(e.value("seq", std::int64_t{0})), e.value("at", ""), std::move(type),
                     cmd ? std::to_string(cmd) : "", brief(data)});
   }
   return out + table(rows);

@@ -50,7 +50,7 @@ class RouteFixture {
   // `demo`: the demo routes are served, on tables of the same store.
   explicit RouteFixture(const std::string& tokens = "", bool demo = false) : registry_(test_registry()) {
     store::SqliteOptions o;
-    o.path = dir_.file("routes.db");
+    o.path = db_path();
     store_ = std::move(store::open_sqlite_store(o)).value();
     engine_ = std::make_unique<engine::Engine>(*store_, registry_);
     engine_->start();
@@ -66,6 +66,8 @@ class RouteFixture {
     engine_.reset();
     store_->close();
   }
+
+  std::string db_path() const { return dir_.file("routes.db"); }
 
   Answer call(const std::string& method, const std::string& target, const std::string& body = "",
               std::map<std::string, std::string> headers = {}) {

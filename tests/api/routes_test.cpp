@@ -6,6 +6,7 @@
 
 #include "api/route_fixture.h"
 #include "api/validate.h"
+#include "store/store_test_util.h"
 
 using cairn::Json;
 using cairn::test::Answer;
@@ -271,6 +272,22 @@ TEST_SUITE("api") {
     REQUIRE(seqs.size() == events.size());
     for (std::size_t i = 0; i < seqs.size(); ++i) CHECK(seqs[i] == static_cast<std::int64_t>(i + 1));
     check_error(f.call("GET", "/v1/workflows/none/history"), 404, "not_found");
+  }
+
+  TEST_CASE("a history event whose row was changed outside Cairn is served flagged damaged") {
+    RouteFixture f;
+    REQUIRE(f.post("/v1/workflows", {{"type", "bench.steps"}, {"id", "d"}, {"input", {{"steps", 3}}}}).status == 201);
+    REQUIRE(f.call("GET", "/v1/workflows/d?wait=60s").body["status"] == "completed");
+    // The run ended and never replays again: only a read of its history meets the changed row.
+    cairn::store::test::outside(f.db_path(), "UPDATE events SET data = replace(data, '\"steps\":3', '\"steps\":7') "
+                                             "WHERE type = 15 AND rk = (SELECT rk FROM runs WHERE id = 'd')");
+    Answer history = f.call("GET", "/v1/workflows/d/history");
+    REQUIRE(history.status == 200);
+    const Json& events = history.body["events"];
+    REQUIRE(events.back()["type"] == "WorkflowCompleted");
+    CHECK(events.back()["data"]["result"]["steps"] == 7);  // what the row now says...
+    CHECK(events.back()["damaged"] == true);               // ...flagged as not what Cairn wrote
+    for (std::size_t i = 0; i + 1 < events.size(); ++i) CHECK_FALSE(events[i].contains("damaged"));
   }
 
   TEST_CASE("search filters, pages newest first without overlap") {

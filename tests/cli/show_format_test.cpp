@@ -53,6 +53,22 @@ TEST_SUITE("cli") {
     CHECK_FALSE(has(show, "1767225600000"));
   }
 
+  TEST_CASE("show marks an event the server flags damaged (its row changed outside Cairn)") {
+    Json body = {{"id", "r1"}, {"type", "t"}, {"version", 1}, {"status", "completed"}, {"input", Json::object()},
+                 {"result", nullptr}, {"error", nullptr}, {"stuck_reason", nullptr}, {"waiting_on", nullptr},
+                 {"created_at", "2026-01-01T00:00:00.000Z"}, {"updated_at", "2026-01-01T00:00:00.000Z"},
+                 {"parent_id", nullptr}, {"next_cursor", nullptr},
+                 {"events", {{{"seq", 1}, {"type", "WorkflowStarted"}, {"cmd", 0}, {"at", "2026-01-01T00:00:00.000Z"},
+                              {"data", Json::object()}},
+                             {{"seq", 2}, {"type", "WorkflowCompleted"}, {"cmd", 1}, {"at", "2026-01-01T00:00:00.000Z"},
+                              {"data", Json::object()}, {"damaged", true}}}}};
+    StubServer stub(200, body.dump());
+    Run show = cairn_cli(stub.url(), "show r1");
+    CHECK(show.code == 0);
+    CHECK(has(show, "WorkflowCompleted DAMAGED"));
+    CHECK_FALSE(has(show, "WorkflowStarted DAMAGED"));
+  }
+
   TEST_CASE("show cuts a long field at 200 terminal columns, not bytes: a wide character takes two") {
     std::string wide;
     for (int i = 0; i < 150; ++i) wide += "\xE6\xB3\xA8";  // 注: 3 bytes, 2 columns

@@ -113,6 +113,11 @@ Response error_response(const Status& status) {
     case Errc::kInvalidArgument:
     case Errc::kOverloaded:
     case Errc::kUnavailable: return error_response(e, client_message(status.message()));
+    // The store cannot write at all (/readyz and the engine's one line a second say so): the
+    // reason, not a ref to a line per refused request, which flooded stderr on a full disk.
+    case Errc::kDiskFull:
+    case Errc::kIoError:
+      return error_response(e, "the store cannot write now: " + client_message(status.message()));
     default: break;
   }
   std::string ref = correlation_id();

@@ -254,8 +254,15 @@ void SqliteStore::commit_group(std::span<Item> items, std::span<BatchResult> res
       return;
     }
     // Invariant 5: the whole transaction is gone; every batch in it fails with the error.
-    fmt::print(stderr, "cairn store: a transaction of {} batches failed and was rolled back: {}\n",
-               items.size(), failure.to_string());
+    if (const auto now = std::chrono::steady_clock::now(); now - rollback_logged_at_ >= std::chrono::seconds(1)) {
+      fmt::print(stderr, "cairn store: a transaction of {} batches failed and was rolled back: {}{}\n", items.size(),
+                 failure.to_string(),
+                 unlogged_rollbacks_ ? fmt::format(" (and {} more since the last line)", unlogged_rollbacks_) : "");
+      rollback_logged_at_ = now;
+      unlogged_rollbacks_ = 0;
+    } else {
+      ++unlogged_rollbacks_;
+    }
     for (std::size_t i = 0; i < items.size(); ++i)
       if (!items[i].rejected) results[i] = BatchResult{failure};
   }

@@ -100,6 +100,10 @@ class SqliteStore final : public Store {
   const std::int64_t checksummed_from_rk_;  // checksummed_from_rk(): read by read_history
   // Set for good by any connection that reads or writes a damaged page (Db::report_corruption_to).
   std::atomic<bool> corruption_seen_{false};
+  // Writer thread only: the last "transaction ... rolled back" line, and how many were not
+  // printed since (a full disk fails every commit; one line a second says as much).
+  std::chrono::steady_clock::time_point rollback_logged_at_;
+  std::size_t unlogged_rollbacks_ = 0;
 
   std::mutex mu_;
   std::condition_variable work_;

@@ -328,6 +328,17 @@ TEST_CASE("a full disk answers 503 with the reason, keeps what was acknowledged,
     CHECK(ready.status == 503);
     CHECK(ready.message().find("[CAIRN-FULL]") != std::string::npos);
     CHECK(err.text().find("[CAIRN-FULL]") != std::string::npos);
+    CHECK(full.message().find("disk is full") != std::string::npos);  // the reason, not a ref
+    // Every refused start fails its commit: stderr says so once a second, not twice per request.
+    for (int i = 0; i < 20; ++i) CHECK(f.start("faults.wait", "big-" + std::to_string(i), big).status == 503);
+    const std::string text = err.text();
+    auto lines_with = [&](const std::string& what) {
+      std::size_t n = 0;
+      for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+      return n;
+    };
+    CHECK(lines_with("rolled back") <= 3);
+    CHECK(lines_with("cairn api: ref") == 0);
     CHECK(f.call("GET", "/v1/workflows/before").status == 200);  // reads go on
     REQUIRE(f.store().TEST_set_max_page_count(1'000'000).is_ok());
   }

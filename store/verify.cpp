@@ -173,17 +173,22 @@ Result<VerifyReport> verify_database(const std::string& path, std::size_t max_li
   report.schema_version = *version;
   // One snapshot for every count below, also beside a server that keeps writing (ended by close).
   if (Status st = db.exec("BEGIN", "store: begin read"); !st) return st;
-  auto integrity = db.query_column("PRAGMA integrity_check", fmt::format("store: check {}", path));
-  if (!integrity) return integrity.status();
-  if (!(integrity->size() == 1 && (*integrity)[0] == "ok")) report.integrity = std::move(integrity).value();
-  auto runs = db.query_column("SELECT count(*) FROM runs", "store: count runs");
-  if (!runs) return runs.status();
-  report.runs = std::stoll(runs->at(0));
-  if (Status st = check_events(db, max_listed, report); !st) return st;
-  if (Status st = check_run_journals(db, max_listed, report); !st) return st;
-  if (Status st = check_run_rows(db, max_listed, report); !st) return st;
-  if (Status st = check_run_status(db, max_listed, report); !st) return st;
-  if (Status st = check_state_rows(db, max_listed, report); !st) return st;
+  // On a page too damaged to read, SQLite lists what it found and then stops with an error: both
+  // are findings, and what is left of the checks, which would stop at the same page, is not run.
+  std::vector<std::string> integrity;
+  Status st = for_each_row_of(db, "PRAGMA integrity_check", "check pages and indexes",
+                              [&](const StmtRun& row) { integrity.push_back(row.text(0)); });
+  if (!(integrity.size() == 1 && integrity[0] == "ok")) report.integrity = std::move(integrity);
+  if (st) {
+    auto runs = db.query_column("SELECT count(*) FROM runs", "store: count runs");
+    if (runs) report.runs = std::stoll(runs->at(0));
+    st = runs.status();
+  }
+  for (auto check : {check_events, check_run_journals, check_run_rows, check_run_status, check_state_rows})
+    if (st) st = check(db, max_listed, report);
+  if (st) return report;
+  if (st.code() != Errc::kCorruption) return st;
+  report.integrity.push_back("SQLite stopped the check: " + st.to_string());
   return report;
 }
 

@@ -8,6 +8,7 @@
 #include "api/server_process.h"
 #include "cairn/json.h"
 #include "cli/cli_run.h"
+#include "store/store_test_util.h"
 
 using cairn::Json;
 using namespace cairn::test;
@@ -64,5 +65,24 @@ TEST_SUITE("cli") {
     REQUIRE(missing.out.find('{') != std::string::npos);
     CHECK(Json::parse(missing.out.substr(missing.out.find('{')))["ok"] == false);
     CHECK(has(cairn_plain("help check"), "cairn check --db PATH"));
+  }
+
+  TEST_CASE("cairn check lists what SQLite found on a page too damaged to read, and says DAMAGED") {
+    TempDir dir;
+    const std::string db = dir.file("p.db");
+    {
+      ServerProcess server(db);
+      REQUIRE(server.started());
+      REQUIRE(cairn_cli(server.url(), "start bench.steps --input '{\"steps\":2}' --id pg-1").code == 0);
+      REQUIRE(server.client().request("GET", "/v1/workflows/pg-1?wait=60s"));
+    }
+    cairn::store::test::damage_root_page(db, "events");
+    Run damaged = cairn_plain("check --db " + db);
+    CHECK(damaged.code == 1);
+    CHECK(has(damaged, "integrity check:"));  // it printed SQLite's error alone, nothing listed
+    CHECK(has(damaged, "DAMAGED"));
+    Json report = Json::parse(cairn_plain("check --db " + db + " --json").out);
+    CHECK(report["ok"] == false);
+    CHECK_FALSE(report["integrity"].empty());
   }
 }

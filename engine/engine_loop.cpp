@@ -221,7 +221,7 @@ void Engine::Impl::on_committed(Committing& batch, const store::BatchResult& r) 
   if (lr && (!r.status.is_ok() || !r.applied)) {
     // (E2) memory is ahead of the store: forget this incarnation and replay what is durable.
     bool retry_later = !r.status.is_ok();
-    timers_ahead_of_store.insert(run_id);
+    if (retry_later) timers_ahead_of_store.insert(run_id);  // taken by that replay's rearm_from_journal
     for (auto& fn : std::exchange(lr->on_settled, {})) fn(earlier_write_failed(run_id));
     drop(run_id);
     // A store in trouble is given a second; a run whose journal was found damaged is read again
